@@ -1,0 +1,205 @@
+//! From parsed request to reply: processCommand's ordered gates (lookup, arity,
+//! protected commands, authentication) and call(), which runs the handler and
+//! keeps commandstats, errorstats, the slowlog and latency samples.
+
+use super::{flags, Command};
+use crate::networking::Client;
+use crate::resp::Argv;
+use crate::server::Server;
+
+/// Redis's "unknown command" text: the name and up to 128 bytes of argument preview.
+fn unknown_command_error(c: &mut Client, argv: &Argv) {
+    let mut args = String::new();
+    for a in argv.iter().skip(1) {
+        if args.len() >= 128 {
+            break;
+        }
+        let room = 128 - args.len();
+        let s = String::from_utf8_lossy(&a[..a.len().min(room)]);
+        args.push_str(&format!("'{}' ", s));
+    }
+    let name = String::from_utf8_lossy(&argv.get(0)[..argv.get(0).len().min(128)]).into_owned();
+    c.add_error(&format!(
+        "unknown command '{}', with args beginning with: {}",
+        name, args
+    ));
+}
+
+impl Server {
+    /// Runs one request through the gates and, if it passes, executes it.
+    pub fn process_command(&mut self, c: &mut Client, argv: &Argv) {
+        let top = match self.commands.lookup_top(argv.get(0)) {
+            Some(id) => id,
+            None => {
+                unknown_command_error(c, argv);
+                self.after_rejected(c, None);
+                return;
+            }
+        };
+        let mut id = top;
+        if !self.commands.cmds[top].subcommands.is_empty() && argv.len() >= 2 {
+            match self.commands.cmds[top]
+                .subcommands
+                .get(&argv.get(1).to_ascii_lowercase())
+            {
+                Some(&sid) => id = sid,
+                None => {
+                    let parent = self.commands.cmds[top].spec.name.to_ascii_uppercase();
+                    let sub = String::from_utf8_lossy(argv.get(1)).into_owned();
+                    c.add_error(&format!(
+                        "unknown subcommand '{}'. Try {} HELP.",
+                        truncate(&sub, 128),
+                        parent
+                    ));
+                    self.after_rejected(c, None);
+                    return;
+                }
+            }
+        }
+        let cmd = &self.commands.cmds[id];
+        let arity = cmd.spec.arity;
+        let argc = argv.len() as i32;
+        if (arity > 0 && argc != arity) || argc < -arity {
+            let name = cmd.fullname;
+            c.add_error_arity(name);
+            self.after_rejected(c, Some(id));
+            return;
+        }
+        let cmd_flags = cmd.flags;
+        if cmd_flags & flags::PROTECTED != 0 && !self.protected_command_allowed(c, id) {
+            self.after_rejected(c, Some(id));
+            return;
+        }
+        if !c.authenticated && cmd_flags & flags::NO_AUTH == 0 && self.auth_required() {
+            c.add_error("-NOAUTH Authentication required.");
+            self.after_rejected(c, Some(id));
+            return;
+        }
+        self.call(c, id, argv);
+    }
+
+    /// Executes a command that passed the gates.
+    pub fn call(&mut self, c: &mut Client, id: usize, argv: &Argv) {
+        let handler = match self.commands.cmds[id].spec.handler {
+            Some(h) => h,
+            None => {
+                // A container called without a subcommand (e.g. plain "CONFIG") fails arity first,
+                // so this is only reached for containers with arity -2 and a bare call.
+                let name = self.commands.cmds[id].fullname;
+                c.add_error_arity(name);
+                self.after_rejected(c, Some(id));
+                return;
+            }
+        };
+        if !self.monitors.is_empty()
+            && self.commands.cmds[id].flags & (flags::SKIP_MONITOR | flags::ADMIN) == 0
+        {
+            self.feed_monitors(c, argv);
+        }
+        self.cmd_time_ms = crate::util::mstime();
+        let errors_before = c.error_codes.len();
+        let dirty_before = self.dirty;
+        let start = crate::util::monotonic_us();
+        handler(self, c, argv);
+        let duration = crate::util::monotonic_us() - start;
+        let _dirty = self.dirty - dirty_before;
+        let cmd: &mut Command = &mut self.commands.cmds[id];
+        cmd.stats.calls += 1;
+        cmd.stats.usec += duration;
+        let failed = c.error_codes.len() > errors_before;
+        if failed {
+            cmd.stats.failed_calls += 1;
+        }
+        let cmd_flags = cmd.flags;
+        let fullname = cmd.fullname;
+        c.last_cmd = fullname;
+        c.commands_processed += 1;
+        self.stats.numcommands += 1;
+        if failed || !c.error_codes.is_empty() {
+            self.drain_error_codes(c);
+        }
+        if cmd_flags & flags::SKIP_SLOWLOG == 0 {
+            self.slowlog_push_if_needed(c, argv, duration);
+        }
+        self.latency_add_sample_if_needed(
+            if cmd_flags & flags::FAST != 0 {
+                "fast-command"
+            } else {
+                "command"
+            },
+            duration / 1000,
+        );
+    }
+
+    /// Bookkeeping for a request refused before execution (rejected_calls, errorstats).
+    fn after_rejected(&mut self, c: &mut Client, id: Option<usize>) {
+        if let Some(id) = id {
+            self.commands.cmds[id].stats.rejected_calls += 1;
+        }
+        self.drain_error_codes(c);
+    }
+
+    /// Moves the client's recorded error codes into INFO errorstats.
+    pub fn drain_error_codes(&mut self, c: &mut Client) {
+        for code in c.error_codes.drain(..) {
+            self.stats.total_error_replies += 1;
+            let n = self.stats.errorstats.len();
+            if let Some(e) = self.stats.errorstats.iter_mut().find(|(k, _)| *k == code) {
+                e.1 += 1;
+            } else if n < 128 {
+                self.stats.errorstats.push((code, 1));
+            } else {
+                // Redis stops tracking new error codes past 128 and logs it once.
+                if !self.stats.errorstats_overflow_logged {
+                    log::warn!("Errorstats stopped adding new errors because the number of different errors reached 128; new errors will be counted as ERRORSTATS_DISABLED");
+                    self.stats.errorstats_overflow_logged = true;
+                }
+            }
+        }
+    }
+
+    fn auth_required(&self) -> bool {
+        self.config.requirepass.is_some()
+    }
+
+    /// enable-debug-command / enable-protected-configs: "no", "yes" or "local".
+    fn protected_command_allowed(&self, c: &mut Client, id: usize) -> bool {
+        let name = self.commands.cmds[id].spec.name;
+        let setting = if name == "debug" {
+            self.config.enable_debug_command
+        } else {
+            self.config.enable_module_command
+        };
+        let allowed = match setting {
+            crate::config::ProtectedMode::Yes => true,
+            crate::config::ProtectedMode::No => false,
+            crate::config::ProtectedMode::Local => {
+                c.flags.has(crate::networking::ClientFlags::UNIX_SOCKET)
+                    || c.addr.starts_with("127.")
+                    || c.addr.starts_with("[::1]")
+            }
+        };
+        if !allowed {
+            let upper = name.to_ascii_uppercase();
+            let opt = if name == "debug" {
+                "enable-debug-command"
+            } else {
+                "enable-module-command"
+            };
+            c.add_error(&format!("{} command not allowed. If the {} option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.", upper, opt));
+        }
+        allowed
+    }
+}
+
+fn truncate(s: &str, n: usize) -> &str {
+    if s.len() <= n {
+        s
+    } else {
+        let mut i = n;
+        while !s.is_char_boundary(i) {
+            i -= 1;
+        }
+        &s[..i]
+    }
+}

@@ -1,0 +1,100 @@
+//! Key extraction from a request by the command's key specs (Redis's
+//! getKeysFromCommandWithSpecs): COMMAND GETKEYS uses it, and so will cluster routing.
+
+use super::{BeginSearch, Command, FindKeys};
+use crate::resp::Argv;
+
+/// Returns argument indexes of the keys, or Err(()) when the arguments are malformed
+/// for the spec (Redis then says "Invalid arguments specified for command").
+pub fn get_key_positions(cmd: &Command, argv: &Argv) -> Result<Vec<usize>, ()> {
+    let argc = argv.len() as i32;
+    let mut out = Vec::new();
+    for spec in cmd.spec.key_specs {
+        let first = match spec.begin {
+            BeginSearch::Index(i) => i,
+            BeginSearch::Keyword {
+                keyword,
+                start_from,
+            } => {
+                let (start, end, step) = if start_from >= 0 {
+                    (start_from, argc - 1, 1)
+                } else {
+                    (argc + start_from, 1, -1)
+                };
+                let mut i = start;
+                let mut found = 0;
+                while (step > 0 && i <= end) || (step < 0 && i >= end) {
+                    if i < argc
+                        && i > 0
+                        && argv
+                            .get(i as usize)
+                            .eq_ignore_ascii_case(keyword.as_bytes())
+                    {
+                        found = i + 1;
+                        break;
+                    }
+                    i += step;
+                }
+                if found == 0 {
+                    continue;
+                }
+                found
+            }
+            BeginSearch::Unknown => return Err(()),
+        };
+        if first >= argc {
+            continue;
+        }
+        match spec.find {
+            FindKeys::Range {
+                last_key,
+                step,
+                limit,
+            } => {
+                let last = if last_key >= 0 {
+                    first + last_key
+                } else if limit <= 1 {
+                    argc + last_key
+                } else {
+                    first + ((argc - first) / limit + last_key)
+                };
+                let step = step.max(1);
+                let mut i = first;
+                while i <= last {
+                    if i >= argc {
+                        return Err(());
+                    }
+                    out.push(i as usize);
+                    i += step;
+                }
+            }
+            FindKeys::Keynum {
+                keynum_idx,
+                first_key,
+                step,
+            } => {
+                let idx = first + keynum_idx;
+                if idx >= argc {
+                    return Err(());
+                }
+                let n = match crate::util::parse_i64(argv.get(idx as usize)) {
+                    Some(n) if n >= 0 => n as i32,
+                    _ => return Err(()),
+                };
+                let start = first + first_key;
+                let step = step.max(1);
+                let last = start + (n - 1) * step;
+                if n > 0 && last >= argc {
+                    return Err(());
+                }
+                let mut i = start;
+                for _ in 0..n {
+                    out.push(i as usize);
+                    i += step;
+                }
+            }
+            FindKeys::Unknown => return Err(()),
+        }
+    }
+    Ok(out)
+}

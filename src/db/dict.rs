@@ -1,0 +1,545 @@
+//! The keyspace hash table, Redis's dict: chained buckets in power-of-two tables,
+//! incremental rehashing between two tables, a reverse-binary SCAN cursor that
+//! visits every element present for the whole scan even while the table grows
+//! or shrinks, and cheap random sampling (RANDOMKEY, active expire, eviction).
+//! std's HashMap offers neither a stable cursor nor bucket access, hence our own.
+
+use std::collections::hash_map::RandomState;
+use std::hash::BuildHasher;
+
+pub struct Entry<V> {
+    pub key: Box<[u8]>,
+    pub val: V,
+    next: Option<Box<Entry<V>>>,
+}
+
+struct Table<V> {
+    buckets: Vec<Option<Box<Entry<V>>>>,
+    used: usize,
+}
+
+impl<V> Table<V> {
+    fn empty() -> Table<V> {
+        Table {
+            buckets: Vec::new(),
+            used: 0,
+        }
+    }
+    fn with_size(n: usize) -> Table<V> {
+        let mut buckets = Vec::with_capacity(n);
+        buckets.resize_with(n, || None);
+        Table { buckets, used: 0 }
+    }
+    #[inline]
+    fn mask(&self) -> usize {
+        self.buckets.len().wrapping_sub(1)
+    }
+}
+
+const INITIAL_SIZE: usize = 4;
+/// Redis shrinks when fill drops under 10%.
+const MIN_FILL_PERCENT: usize = 10;
+
+pub struct Dict<V> {
+    ht: [Table<V>; 2],
+    rehash_idx: Option<usize>,
+    hasher: RandomState,
+}
+
+impl<V> Default for Dict<V> {
+    fn default() -> Self {
+        Dict::new()
+    }
+}
+
+impl<V> Dict<V> {
+    pub fn new() -> Dict<V> {
+        Dict {
+            ht: [Table::empty(), Table::empty()],
+            rehash_idx: None,
+            hasher: RandomState::new(),
+        }
+    }
+
+    #[inline]
+    pub fn hash(&self, key: &[u8]) -> u64 {
+        self.hasher.hash_one(key)
+    }
+
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.ht[0].used + self.ht[1].used
+    }
+
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Total bucket count (for INFO / DEBUG HTSTATS).
+    pub fn buckets(&self) -> usize {
+        self.ht[0].buckets.len() + self.ht[1].buckets.len()
+    }
+
+    pub fn is_rehashing(&self) -> bool {
+        self.rehash_idx.is_some()
+    }
+
+    pub fn clear(&mut self) {
+        self.ht = [Table::empty(), Table::empty()];
+        self.rehash_idx = None;
+    }
+
+    /// Moves up to `n` buckets from the old table to the new one (visiting at most 10*n
+    /// empty buckets), as dictRehash does. Returns true while more work remains.
+    pub fn rehash_step(&mut self, n: usize) -> bool {
+        let Some(mut idx) = self.rehash_idx else {
+            return false;
+        };
+        let mut empty_visits = n * 10;
+        let mut moved = 0;
+        while moved < n && self.ht[0].used > 0 {
+            while self.ht[0].buckets[idx].is_none() {
+                idx += 1;
+                empty_visits -= 1;
+                if empty_visits == 0 {
+                    self.rehash_idx = Some(idx);
+                    return true;
+                }
+            }
+            let mut chain = self.ht[0].buckets[idx].take();
+            while let Some(mut e) = chain {
+                chain = e.next.take();
+                let h = self.hasher.hash_one(&*e.key) as usize & self.ht[1].mask();
+                e.next = self.ht[1].buckets[h].take();
+                self.ht[1].buckets[h] = Some(e);
+                self.ht[0].used -= 1;
+                self.ht[1].used += 1;
+            }
+            idx += 1;
+            moved += 1;
+        }
+        if self.ht[0].used == 0 {
+            let new = std::mem::replace(&mut self.ht[1], Table::empty());
+            self.ht[0] = new;
+            self.rehash_idx = None;
+            return false;
+        }
+        self.rehash_idx = Some(idx);
+        true
+    }
+
+    /// Rehashes for about `us` microseconds (databasesCron's incremental rehash).
+    pub fn rehash_for(&mut self, us: u64) -> bool {
+        let start = crate::util::monotonic_us();
+        while self.rehash_step(100) {
+            if crate::util::monotonic_us() - start > us {
+                return true;
+            }
+        }
+        false
+    }
+
+    fn start_resize(&mut self, size: usize) {
+        let size = size.max(INITIAL_SIZE).next_power_of_two();
+        if self.ht[0].buckets.is_empty() {
+            self.ht[0] = Table::with_size(size);
+            return;
+        }
+        if size == self.ht[0].buckets.len() {
+            return;
+        }
+        self.ht[1] = Table::with_size(size);
+        self.rehash_idx = Some(0);
+    }
+
+    #[inline]
+    fn expand_if_needed(&mut self) {
+        if self.rehash_idx.is_some() {
+            return;
+        }
+        let t = &self.ht[0];
+        if t.buckets.is_empty() {
+            self.start_resize(INITIAL_SIZE);
+        } else if t.used >= t.buckets.len() {
+            self.start_resize(t.used + 1);
+        }
+    }
+
+    /// Shrinks the table when it is mostly empty (called from cron, like htNeedsResize).
+    pub fn shrink_if_needed(&mut self) {
+        if self.rehash_idx.is_some() {
+            return;
+        }
+        let size = self.ht[0].buckets.len();
+        if size > INITIAL_SIZE && self.ht[0].used * 100 / size < MIN_FILL_PERCENT {
+            self.start_resize(self.ht[0].used);
+        }
+    }
+
+    #[inline]
+    fn find_in(&self, t: usize, h: u64, key: &[u8]) -> Option<&Entry<V>> {
+        let table = &self.ht[t];
+        if table.buckets.is_empty() {
+            return None;
+        }
+        let mut cur = table.buckets[h as usize & table.mask()].as_deref();
+        while let Some(e) = cur {
+            if &*e.key == key {
+                return Some(e);
+            }
+            cur = e.next.as_deref();
+        }
+        None
+    }
+
+    #[inline]
+    pub fn get(&self, key: &[u8]) -> Option<&V> {
+        self.get_entry(key).map(|e| &e.val)
+    }
+
+    #[inline]
+    pub fn get_entry(&self, key: &[u8]) -> Option<&Entry<V>> {
+        if self.len() == 0 {
+            return None;
+        }
+        let h = self.hash(key);
+        if let Some(e) = self.find_in(0, h, key) {
+            return Some(e);
+        }
+        if self.rehash_idx.is_some() {
+            return self.find_in(1, h, key);
+        }
+        None
+    }
+
+    pub fn contains_key(&self, key: &[u8]) -> bool {
+        self.get_entry(key).is_some()
+    }
+
+    #[inline]
+    pub fn get_mut(&mut self, key: &[u8]) -> Option<&mut V> {
+        if self.len() == 0 {
+            return None;
+        }
+        if self.rehash_idx.is_some() {
+            self.rehash_step(1);
+        }
+        let h = self.hash(key);
+        let t = if self.find_in(0, h, key).is_some() {
+            0
+        } else if self.rehash_idx.is_some() && self.find_in(1, h, key).is_some() {
+            1
+        } else {
+            return None;
+        };
+        let table = &mut self.ht[t];
+        let mask = table.mask();
+        let mut cur = table.buckets[h as usize & mask].as_deref_mut();
+        while let Some(e) = cur {
+            if &*e.key == key {
+                return Some(&mut e.val);
+            }
+            cur = e.next.as_deref_mut();
+        }
+        None
+    }
+
+    /// Inserts or replaces; returns the previous value.
+    pub fn insert(&mut self, key: &[u8], val: V) -> Option<V> {
+        if let Some(v) = self.get_mut(key) {
+            return Some(std::mem::replace(v, val));
+        }
+        self.insert_new(key.into(), val);
+        None
+    }
+
+    /// Inserts a key known to be absent (the caller looked it up).
+    pub fn insert_new(&mut self, key: Box<[u8]>, val: V) {
+        self.expand_if_needed();
+        let t = if self.rehash_idx.is_some() { 1 } else { 0 };
+        let h = self.hasher.hash_one(&*key) as usize & self.ht[t].mask();
+        let table = &mut self.ht[t];
+        let next = table.buckets[h].take();
+        table.buckets[h] = Some(Box::new(Entry { key, val, next }));
+        table.used += 1;
+    }
+
+    /// Removes a key, returning its stored key and value.
+    pub fn remove_entry(&mut self, key: &[u8]) -> Option<(Box<[u8]>, V)> {
+        if self.len() == 0 {
+            return None;
+        }
+        if self.rehash_idx.is_some() {
+            self.rehash_step(1);
+        }
+        let h = self.hash(key);
+        for t in 0..2 {
+            let table = &mut self.ht[t];
+            if table.buckets.is_empty() {
+                continue;
+            }
+            let idx = h as usize & table.mask();
+            let mut link = &mut table.buckets[idx];
+            loop {
+                match link {
+                    None => break,
+                    Some(e) if &*e.key == key => {
+                        let mut b = link.take().unwrap();
+                        *link = b.next.take();
+                        table.used -= 1;
+                        let Entry { key, val, .. } = *b;
+                        return Some((key, val));
+                    }
+                    Some(e) => link = &mut e.next,
+                }
+            }
+            if self.rehash_idx.is_none() {
+                break;
+            }
+        }
+        None
+    }
+
+    pub fn remove(&mut self, key: &[u8]) -> Option<V> {
+        self.remove_entry(key).map(|(_, v)| v)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&[u8], &V)> {
+        self.ht.iter().flat_map(|t| {
+            t.buckets.iter().flat_map(|b| {
+                let mut cur = b.as_deref();
+                std::iter::from_fn(move || {
+                    let e = cur?;
+                    cur = e.next.as_deref();
+                    Some((&*e.key, &e.val))
+                })
+            })
+        })
+    }
+
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = (&[u8], &mut V)> {
+        self.ht.iter_mut().flat_map(|t| {
+            t.buckets.iter_mut().flat_map(|b| {
+                let mut cur = b.as_deref_mut();
+                std::iter::from_fn(move || {
+                    let e = cur.take()?;
+                    cur = e.next.as_deref_mut();
+                    Some((&*e.key, &mut e.val))
+                })
+            })
+        })
+    }
+
+    /// A random entry: a random non-empty bucket, then a random element of its chain
+    /// (dictGetFairRandomKey's cheaper sibling).
+    pub fn random_entry(&self, rng: &mut crate::util::Rng) -> Option<&Entry<V>> {
+        if self.len() == 0 {
+            return None;
+        }
+        loop {
+            let (t, idx) = if let Some(ri) = self.rehash_idx {
+                let s0 = self.ht[0].buckets.len();
+                let s1 = self.ht[1].buckets.len();
+                let i = ri + rng.below((s0 + s1 - ri) as u64) as usize;
+                if i >= s0 {
+                    (1, i - s0)
+                } else {
+                    (0, i)
+                }
+            } else {
+                (0, rng.below(self.ht[0].buckets.len() as u64) as usize)
+            };
+            if let Some(head) = self.ht[t].buckets[idx].as_deref() {
+                let mut n = 0;
+                let mut cur = Some(head);
+                while let Some(e) = cur {
+                    n += 1;
+                    cur = e.next.as_deref();
+                }
+                let mut pick = rng.below(n) as usize;
+                let mut e = head;
+                while pick > 0 {
+                    e = e.next.as_deref().unwrap();
+                    pick -= 1;
+                }
+                return Some(e);
+            }
+        }
+    }
+
+    /// Up to `count` keys from consecutive buckets starting at a random place
+    /// (dictGetSomeKeys): the expire cycle and eviction sample this way.
+    pub fn sample_keys(&self, count: usize, rng: &mut crate::util::Rng, out: &mut Vec<Box<[u8]>>) {
+        out.clear();
+        if self.len() == 0 || count == 0 {
+            return;
+        }
+        let count = count.min(self.len());
+        let tables = if self.rehash_idx.is_some() { 2 } else { 1 };
+        let maxsize = self.ht[0].buckets.len().max(self.ht[1].buckets.len());
+        let mask = maxsize - 1;
+        let mut i = rng.next_u64() as usize & mask;
+        let mut max_steps = count * 10;
+        let mut empty_run = 0;
+        while out.len() < count && max_steps > 0 {
+            max_steps -= 1;
+            for t in 0..tables {
+                let table = &self.ht[t];
+                if t == 0 {
+                    if let Some(ri) = self.rehash_idx {
+                        if i < ri {
+                            continue;
+                        }
+                    }
+                }
+                if i >= table.buckets.len() {
+                    continue;
+                }
+                let mut cur = table.buckets[i].as_deref();
+                if cur.is_none() {
+                    empty_run += 1;
+                    if empty_run >= 5 && empty_run > count {
+                        i = rng.next_u64() as usize & mask;
+                        empty_run = 0;
+                    }
+                    continue;
+                }
+                empty_run = 0;
+                while let Some(e) = cur {
+                    out.push(e.key.clone());
+                    if out.len() == count {
+                        return;
+                    }
+                    cur = e.next.as_deref();
+                }
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    /// One SCAN step: calls `f` for every element of the bucket(s) the cursor names and
+    /// returns the next cursor (0 when done). Reverse-binary increments keep the
+    /// guarantee across resizes, as dictScan does.
+    pub fn scan<F: FnMut(&[u8], &V)>(&self, cursor: u64, mut f: F) -> u64 {
+        if self.len() == 0 {
+            return 0;
+        }
+        let mut v = cursor as usize;
+        let visit = |t: &Table<V>, idx: usize, f: &mut F| {
+            let mut cur = t.buckets[idx].as_deref();
+            while let Some(e) = cur {
+                f(&e.key, &e.val);
+                cur = e.next.as_deref();
+            }
+        };
+        if self.rehash_idx.is_none() {
+            let t = &self.ht[0];
+            let m0 = t.mask();
+            visit(t, v & m0, &mut f);
+            v |= !m0;
+            v = v.reverse_bits().wrapping_add(1).reverse_bits();
+        } else {
+            let (small, large) = if self.ht[0].buckets.len() <= self.ht[1].buckets.len() {
+                (&self.ht[0], &self.ht[1])
+            } else {
+                (&self.ht[1], &self.ht[0])
+            };
+            let m0 = small.mask();
+            let m1 = large.mask();
+            visit(small, v & m0, &mut f);
+            loop {
+                visit(large, v & m1, &mut f);
+                v |= !m1;
+                v = v.reverse_bits().wrapping_add(1).reverse_bits();
+                if v & (m0 ^ m1) == 0 {
+                    break;
+                }
+            }
+        }
+        v as u64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn insert_get_remove_across_rehash() {
+        let mut d: Dict<u32> = Dict::new();
+        for i in 0..10_000u32 {
+            assert!(d.insert(i.to_string().as_bytes(), i).is_none());
+        }
+        assert_eq!(d.len(), 10_000);
+        for i in 0..10_000u32 {
+            assert_eq!(d.get(i.to_string().as_bytes()), Some(&i));
+        }
+        for i in 0..9_990u32 {
+            assert_eq!(d.remove(i.to_string().as_bytes()), Some(i));
+        }
+        d.shrink_if_needed();
+        while d.rehash_step(10) {}
+        assert_eq!(d.len(), 10);
+        assert_eq!(d.iter().count(), 10);
+    }
+
+    #[test]
+    fn scan_sees_everything_while_growing_and_shrinking() {
+        let mut d: Dict<()> = Dict::new();
+        for i in 0..1000 {
+            d.insert(format!("k{}", i).as_bytes(), ());
+        }
+        let mut seen = HashSet::new();
+        let mut cursor = 0;
+        let mut round = 0;
+        loop {
+            cursor = d.scan(cursor, |k, _| {
+                seen.insert(k.to_vec());
+            });
+            round += 1;
+            // grow with unrelated keys, then shrink them away again
+            if round < 50 {
+                for j in 0..200 {
+                    d.insert(format!("x{}-{}", round, j).as_bytes(), ());
+                }
+            } else if round == 50 {
+                let extra: Vec<Vec<u8>> = d
+                    .iter()
+                    .filter(|(k, _)| k[0] == b'x')
+                    .map(|(k, _)| k.to_vec())
+                    .collect();
+                for k in extra {
+                    d.remove(&k);
+                }
+                d.shrink_if_needed();
+            }
+            d.rehash_step(3);
+            if cursor == 0 {
+                break;
+            }
+        }
+        for i in 0..1000 {
+            assert!(
+                seen.contains(format!("k{}", i).as_bytes()),
+                "missing k{}",
+                i
+            );
+        }
+    }
+
+    #[test]
+    fn sampling() {
+        let mut d: Dict<()> = Dict::new();
+        let mut rng = crate::util::Rng::new();
+        assert!(d.random_entry(&mut rng).is_none());
+        for i in 0..100 {
+            d.insert(format!("{}", i).as_bytes(), ());
+        }
+        assert!(d.random_entry(&mut rng).is_some());
+        let mut out = Vec::new();
+        d.sample_keys(20, &mut rng, &mut out);
+        assert!(!out.is_empty() && out.len() <= 20);
+    }
+}

@@ -1,0 +1,343 @@
+//! The keyspace: numbered databases, each a key → object store plus an expires
+//! table; lookups with lazy expiry, and the write primitives every command uses
+//! (Redis's db.c). With `cluster-enabled yes` a database keeps one dict per hash
+//! slot (Valkey's kvstore), so per-slot counts and key lists come for free.
+
+pub mod dict;
+pub mod expire;
+pub mod object;
+
+use crate::cluster::{key_hash_slot, CLUSTER_SLOTS};
+use crate::server::Server;
+use crate::util::Rng;
+use dict::Dict;
+use object::Obj;
+
+pub struct Db {
+    pub id: usize,
+    dicts: Vec<Dict<Obj>>,
+    total: usize,
+    pub expires: Dict<i64>,
+    /// Average TTL estimate for INFO keyspace (avg_ttl), as the expire cycle keeps it.
+    pub avg_ttl: i64,
+}
+
+impl Db {
+    pub fn new(id: usize, per_slot: bool) -> Db {
+        let n = if per_slot { CLUSTER_SLOTS } else { 1 };
+        let mut dicts = Vec::with_capacity(n);
+        dicts.resize_with(n, Dict::new);
+        Db {
+            id,
+            dicts,
+            total: 0,
+            expires: Dict::new(),
+            avg_ttl: 0,
+        }
+    }
+
+    #[inline]
+    fn dict_index(&self, key: &[u8]) -> usize {
+        if self.dicts.len() == 1 {
+            0
+        } else {
+            key_hash_slot(key)
+        }
+    }
+
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.total
+    }
+
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.total == 0
+    }
+
+    pub fn expires_len(&self) -> usize {
+        self.expires.len()
+    }
+
+    /// The object under `key`, expired or not (callers decide about expiry).
+    #[inline]
+    pub fn get(&self, key: &[u8]) -> Option<&Obj> {
+        self.dicts[self.dict_index(key)].get(key)
+    }
+
+    #[inline]
+    pub fn get_mut(&mut self, key: &[u8]) -> Option<&mut Obj> {
+        let i = self.dict_index(key);
+        self.dicts[i].get_mut(key)
+    }
+
+    pub fn contains(&self, key: &[u8]) -> bool {
+        self.get(key).is_some()
+    }
+
+    /// Adds a key that does not exist.
+    pub fn add(&mut self, key: &[u8], obj: Obj) {
+        let i = self.dict_index(key);
+        self.dicts[i].insert_new(key.into(), obj);
+        self.total += 1;
+    }
+
+    /// Stores `obj` under `key`, replacing any value; drops the TTL unless `keep_ttl`.
+    pub fn set(&mut self, key: &[u8], obj: Obj, keep_ttl: bool) {
+        let i = self.dict_index(key);
+        match self.dicts[i].get_mut(key) {
+            Some(slot) => *slot = obj,
+            None => {
+                self.dicts[i].insert_new(key.into(), obj);
+                self.total += 1;
+            }
+        }
+        if !keep_ttl && !self.expires.is_empty() {
+            self.expires.remove(key);
+        }
+    }
+
+    /// Removes a key and its TTL; returns the object.
+    pub fn remove(&mut self, key: &[u8]) -> Option<Obj> {
+        let i = self.dict_index(key);
+        let o = self.dicts[i].remove(key)?;
+        self.total -= 1;
+        if !self.expires.is_empty() {
+            self.expires.remove(key);
+        }
+        Some(o)
+    }
+
+    pub fn expire_of(&self, key: &[u8]) -> Option<i64> {
+        if self.expires.is_empty() {
+            return None;
+        }
+        self.expires.get(key).copied()
+    }
+
+    pub fn set_expire(&mut self, key: &[u8], when: i64) {
+        self.expires.insert(key, when);
+    }
+
+    pub fn remove_expire(&mut self, key: &[u8]) -> bool {
+        self.expires.remove(key).is_some()
+    }
+
+    pub fn clear(&mut self) -> usize {
+        let n = self.total;
+        for d in self.dicts.iter_mut() {
+            d.clear();
+        }
+        self.expires.clear();
+        self.total = 0;
+        self.avg_ttl = 0;
+        n
+    }
+
+    pub fn keys_iter(&self) -> impl Iterator<Item = (&[u8], &Obj)> {
+        self.dicts.iter().flat_map(|d| d.iter())
+    }
+
+    pub fn random_key(&self, rng: &mut Rng) -> Option<Box<[u8]>> {
+        if self.total == 0 {
+            return None;
+        }
+        let d = if self.dicts.len() == 1 {
+            &self.dicts[0]
+        } else {
+            // Pick a slot weighted by its size.
+            let mut n = rng.below(self.total as u64) as usize;
+            let mut chosen = &self.dicts[0];
+            for d in &self.dicts {
+                if n < d.len() {
+                    chosen = d;
+                    break;
+                }
+                n -= d.len();
+            }
+            chosen
+        };
+        d.random_entry(rng).map(|e| e.key.clone())
+    }
+
+    /// One SCAN step over the whole database. With per-slot dicts the low 14 bits of
+    /// the cursor name the slot, as Valkey's kvstore does.
+    pub fn scan<F: FnMut(&[u8], &Obj)>(&self, cursor: u64, mut f: F) -> u64 {
+        if self.dicts.len() == 1 {
+            return self.dicts[0].scan(cursor, &mut f);
+        }
+        let mut slot = (cursor & 16383) as usize;
+        let mut inner = cursor >> 14;
+        loop {
+            if slot >= CLUSTER_SLOTS {
+                return 0;
+            }
+            if !self.dicts[slot].is_empty() {
+                inner = self.dicts[slot].scan(inner, &mut f);
+                if inner != 0 {
+                    return (inner << 14) | slot as u64;
+                }
+                slot += 1;
+                return if slot >= CLUSTER_SLOTS {
+                    0
+                } else {
+                    slot as u64
+                };
+            }
+            slot += 1;
+            inner = 0;
+        }
+    }
+
+    pub fn count_keys_in_slot(&self, slot: usize) -> usize {
+        if self.dicts.len() == 1 {
+            0
+        } else {
+            self.dicts[slot].len()
+        }
+    }
+
+    pub fn keys_in_slot(&self, slot: usize, max: usize) -> Vec<Vec<u8>> {
+        if self.dicts.len() == 1 {
+            return Vec::new();
+        }
+        self.dicts[slot]
+            .iter()
+            .take(max)
+            .map(|(k, _)| k.to_vec())
+            .collect()
+    }
+
+    /// Incremental rehash and shrinking, from databasesCron.
+    pub fn rehash_cron(&mut self, budget_us: u64) {
+        for d in self.dicts.iter_mut().filter(|d| !d.is_empty()) {
+            d.shrink_if_needed();
+            if d.is_rehashing() {
+                d.rehash_for(budget_us);
+                return;
+            }
+        }
+        self.expires.shrink_if_needed();
+        if self.expires.is_rehashing() {
+            self.expires.rehash_for(budget_us);
+        }
+    }
+
+    pub fn is_rehashing(&self) -> bool {
+        self.dicts.iter().any(|d| d.is_rehashing()) || self.expires.is_rehashing()
+    }
+
+    pub fn swap_contents(&mut self, other: &mut Db) {
+        std::mem::swap(&mut self.dicts, &mut other.dicts);
+        std::mem::swap(&mut self.expires, &mut other.expires);
+        std::mem::swap(&mut self.total, &mut other.total);
+        std::mem::swap(&mut self.avg_ttl, &mut other.avg_ttl);
+    }
+}
+
+/// Keyspace access with Redis's semantics (lazy expiry, hit/miss stats, LRU).
+impl Server {
+    /// Milliseconds "now" for expiry decisions: frozen for the duration of a command,
+    /// as Redis's commandTimeSnapshot.
+    #[inline]
+    pub fn now_ms(&self) -> i64 {
+        self.cmd_time_ms
+    }
+
+    /// Is the key logically expired? Deletes it when this node owns expiry.
+    pub fn expire_if_needed(&mut self, db: usize, key: &[u8]) -> bool {
+        let d = &self.dbs[db];
+        let when = match d.expire_of(key) {
+            Some(w) => w,
+            None => return false,
+        };
+        if when > self.now_ms() || self.loading {
+            return false;
+        }
+        if self.is_replica_of_master() {
+            // Replicas wait for the master's DEL but answer as if the key were gone.
+            return true;
+        }
+        if self.expire_paused() {
+            return true;
+        }
+        self.delete_expired_key(db, key);
+        true
+    }
+
+    /// Removes a key whose TTL passed (lazily or from the active cycle) and counts it.
+    pub fn delete_expired_key(&mut self, db: usize, key: &[u8]) {
+        self.dbs[db].remove(key);
+        self.stats.expired_keys += 1;
+    }
+
+    #[inline]
+    pub fn lookup_read(&mut self, db: usize, key: &[u8]) -> Option<&Obj> {
+        if self.expire_if_needed(db, key) {
+            self.stats.keyspace_misses += 1;
+            return None;
+        }
+        let lru = self.lru_clock;
+        match self.dbs[db].get_mut(key) {
+            Some(o) => {
+                self.stats.keyspace_hits += 1;
+                o.lru = lru;
+                Some(o)
+            }
+            None => {
+                self.stats.keyspace_misses += 1;
+                None
+            }
+        }
+    }
+
+    #[inline]
+    pub fn lookup_write(&mut self, db: usize, key: &[u8]) -> Option<&mut Obj> {
+        self.expire_if_needed(db, key);
+        let lru = self.lru_clock;
+        match self.dbs[db].get_mut(key) {
+            Some(o) => {
+                o.lru = lru;
+                Some(o)
+            }
+            None => None,
+        }
+    }
+
+    /// Lookup that touches no stats or LRU (TYPE-like introspection, EXISTS uses read).
+    pub fn lookup_no_touch(&mut self, db: usize, key: &[u8]) -> Option<&Obj> {
+        if self.expire_if_needed(db, key) {
+            return None;
+        }
+        self.dbs[db].get(key)
+    }
+
+    /// Deletes a key if present (after lazy expiry); true when something was removed.
+    pub fn db_delete(&mut self, db: usize, key: &[u8]) -> bool {
+        if self.expire_if_needed(db, key) {
+            return false;
+        }
+        self.dbs[db].remove(key).is_some()
+    }
+
+    /// Writes a new value, the way setKey does (TTL dropped unless `keep_ttl`).
+    pub fn set_key(&mut self, db: usize, key: &[u8], obj: Obj, keep_ttl: bool) {
+        self.expire_if_needed(db, key);
+        self.dbs[db].set(key, obj, keep_ttl);
+        self.signal_modified_key(db, key);
+    }
+
+    /// Hook for WATCH and client-side caching: a key's value changed.
+    pub fn signal_modified_key(&mut self, _db: usize, _key: &[u8]) {
+        self.stats.keys_modified += 1;
+    }
+
+    pub fn new_obj_lru(&self) -> u32 {
+        self.lru_clock
+    }
+
+    /// Whether small integers may be shared objects (not under an LRU/LFU maxmemory policy).
+    pub fn share_integers(&self) -> bool {
+        self.config.maxmemory == 0 || !self.config.maxmemory_policy_uses_lru_lfu()
+    }
+}

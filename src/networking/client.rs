@@ -1,0 +1,184 @@
+//! The per-connection state (Redis's `client` struct): socket, query buffer,
+//! reply buffer, selected db, protocol version, name, flags and timestamps.
+//! Fake clients (no socket) run commands for scripts, AOF loading and tests.
+
+use std::io::{self, Read, Write};
+
+pub enum Stream {
+    Tcp(mio::net::TcpStream),
+    Unix(mio::net::UnixStream),
+}
+
+impl Stream {
+    pub fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Stream::Tcp(s) => s.read(buf),
+            Stream::Unix(s) => s.read(buf),
+        }
+    }
+    pub fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Stream::Tcp(s) => s.write(buf),
+            Stream::Unix(s) => s.write(buf),
+        }
+    }
+    pub fn source(&mut self) -> &mut dyn mio::event::Source {
+        match self {
+            Stream::Tcp(s) => s,
+            Stream::Unix(s) => s,
+        }
+    }
+    pub fn fd(&self) -> i32 {
+        use std::os::unix::io::AsRawFd;
+        match self {
+            Stream::Tcp(s) => s.as_raw_fd(),
+            Stream::Unix(s) => s.as_raw_fd(),
+        }
+    }
+    pub fn shutdown(&self) {
+        let _ = match self {
+            Stream::Tcp(s) => s.shutdown(std::net::Shutdown::Both),
+            Stream::Unix(s) => s.shutdown(std::net::Shutdown::Both),
+        };
+    }
+}
+
+/// Client flags, the subset of Redis's CLIENT_* bits we track.
+#[derive(Clone, Copy, Default, PartialEq, Eq, Debug)]
+pub struct ClientFlags(pub u32);
+
+impl ClientFlags {
+    pub const CLOSE_AFTER_REPLY: u32 = 1 << 0;
+    pub const CLOSE_ASAP: u32 = 1 << 1;
+    pub const MONITOR: u32 = 1 << 2;
+    pub const UNIX_SOCKET: u32 = 1 << 3;
+    pub const REPLY_OFF: u32 = 1 << 4;
+    pub const REPLY_SKIP_NEXT: u32 = 1 << 5;
+    pub const REPLY_SKIP: u32 = 1 << 6;
+    pub const NO_EVICT: u32 = 1 << 7;
+    pub const FAKE: u32 = 1 << 8;
+    pub const PROTECTED: u32 = 1 << 9;
+    pub const PENDING_WRITE: u32 = 1 << 10;
+    pub const WRITE_INTEREST: u32 = 1 << 11;
+    pub const NO_TOUCH: u32 = 1 << 12;
+    pub const PAUSED: u32 = 1 << 13;
+    #[inline]
+    pub fn has(self, f: u32) -> bool {
+        self.0 & f != 0
+    }
+    #[inline]
+    pub fn set(&mut self, f: u32) {
+        self.0 |= f;
+    }
+    #[inline]
+    pub fn clear(&mut self, f: u32) {
+        self.0 &= !f;
+    }
+}
+
+pub struct Client {
+    pub id: u64,
+    /// Slab key and mio token; usize::MAX for fake clients.
+    pub token: usize,
+    pub stream: Option<Stream>,
+    pub fd: i32,
+    pub addr: String,
+    pub laddr: String,
+    pub querybuf: Vec<u8>,
+    /// Bytes of `querybuf` already consumed by parsed commands.
+    pub qb_pos: usize,
+    /// Peak query buffer size over the last interval (for querybuf shrinking, CLIENT LIST qbuf).
+    pub querybuf_peak: usize,
+    /// Query bytes pending when the current command was read (CLIENT LIST qbuf for self).
+    pub qbuf_snapshot: usize,
+    pub reply: Vec<u8>,
+    /// Bytes of `reply` already written to the socket.
+    pub sent: usize,
+    /// Reply bytes produced for the current command (for stats / limits).
+    pub reply_bytes_total: u64,
+    pub db: usize,
+    pub resp: u8,
+    pub name: Option<Vec<u8>>,
+    pub lib_name: Option<Vec<u8>>,
+    pub lib_ver: Option<Vec<u8>>,
+    pub authenticated: bool,
+    pub user: String,
+    pub flags: ClientFlags,
+    pub ctime_ms: i64,
+    pub last_interaction_ms: i64,
+    /// Full name of the last command ("client|list"), for CLIENT LIST cmd=.
+    pub last_cmd: &'static str,
+    /// Error codes replied since `call()` last drained them (errorstats).
+    pub error_codes: Vec<String>,
+    /// Argument ranges and inline scratch, reused across commands.
+    pub argv_ranges: Vec<(u32, u32)>,
+    pub inline_buf: Vec<u8>,
+    /// Bytes of argv of the current command (CLIENT LIST argv-mem).
+    pub argv_mem: usize,
+    pub net_input_bytes: u64,
+    pub net_output_bytes: u64,
+    pub commands_processed: u64,
+}
+
+impl Client {
+    pub fn new(id: u64, token: usize, stream: Option<Stream>, now_ms: i64) -> Client {
+        let fd = stream.as_ref().map(|s| s.fd()).unwrap_or(-1);
+        Client {
+            id,
+            token,
+            stream,
+            fd,
+            addr: String::new(),
+            laddr: String::new(),
+            querybuf: Vec::new(),
+            qb_pos: 0,
+            querybuf_peak: 0,
+            qbuf_snapshot: 0,
+            reply: Vec::new(),
+            sent: 0,
+            reply_bytes_total: 0,
+            db: 0,
+            resp: 2,
+            name: None,
+            lib_name: None,
+            lib_ver: None,
+            authenticated: false,
+            user: "default".into(),
+            flags: ClientFlags::default(),
+            ctime_ms: now_ms,
+            last_interaction_ms: now_ms,
+            last_cmd: "NULL",
+            error_codes: Vec::new(),
+            argv_ranges: Vec::new(),
+            inline_buf: Vec::new(),
+            argv_mem: 0,
+            net_input_bytes: 0,
+            net_output_bytes: 0,
+            commands_processed: 0,
+        }
+    }
+
+    /// A client with no connection (scripts, AOF loading, unit tests).
+    pub fn fake(id: u64) -> Client {
+        let mut c = Client::new(id, usize::MAX, None, crate::util::mstime());
+        c.flags.set(ClientFlags::FAKE);
+        c.authenticated = true;
+        c
+    }
+
+    pub fn is_fake(&self) -> bool {
+        self.flags.has(ClientFlags::FAKE)
+    }
+
+    /// Bytes queued for the socket and not yet written.
+    #[inline]
+    pub fn pending_reply_bytes(&self) -> usize {
+        self.reply.len() - self.sent
+    }
+
+    /// Takes the reply bytes of a fake client (what a script or test reads back).
+    pub fn take_reply(&mut self) -> Vec<u8> {
+        self.sent = 0;
+        std::mem::take(&mut self.reply)
+    }
+}

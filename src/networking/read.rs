@@ -1,0 +1,97 @@
+//! processInputBuffer: parse every complete request in a client's query buffer
+//! and run it, in order (pipelining). Protocol errors reply, then close only that
+//! connection.
+
+use super::client::{Client, ClientFlags};
+use crate::resp::{parse_request, Argv, Limits, ParseOutcome};
+use crate::server::Server;
+
+impl Server {
+    pub fn process_input(&mut self, c: &mut Client) {
+        let qb = std::mem::take(&mut c.querybuf);
+        let mut ranges = std::mem::take(&mut c.argv_ranges);
+        let mut scratch = std::mem::take(&mut c.inline_buf);
+        let mut pos = c.qb_pos;
+        let base_limits = Limits {
+            proto_max_bulk_len: self.config.proto_max_bulk_len,
+            unauthenticated: false,
+        };
+        while pos < qb.len() {
+            if c.flags.0 & (ClientFlags::CLOSE_AFTER_REPLY | ClientFlags::CLOSE_ASAP) != 0 {
+                break;
+            }
+            if self.client_is_paused(c) {
+                break;
+            }
+            let limits = Limits {
+                unauthenticated: !c.authenticated,
+                ..base_limits
+            };
+            match parse_request(&qb[pos..], &mut ranges, &mut scratch, limits) {
+                ParseOutcome::Complete { consumed, inline } => {
+                    c.qbuf_snapshot = qb.len() - pos;
+                    let argv = if inline {
+                        Argv {
+                            buf: &scratch,
+                            ranges: &ranges,
+                        }
+                    } else {
+                        Argv {
+                            buf: &qb[pos..pos + consumed],
+                            ranges: &ranges,
+                        }
+                    };
+                    c.argv_mem = argv.buf.len();
+                    pos += consumed;
+                    self.process_command(c, &argv);
+                    // CLIENT REPLY SKIP applies to exactly the next command.
+                    if c.flags.has(ClientFlags::REPLY_SKIP) {
+                        c.flags.clear(ClientFlags::REPLY_SKIP);
+                    } else if c.flags.has(ClientFlags::REPLY_SKIP_NEXT) {
+                        c.flags.clear(ClientFlags::REPLY_SKIP_NEXT);
+                        c.flags.set(ClientFlags::REPLY_SKIP);
+                    }
+                }
+                ParseOutcome::Empty { consumed } => pos += consumed,
+                ParseOutcome::Incomplete => break,
+                ParseOutcome::Error(e) => {
+                    let msg = e.message();
+                    log::debug!(
+                        "Protocol error ({}) from client: {}",
+                        msg,
+                        self.client_info_string(c)
+                    );
+                    c.add_error(&msg);
+                    self.drain_error_codes(c);
+                    c.flags.set(ClientFlags::CLOSE_AFTER_REPLY);
+                    pos = qb.len();
+                    break;
+                }
+            }
+        }
+        c.querybuf = qb;
+        c.argv_ranges = ranges;
+        c.inline_buf = scratch;
+        c.argv_mem = 0;
+        c.qbuf_snapshot = 0;
+        // Keep the unparsed tail at the front of the buffer.
+        if pos >= c.querybuf.len() {
+            c.querybuf.clear();
+            c.qb_pos = 0;
+        } else if pos > 0 {
+            c.querybuf.drain(..pos);
+            c.qb_pos = 0;
+        } else {
+            c.qb_pos = pos;
+        }
+        if c.querybuf.capacity() > 64 * 1024 && c.querybuf.len() < c.querybuf.capacity() / 4 {
+            c.querybuf.shrink_to(c.querybuf.len().max(16 * 1024));
+        }
+    }
+
+    /// CLIENT PAUSE: ALL holds every client; WRITE holds clients whose next command
+    /// may write (checked in process_command); here only ALL stops reading.
+    pub fn client_is_paused(&self, _c: &Client) -> bool {
+        self.pause == crate::server::PauseKind::All && crate::util::mstime() < self.pause_end_ms
+    }
+}

@@ -1,0 +1,356 @@
+//! The event loop (Redis's ae + beforeSleep): one mio Poll for listeners and
+//! clients, serverCron as a time event at `hz`, and the before-sleep flush of
+//! pending replies and deferred client frees.
+
+use super::listen::Listener;
+use super::{Server, FIRST_CLIENT_TOKEN};
+use crate::networking::{Client, ClientFlags, Stream};
+use mio::{Events, Interest, Poll, Token};
+use std::io::{self, Write as _};
+use std::time::Duration;
+
+impl Server {
+    pub fn run(&mut self, mut poll: Poll) -> io::Result<()> {
+        let registry = poll.registry().try_clone()?;
+        for (i, l) in self.listeners.iter_mut().enumerate() {
+            match l {
+                Listener::Tcp(t, _) => registry.register(t, Token(i), Interest::READABLE)?,
+                Listener::Unix(u, _) => registry.register(u, Token(i), Interest::READABLE)?,
+            }
+        }
+        self.registry = Some(registry);
+        let mut events = Events::with_capacity(1024);
+        let mut next_cron_us = crate::util::monotonic_us();
+        loop {
+            self.before_sleep();
+            let now = crate::util::monotonic_us();
+            let wait = next_cron_us.saturating_sub(now);
+            if let Err(e) = poll.poll(&mut events, Some(Duration::from_micros(wait))) {
+                if e.kind() != io::ErrorKind::Interrupted {
+                    return Err(e);
+                }
+            }
+            for ev in events.iter() {
+                let t = ev.token().0;
+                if t < FIRST_CLIENT_TOKEN {
+                    self.accept_on(t);
+                    continue;
+                }
+                if ev.is_readable() || ev.is_read_closed() || ev.is_error() {
+                    self.read_from_client(t);
+                }
+                if ev.is_writable() {
+                    self.handle_writable(t);
+                }
+            }
+            let now = crate::util::monotonic_us();
+            if now >= next_cron_us {
+                self.server_cron();
+                let period = 1_000_000 / self.hz.max(1) as u64;
+                next_cron_us = if now > next_cron_us + period {
+                    now + period
+                } else {
+                    next_cron_us + period
+                };
+            }
+            self.poll_signals();
+            if self.shutdown_asap && self.prepare_for_shutdown_from_signal() {
+                return Ok(());
+            }
+        }
+    }
+
+    fn accept_on(&mut self, idx: usize) {
+        loop {
+            let accepted = match &self.listeners[idx] {
+                Listener::Tcp(l, _) => l.accept().map(|(s, a)| (Stream::Tcp(s), format_addr(&a))),
+                Listener::Unix(l, path) => l
+                    .accept()
+                    .map(|(s, _)| (Stream::Unix(s), format!("{}:0", path))),
+            };
+            match accepted {
+                Ok((stream, addr)) => self.accept_client(stream, addr),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(e) => {
+                    log::warn!(
+                        "Accepting client connection: {}",
+                        super::listen::strerror(&e)
+                    );
+                    return;
+                }
+            }
+        }
+    }
+
+    fn accept_client(&mut self, mut stream: Stream, addr: String) {
+        let is_unix = matches!(stream, Stream::Unix(_));
+        let laddr = match &stream {
+            Stream::Tcp(s) => s.local_addr().map(|a| format_addr(&a)).unwrap_or_default(),
+            Stream::Unix(_) => self
+                .config
+                .unixsocket
+                .clone()
+                .map(|p| format!("{}:0", p))
+                .unwrap_or_default(),
+        };
+        if !is_unix {
+            super::listen::tune_accepted(stream.fd(), self.config.tcp_keepalive);
+        }
+        if self.clients.len() >= self.config.maxclients {
+            let _ = stream.write(b"-ERR max number of clients reached\r\n");
+            self.stats.rejected_conn += 1;
+            return;
+        }
+        if !is_unix
+            && self.config.protected_mode
+            && self.config.requirepass.is_none()
+            && !is_loopback(&addr)
+        {
+            let _ = stream.write(PROTECTED_MODE_DENIED.as_bytes());
+            self.stats.rejected_conn += 1;
+            return;
+        }
+        let entry = self.clients.vacant_entry();
+        let token = entry.key() + FIRST_CLIENT_TOKEN;
+        if let Some(reg) = &self.registry {
+            if let Err(e) = reg.register(stream.source(), Token(token), Interest::READABLE) {
+                log::warn!("Error registering fd event for the new client: {}", e);
+                return;
+            }
+        }
+        let id = self.next_client_id;
+        self.next_client_id += 1;
+        let mut c = Client::new(id, token, Some(stream), crate::util::mstime());
+        c.addr = addr;
+        c.laddr = laddr;
+        c.authenticated = self.config.requirepass.is_none();
+        if is_unix {
+            c.flags.set(ClientFlags::UNIX_SOCKET);
+        }
+        entry.insert(Some(Box::new(c)));
+        self.stats.numconnections += 1;
+        log::debug!(
+            "Accepted {}",
+            self.clients[token - FIRST_CLIENT_TOKEN]
+                .as_ref()
+                .unwrap()
+                .addr
+        );
+    }
+
+    /// Takes a client out of the slab for exclusive use; put it back with `restore_client`.
+    #[inline]
+    pub fn take_client(&mut self, token: usize) -> Option<Box<Client>> {
+        self.clients
+            .get_mut(token.wrapping_sub(FIRST_CLIENT_TOKEN))?
+            .take()
+    }
+
+    #[inline]
+    pub fn restore_client(&mut self, c: Box<Client>) {
+        let key = c.token - FIRST_CLIENT_TOKEN;
+        self.clients[key] = Some(c);
+    }
+
+    fn read_from_client(&mut self, token: usize) {
+        let Some(mut c) = self.take_client(token) else {
+            return;
+        };
+        if c.flags.has(ClientFlags::CLOSE_ASAP) {
+            self.restore_client(c);
+            return;
+        }
+        let mut closed = false;
+        loop {
+            if c.querybuf.capacity() - c.querybuf.len() < 1024 {
+                c.querybuf.reserve(16 * 1024);
+            }
+            let len = c.querybuf.len();
+            let room = c.querybuf.capacity() - len;
+            let fd = c.fd;
+            let spare = c.querybuf.spare_capacity_mut();
+            // SAFETY: read(2) writes at most `room` bytes into the vector's spare capacity,
+            // which we own; only the bytes it reports are then marked initialised.
+            let r = unsafe { libc::read(fd, spare.as_mut_ptr() as *mut libc::c_void, room) };
+            let r = if r < 0 {
+                Err(io::Error::last_os_error())
+            } else {
+                Ok(r as usize)
+            };
+            match r {
+                Ok(0) => {
+                    log::debug!("Client closed connection id={} addr={}", c.id, c.addr);
+                    closed = true;
+                    break;
+                }
+                Ok(n) => {
+                    // SAFETY: the kernel initialised exactly n bytes past len.
+                    unsafe { c.querybuf.set_len(len + n) };
+                    c.net_input_bytes += n as u64;
+                    self.stats.net_input_bytes += n as u64;
+                    self.stats.total_reads_processed += 1;
+                    if n < room {
+                        break;
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    log::debug!("Reading from client: {}", e);
+                    closed = true;
+                    break;
+                }
+            }
+        }
+        c.last_interaction_ms = crate::util::mstime();
+        if c.querybuf.len() - c.qb_pos > self.config.client_query_buffer_limit {
+            log::warn!("Closing client that reached max query buffer length: {} (qbuf initial bytes: {:?})", self.client_info_string(&c), String::from_utf8_lossy(&c.querybuf[c.qb_pos..c.qb_pos + 64.min(c.querybuf.len() - c.qb_pos)]));
+            self.stats.client_qbuf_limit_disconnections += 1;
+            self.free_client(c);
+            return;
+        }
+        self.process_input(&mut c);
+        if closed {
+            // Flush what the last commands produced, then close.
+            let _ = self.write_to_client(&mut c);
+            self.free_client(c);
+            return;
+        }
+        if c.pending_reply_bytes() > 0 {
+            self.mark_pending_write(&mut c);
+        }
+        self.restore_client(c);
+    }
+
+    fn handle_writable(&mut self, token: usize) {
+        let Some(mut c) = self.take_client(token) else {
+            return;
+        };
+        let ok = self.write_to_client(&mut c);
+        if !ok || (c.pending_reply_bytes() == 0 && c.flags.has(ClientFlags::CLOSE_AFTER_REPLY)) {
+            self.free_client(c);
+            return;
+        }
+        self.restore_client(c);
+    }
+
+    /// Writes as much of the reply buffer as the socket takes. Returns false when the
+    /// connection failed and the client must be freed.
+    pub fn write_to_client(&mut self, c: &mut Client) -> bool {
+        let Some(stream) = c.stream.as_mut() else {
+            return true;
+        };
+        let mut wrote_any = false;
+        while c.sent < c.reply.len() {
+            match stream.write(&c.reply[c.sent..]) {
+                Ok(0) => return false,
+                Ok(n) => {
+                    c.sent += n;
+                    c.net_output_bytes += n as u64;
+                    self.stats.net_output_bytes += n as u64;
+                    wrote_any = true;
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    log::debug!("Error writing to client: {}", e);
+                    return false;
+                }
+            }
+        }
+        if wrote_any {
+            self.stats.total_writes_processed += 1;
+        }
+        if c.sent == c.reply.len() {
+            c.reply.clear();
+            c.sent = 0;
+            // Give back memory after a big reply (a pipeline of large values).
+            if c.reply.capacity() > 1024 * 1024 {
+                c.reply.shrink_to(16 * 1024);
+            }
+            if c.flags.has(ClientFlags::WRITE_INTEREST) {
+                c.flags.clear(ClientFlags::WRITE_INTEREST);
+                if let (Some(reg), Some(s)) = (&self.registry, c.stream.as_mut()) {
+                    let _ = reg.reregister(s.source(), Token(c.token), Interest::READABLE);
+                }
+            }
+        } else if !c.flags.has(ClientFlags::WRITE_INTEREST) {
+            c.flags.set(ClientFlags::WRITE_INTEREST);
+            if let (Some(reg), Some(s)) = (&self.registry, c.stream.as_mut()) {
+                let _ = reg.reregister(
+                    s.source(),
+                    Token(c.token),
+                    Interest::READABLE | Interest::WRITABLE,
+                );
+            }
+        }
+        true
+    }
+
+    /// Runs once per loop turn before polling: the fast expire cycle, pending
+    /// replies, and deferred frees (Redis's beforeSleep order).
+    pub fn before_sleep(&mut self) {
+        if self.expire_fast_pending {
+            self.active_expire_cycle(crate::db::expire::CycleKind::Fast);
+        }
+        let pending = std::mem::take(&mut self.pending_writes);
+        for token in pending.iter().copied() {
+            let Some(mut c) = self.take_client(token) else {
+                continue;
+            };
+            c.flags.clear(ClientFlags::PENDING_WRITE);
+            let ok = self.write_to_client(&mut c);
+            if !ok || (c.pending_reply_bytes() == 0 && c.flags.has(ClientFlags::CLOSE_AFTER_REPLY))
+            {
+                self.free_client(c);
+            } else {
+                self.restore_client(c);
+            }
+        }
+        let mut pending = pending;
+        pending.clear();
+        if self.pending_writes.is_empty() {
+            self.pending_writes = pending;
+        }
+        while let Some(token) = self.close_asap.pop() {
+            if let Some(c) = self.take_client(token) {
+                self.free_client(c);
+            }
+        }
+    }
+
+    /// Closes a client and releases its slot (freeClient).
+    pub fn free_client(&mut self, mut c: Box<Client>) {
+        if let (Some(reg), Some(s)) = (&self.registry, c.stream.as_mut()) {
+            let _ = reg.deregister(s.source());
+        }
+        if c.flags.has(ClientFlags::MONITOR) {
+            self.monitors.retain(|&t| t != c.token);
+        }
+        let key = c.token - FIRST_CLIENT_TOKEN;
+        if self.clients.contains(key) {
+            self.clients.remove(key);
+        }
+    }
+
+    /// Marks a client to be closed before the next sleep (freeClientAsync).
+    pub fn free_client_async(&mut self, c: &mut Client) {
+        if !c.flags.has(ClientFlags::CLOSE_ASAP) {
+            c.flags.set(ClientFlags::CLOSE_ASAP);
+            self.close_asap.push(c.token);
+        }
+    }
+}
+
+fn format_addr(a: &std::net::SocketAddr) -> String {
+    match a {
+        std::net::SocketAddr::V4(v) => format!("{}:{}", v.ip(), v.port()),
+        std::net::SocketAddr::V6(v) => format!("{}:{}", v.ip(), v.port()),
+    }
+}
+
+fn is_loopback(addr: &str) -> bool {
+    addr.starts_with("127.0.0.1:") || addr.starts_with("::1:")
+}
+
+const PROTECTED_MODE_DENIED: &str = "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Set up an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n";

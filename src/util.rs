@@ -1,0 +1,423 @@
+//! Small helpers shared by every subsystem: Redis's strict number parsing and
+//! formatting (string2ll, string2ld, ld2string), glob matching (stringmatchlen),
+//! clocks and random numbers. Nothing here knows about clients or the keyspace.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Parses a decimal i64 exactly as Redis's string2ll: no spaces, no '+', no
+/// leading zeros (except "0"), no overflow.
+pub fn parse_i64(s: &[u8]) -> Option<i64> {
+    if s.is_empty() || s.len() > 20 {
+        return None;
+    }
+    if s.len() == 1 && s[0] == b'0' {
+        return Some(0);
+    }
+    let (neg, digits) = if s[0] == b'-' {
+        (true, &s[1..])
+    } else {
+        (false, s)
+    };
+    if digits.is_empty() || digits[0] < b'1' || digits[0] > b'9' {
+        return None;
+    }
+    let mut v: u64 = 0;
+    for &b in digits {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        v = v.checked_mul(10)?.checked_add((b - b'0') as u64)?;
+    }
+    if neg {
+        if v > (i64::MAX as u64) + 1 {
+            None
+        } else {
+            Some((v as i64).wrapping_neg())
+        }
+    } else if v > i64::MAX as u64 {
+        None
+    } else {
+        Some(v as i64)
+    }
+}
+
+/// Parses an unsigned decimal (used for cursors).
+pub fn parse_u64(s: &[u8]) -> Option<u64> {
+    if s.is_empty() || s.len() > 20 {
+        return None;
+    }
+    let mut v: u64 = 0;
+    for &b in s {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        v = v.checked_mul(10)?.checked_add((b - b'0') as u64)?;
+    }
+    Some(v)
+}
+
+/// Parses a long double the way Redis's string2ld does (strtold, no spaces, no nan).
+pub fn parse_f64(s: &[u8]) -> Option<f64> {
+    if s.is_empty() || s.len() > 5120 {
+        return None;
+    }
+    if s[0].is_ascii_whitespace() || s[s.len() - 1].is_ascii_whitespace() {
+        return None;
+    }
+    let st = std::str::from_utf8(s).ok()?;
+    let v = parse_c_double(st)?;
+    if v.is_nan() {
+        return None;
+    }
+    Some(v)
+}
+
+/// strtod-compatible parsing: accepts "inf", "-inf", "+inf", "infinity", hex floats are rare
+/// and refused. Rust's parser is stricter about some forms strtod takes ("1." and ".5" are ok in both).
+pub fn parse_c_double(st: &str) -> Option<f64> {
+    let lower = st.to_ascii_lowercase();
+    let t = lower.trim_start_matches(['+', '-']);
+    if t == "inf" || t == "infinity" {
+        return Some(if lower.starts_with('-') {
+            f64::NEG_INFINITY
+        } else {
+            f64::INFINITY
+        });
+    }
+    if t.starts_with("nan") {
+        return None;
+    }
+    if lower.starts_with("0x") || lower.starts_with("-0x") || lower.starts_with("+0x") {
+        return None;
+    }
+    st.parse::<f64>().ok()
+}
+
+/// Formats an i64 into a stack buffer; returns the used slice.
+pub fn fmt_i64(v: i64, buf: &mut [u8; 20]) -> &[u8] {
+    let mut i = 20;
+    let neg = v < 0;
+    let mut u = v.unsigned_abs();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (u % 10) as u8;
+        u /= 10;
+        if u == 0 {
+            break;
+        }
+    }
+    if neg {
+        i -= 1;
+        buf[i] = b'-';
+    }
+    &buf[i..]
+}
+
+/// Formats a double the way Redis's INCRBYFLOAT / ld2string(LD_STR_HUMAN) does:
+/// fixed notation with 17 significant digits, trailing zeros removed.
+pub fn fmt_f64_human(v: f64) -> Option<String> {
+    if v.is_infinite() || v.is_nan() {
+        return None;
+    }
+    // %.17Lf with long double in Redis; we only have f64, so print with enough digits
+    // for round trip and strip trailing zeros.
+    let mut s = format!("{:.17}", v);
+    if s.contains('.') {
+        while s.ends_with('0') {
+            s.pop();
+        }
+        if s.ends_with('.') {
+            s.pop();
+        }
+    }
+    if s == "-0" {
+        s = "0".into();
+    }
+    // Trim noise beyond f64 precision: use shortest round-trip repr when it is plain.
+    let short = format!("{}", v);
+    if !short.contains('e') && short.len() <= s.len() {
+        let mut t = short;
+        if t == "-0" {
+            t = "0".into();
+        }
+        return Some(t);
+    }
+    Some(s)
+}
+
+/// Formats a double as Redis's addReplyDouble / %.17g does.
+pub fn fmt_f64_g17(v: f64) -> String {
+    if v.is_infinite() {
+        return if v > 0.0 { "inf".into() } else { "-inf".into() };
+    }
+    if v.is_nan() {
+        return "nan".into();
+    }
+    fmt_g(v, 17)
+}
+
+/// C printf "%.{prec}g".
+pub fn fmt_g(v: f64, prec: usize) -> String {
+    if v == 0.0 {
+        return if v.is_sign_negative() {
+            "-0".into()
+        } else {
+            "0".into()
+        };
+    }
+    let p = prec.max(1);
+    let exp = format!("{:.*e}", p - 1, v);
+    let (mant, e) = exp.split_once('e').unwrap();
+    let e: i32 = e.parse().unwrap();
+    if e < -4 || e >= p as i32 {
+        let mut m = mant.to_string();
+        if m.contains('.') {
+            while m.ends_with('0') {
+                m.pop();
+            }
+            if m.ends_with('.') {
+                m.pop();
+            }
+        }
+        let sign = if e < 0 { '-' } else { '+' };
+        format!("{}e{}{:02}", m, sign, e.abs())
+    } else {
+        let decimals = (p as i32 - 1 - e).max(0) as usize;
+        let mut s = format!("{:.*}", decimals, v);
+        if s.contains('.') {
+            while s.ends_with('0') {
+                s.pop();
+            }
+            if s.ends_with('.') {
+                s.pop();
+            }
+        }
+        s
+    }
+}
+
+/// Redis's stringmatchlen: glob with * ? [abc] [^a-z] and \ escapes.
+pub fn glob_match(pattern: &[u8], string: &[u8], nocase: bool) -> bool {
+    glob_rec(pattern, string, nocase, 0)
+}
+
+fn glob_rec(mut p: &[u8], mut s: &[u8], nocase: bool, depth: u32) -> bool {
+    if depth > 1000 {
+        return false;
+    }
+    let eq = |a: u8, b: u8| {
+        if nocase {
+            a.eq_ignore_ascii_case(&b)
+        } else {
+            a == b
+        }
+    };
+    while !p.is_empty() && !s.is_empty() || (!p.is_empty() && p[0] == b'*') {
+        match p[0] {
+            b'*' => {
+                while p.len() > 1 && p[1] == b'*' {
+                    p = &p[1..];
+                }
+                if p.len() == 1 {
+                    return true;
+                }
+                for i in 0..=s.len() {
+                    if glob_rec(&p[1..], &s[i..], nocase, depth + 1) {
+                        return true;
+                    }
+                }
+                return false;
+            }
+            b'?' => {
+                s = &s[1..];
+            }
+            b'[' => {
+                p = &p[1..];
+                let not = !p.is_empty() && p[0] == b'^';
+                if not {
+                    p = &p[1..];
+                }
+                let mut matched = false;
+                loop {
+                    if p.is_empty() {
+                        break;
+                    }
+                    if p[0] == b'\\' && p.len() >= 2 {
+                        p = &p[1..];
+                        if eq(p[0], s[0]) {
+                            matched = true;
+                        }
+                    } else if p[0] == b']' {
+                        break;
+                    } else if p.len() >= 3 && p[1] == b'-' {
+                        let (mut start, mut end) = (p[0], p[2]);
+                        let mut c = s[0];
+                        if start > end {
+                            std::mem::swap(&mut start, &mut end);
+                        }
+                        if nocase {
+                            start = start.to_ascii_lowercase();
+                            end = end.to_ascii_lowercase();
+                            c = c.to_ascii_lowercase();
+                        }
+                        p = &p[2..];
+                        if c >= start && c <= end {
+                            matched = true;
+                        }
+                    } else if eq(p[0], s[0]) {
+                        matched = true;
+                    }
+                    p = &p[1..];
+                }
+                if p.is_empty() {
+                    // pattern ended without ']': Redis treats the '[' chars as consumed
+                    p = &p[0..0];
+                    let m = if not { !matched } else { matched };
+                    if !m {
+                        return false;
+                    }
+                    s = &s[1..];
+                    continue;
+                }
+                let m = if not { !matched } else { matched };
+                if !m {
+                    return false;
+                }
+                s = &s[1..];
+            }
+            b'\\' if p.len() >= 2 => {
+                p = &p[1..];
+                if !eq(p[0], s[0]) {
+                    return false;
+                }
+                s = &s[1..];
+            }
+            c => {
+                if !eq(c, s[0]) {
+                    return false;
+                }
+                s = &s[1..];
+            }
+        }
+        p = &p[1..];
+        if s.is_empty() {
+            while !p.is_empty() && p[0] == b'*' {
+                p = &p[1..];
+            }
+            break;
+        }
+    }
+    p.is_empty() && s.is_empty()
+}
+
+pub fn ustime() -> i64 {
+    let d = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    d.as_micros() as i64
+}
+
+pub fn mstime() -> i64 {
+    ustime() / 1000
+}
+
+/// Monotonic microseconds (for durations: command time, slowlog, latency).
+pub fn monotonic_us() -> u64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes into the timespec we own; CLOCK_MONOTONIC always exists on Linux.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+    ts.tv_sec as u64 * 1_000_000 + ts.tv_nsec as u64 / 1000
+}
+
+/// xorshift64* PRNG: cheap randomness for sampling (random keys, expire cycle).
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new() -> Rng {
+        let seed = (ustime() as u64) ^ ((std::process::id() as u64) << 32) ^ 0x9E37_79B9_7F4A_7C15;
+        Rng(seed | 1)
+    }
+    pub fn next_u64(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.0 = x;
+        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    pub fn below(&mut self, n: u64) -> u64 {
+        if n == 0 {
+            0
+        } else {
+            self.next_u64() % n
+        }
+    }
+}
+
+impl Default for Rng {
+    fn default() -> Self {
+        Rng::new()
+    }
+}
+
+/// 40 random hex chars, as Redis's getRandomHexChars (run ids, replication ids).
+pub fn random_hex(n: usize) -> String {
+    let mut bytes = vec![0u8; n];
+    if let Ok(mut f) = std::fs::File::open("/dev/urandom") {
+        use std::io::Read;
+        let _ = f.read_exact(&mut bytes);
+    } else {
+        let mut r = Rng::new();
+        for b in bytes.iter_mut() {
+            *b = r.next_u64() as u8;
+        }
+    }
+    const HEX: &[u8] = b"0123456789abcdef";
+    bytes
+        .iter()
+        .map(|b| HEX[(b & 15) as usize] as char)
+        .collect()
+}
+
+pub fn eq_ic(a: &[u8], b: &str) -> bool {
+    a.eq_ignore_ascii_case(b.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn strict_integers() {
+        assert_eq!(parse_i64(b"0"), Some(0));
+        assert_eq!(parse_i64(b"-9223372036854775808"), Some(i64::MIN));
+        assert_eq!(parse_i64(b"9223372036854775807"), Some(i64::MAX));
+        assert_eq!(parse_i64(b"9223372036854775808"), None);
+        assert_eq!(parse_i64(b"01"), None);
+        assert_eq!(parse_i64(b" 1"), None);
+        assert_eq!(parse_i64(b"+1"), None);
+        assert_eq!(parse_i64(b"-0"), None);
+        assert_eq!(parse_i64(b""), None);
+    }
+    #[test]
+    fn globs() {
+        assert!(glob_match(b"*", b"anything", false));
+        assert!(glob_match(b"h?llo", b"hello", false));
+        assert!(glob_match(b"h[ae]llo", b"hallo", false));
+        assert!(!glob_match(b"h[^e]llo", b"hello", false));
+        assert!(glob_match(b"h[a-b]llo", b"hbllo", false));
+        assert!(glob_match(b"foo*bar", b"fooXXbar", false));
+        assert!(!glob_match(b"foo*bar", b"fooXXba", false));
+        assert!(glob_match(b"a\\*b", b"a*b", false));
+        assert!(glob_match(b"HELLO", b"hello", true));
+    }
+    #[test]
+    fn g17() {
+        assert_eq!(fmt_f64_g17(1.5), "1.5");
+        assert_eq!(fmt_f64_g17(0.1), "0.10000000000000001");
+        assert_eq!(fmt_f64_g17(1e20), "1e+20");
+        assert_eq!(fmt_g(3.0, 17), "3");
+    }
+}
