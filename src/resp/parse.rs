@@ -320,7 +320,7 @@ mod tests {
         assert_eq!(
             o,
             ParseOutcome::Complete {
-                consumed: 22,
+                consumed: 20,
                 inline: false
             }
         );
