@@ -210,10 +210,16 @@ fn hex_val(c: u8) -> u8 {
 /// 'single quotes' with \' only. Writes unescaped args into `out`, ranges into `ranges`.
 /// Returns false on unbalanced quotes (or a closing quote not followed by a space).
 pub fn split_args(line: &[u8], ranges: &mut Vec<(u32, u32)>, out: &mut Vec<u8>) -> bool {
+    // Redis splits a C string: a NUL byte ends the line.
+    let line = match line.iter().position(|&b| b == 0) {
+        Some(z) => &line[..z],
+        None => line,
+    };
+    let c_isspace = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r');
     let mut i = 0;
     let n = line.len();
     loop {
-        while i < n && line[i].is_ascii_whitespace() {
+        while i < n && c_isspace(line[i]) {
             i += 1;
         }
         if i >= n {
@@ -247,7 +253,7 @@ pub fn split_args(line: &[u8], ranges: &mut Vec<(u32, u32)>, out: &mut Vec<u8>) 
                         other => other,
                     });
                 } else if c == b'"' {
-                    if i + 1 < n && !line[i + 1].is_ascii_whitespace() {
+                    if i + 1 < n && !c_isspace(line[i + 1]) {
                         return false;
                     }
                     i += 1;
@@ -264,7 +270,7 @@ pub fn split_args(line: &[u8], ranges: &mut Vec<(u32, u32)>, out: &mut Vec<u8>) 
                     i += 1;
                     out.push(b'\'');
                 } else if c == b'\'' {
-                    if i + 1 < n && !line[i + 1].is_ascii_whitespace() {
+                    if i + 1 < n && !c_isspace(line[i + 1]) {
                         return false;
                     }
                     i += 1;
@@ -277,7 +283,7 @@ pub fn split_args(line: &[u8], ranges: &mut Vec<(u32, u32)>, out: &mut Vec<u8>) 
                     break;
                 }
                 match line[i] {
-                    b' ' | b'\n' | b'\r' | b'\t' | 0 => {
+                    b' ' | b'\n' | b'\r' | b'\t' => {
                         break;
                     }
                     b'"' => inq = true,

@@ -2,10 +2,20 @@
 //! grouped as COMMAND DOCS groups them). Each row is data: name, arity, flags,
 //! ACL categories, key specs, handler, subcommands.
 
+mod bitmap;
 mod connection;
+mod generic;
 mod server;
+mod server_config;
 mod string;
 
 use super::CommandSpec;
 
-pub const ALL: &[&[CommandSpec]] = &[connection::COMMANDS, server::COMMANDS, string::COMMANDS];
+pub const ALL: &[&[CommandSpec]] = &[
+    generic::COMMANDS,
+    string::COMMANDS,
+    bitmap::COMMANDS,
+    connection::COMMANDS,
+    server::COMMANDS,
+    server_config::COMMANDS,
+];

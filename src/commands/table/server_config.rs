@@ -1,0 +1,5 @@
+//! CONFIG and its subcommands.
+
+use crate::commands::CommandSpec;
+
+pub const COMMANDS: &[CommandSpec] = &[];
