@@ -84,9 +84,6 @@ impl Server {
         } else {
             c.qb_pos = pos;
         }
-        if c.querybuf.capacity() > 64 * 1024 && c.querybuf.len() < c.querybuf.capacity() / 4 {
-            c.querybuf.shrink_to(c.querybuf.len().max(16 * 1024));
-        }
     }
 
     /// CLIENT PAUSE: ALL holds every client; WRITE holds clients whose next command

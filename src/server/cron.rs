@@ -7,6 +7,26 @@ use crate::networking::ClientFlags;
 
 const CONFIG_MAX_HZ: u32 = 500;
 const MAX_CLIENTS_PER_CLOCK_TICK: usize = 200;
+const CLIENTS_CRON_MIN_ITERATIONS: usize = 5;
+/// Query buffers above this may be trimmed to their recent peak (PROTO_RESIZE_THRESHOLD).
+const PROTO_RESIZE_THRESHOLD: usize = 32 * 1024;
+
+/// Gives back query buffer memory: all of it after 2 s idle, or the part above the
+/// recent peak for big buffers (clientsCronResizeQueryBuffer). Only when at least
+/// 4 KB would be saved.
+fn resize_query_buffer(c: &mut crate::networking::Client, now: i64) {
+    let size = c.querybuf.capacity();
+    let len = c.querybuf.len();
+    let idle_secs = (now - c.last_interaction_ms) / 1000;
+    if size - len > 4 * 1024 {
+        if idle_secs > 2 {
+            c.querybuf.shrink_to_fit();
+        } else if size > PROTO_RESIZE_THRESHOLD && size / 2 > c.querybuf_peak {
+            c.querybuf.shrink_to(len.max(c.querybuf_peak));
+        }
+    }
+    c.querybuf_peak = c.querybuf.len();
+}
 
 impl Server {
     fn every(&self, ms: u64) -> bool {
@@ -46,22 +66,22 @@ impl Server {
         self.cronloops += 1;
     }
 
-    /// Idle timeouts (`timeout`), visiting every client about once a second.
+    /// Per-client housekeeping, every client about once a second (clientsCron):
+    /// idle timeouts (`timeout`) and query buffer trimming.
     fn clients_cron(&mut self, now: i64) {
-        if self.config.timeout == 0 {
-            return;
-        }
         let limit = self.config.timeout as i64 * 1000;
         let mut to_close = Vec::new();
-        for (_, c) in self.clients.iter() {
-            if let Some(c) = c {
-                if c.flags.has(ClientFlags::MONITOR) {
-                    continue;
-                }
-                if now - c.last_interaction_ms > limit {
-                    to_close.push(c.token);
-                }
+        let n = self.clients.len();
+        let per_call = (n / self.hz.max(1) as usize).max(CLIENTS_CRON_MIN_ITERATIONS).min(n);
+        let cap = self.clients.capacity().max(1);
+        for _ in 0..per_call {
+            self.clients_cron_cursor = (self.clients_cron_cursor + 1) % cap;
+            let Some(Some(c)) = self.clients.get_mut(self.clients_cron_cursor) else { continue };
+            if limit > 0 && !c.flags.has(ClientFlags::MONITOR) && now - c.last_interaction_ms > limit {
+                to_close.push(c.token);
+                continue;
             }
+            resize_query_buffer(c, now);
         }
         for t in to_close {
             if let Some(c) = self.take_client(t) {

@@ -186,6 +186,7 @@ impl Server {
                 Ok(n) => {
                     // SAFETY: the kernel initialised exactly n bytes past len.
                     unsafe { c.querybuf.set_len(len + n) };
+                    c.querybuf_peak = c.querybuf_peak.max(len + n);
                     c.net_input_bytes += n as u64;
                     self.stats.net_input_bytes += n as u64;
                     self.stats.total_reads_processed += 1;

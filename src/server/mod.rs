@@ -124,6 +124,7 @@ pub struct Server {
     pub tcp_port: u16,
     pub executable: String,
     pub last_save_time: i64,
+    pub clients_cron_cursor: usize,
 }
 
 pub const FIRST_CLIENT_TOKEN: usize = 64;
@@ -174,6 +175,7 @@ impl Server {
                 .map(|p| p.display().to_string())
                 .unwrap_or_default(),
             last_save_time: now / 1000,
+            clients_cron_cursor: 0,
         }
     }
 
