@@ -28,7 +28,12 @@ impl Server {
         } else {
             self.hz = self.config.hz;
         }
+        if self.cronloops == 0 {
+            // The first cron tick runs as the loop starts: the server is initialised.
+            self.used_memory_startup = super::info::used_memory();
+        }
         if self.every(100) {
+            self.update_peak_memory();
             let (ops, nin, nout) = (
                 self.stats.numcommands,
                 self.stats.net_input_bytes,
@@ -80,27 +85,10 @@ impl Server {
         }
     }
 
-    /// Lifts CLIENT PAUSE and resumes clients whose input waited.
+    /// Lifts an expired CLIENT PAUSE and runs the commands it held.
     pub fn unpause_clients(&mut self) {
         self.pause = super::PauseKind::None;
         self.pause_end_ms = 0;
-        let tokens: Vec<usize> = self
-            .clients
-            .iter()
-            .filter_map(|(_, c)| {
-                c.as_ref()
-                    .filter(|c| !c.querybuf.is_empty())
-                    .map(|c| c.token)
-            })
-            .collect();
-        for t in tokens {
-            if let Some(mut c) = self.take_client(t) {
-                self.process_input(&mut c);
-                if c.pending_reply_bytes() > 0 {
-                    self.mark_pending_write(&mut c);
-                }
-                self.restore_client(c);
-            }
-        }
+        self.resume_paused_clients();
     }
 }
