@@ -57,6 +57,8 @@ impl Server {
             }
         }
         let cmd = &self.commands.cmds[id];
+        // CLIENT LIST cmd= names the running command, and a rejected one too.
+        c.last_cmd = cmd.fullname;
         let arity = cmd.spec.arity;
         let argc = argv.len() as i32;
         if (arity > 0 && argc != arity) || argc < -arity {

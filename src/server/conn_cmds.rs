@@ -30,8 +30,8 @@ pub fn echo_command(_srv: &mut Server, c: &mut Client, argv: &Argv) {
 }
 
 pub fn select_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
-    let Some(id) = crate::util::parse_i64(argv.get(1)) else {
-        c.add_error("invalid DB index");
+    let Some(id) = crate::util::parse_i64(argv.get(1)).filter(|v| i32::try_from(*v).is_ok()) else {
+        c.add_error_not_int();
         return;
     };
     if srv.config.cluster_enabled && id != 0 {
