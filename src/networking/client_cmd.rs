@@ -631,3 +631,78 @@ mod tests {
         assert_eq!(repr_bytes(b"a\"b\\\n\x01"), "a\\\"b\\\\\\n\\x01");
     }
 }
+
+#[cfg(test)]
+mod server_tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::resp::OwnedArgv;
+
+    fn run(srv: &mut Server, c: &mut Client, args: &[&str]) -> String {
+        let a = OwnedArgv::from_slices(args.iter().map(|s| s.as_bytes()));
+        srv.process_command(c, &a.view());
+        String::from_utf8_lossy(&c.take_reply()).into_owned()
+    }
+
+    #[test]
+    fn pause_postpones_by_kind() {
+        let mut srv = Server::new(Config::default());
+        let mut c = Client::fake(1);
+        assert_eq!(
+            run(&mut srv, &mut c, &["CLIENT", "PAUSE", "100000", "WRITE"]),
+            "+OK\r\n"
+        );
+        // Reads run, writes are held (no reply, flagged, queued).
+        assert_eq!(run(&mut srv, &mut c, &["GET", "k"]), "$-1\r\n");
+        assert_eq!(run(&mut srv, &mut c, &["SET", "k", "v"]), "");
+        assert!(c.flags.has(ClientFlags::PAUSED));
+        assert_eq!(srv.paused_clients.len(), 1);
+        c.flags.clear(ClientFlags::PAUSED);
+        // A later ALL pause is more restrictive; UNPAUSE lifts everything.
+        srv.pause_clients(crate::util::mstime() + 1000, PauseKind::All);
+        assert_eq!(srv.pause, PauseKind::All);
+        assert!(srv.must_postpone(&c, 0));
+        srv.pause = PauseKind::None;
+        assert_eq!(
+            run(&mut srv, &mut c, &["CLIENT", "PAUSE", "10", "FOO"]),
+            "-ERR CLIENT PAUSE mode must be WRITE or ALL\r\n"
+        );
+        assert_eq!(
+            run(&mut srv, &mut c, &["CLIENT", "PAUSE", "-1"]),
+            "-ERR timeout is negative\r\n"
+        );
+        assert_eq!(run(&mut srv, &mut c, &["CLIENT", "PAUSE", "0"]), "+OK\r\n");
+        assert_eq!(srv.pause, PauseKind::None);
+    }
+
+    #[test]
+    fn kill_argument_errors() {
+        let mut srv = Server::new(Config::default());
+        let mut c = Client::fake(1);
+        assert_eq!(
+            run(&mut srv, &mut c, &["CLIENT", "KILL", "id", "0"]),
+            "-ERR client-id should be greater than 0\r\n"
+        );
+        assert_eq!(
+            run(&mut srv, &mut c, &["CLIENT", "KILL", "type", "x"]),
+            "-ERR Unknown client type 'x'\r\n"
+        );
+        assert_eq!(
+            run(&mut srv, &mut c, &["CLIENT", "KILL", "user", "bob"]),
+            "-ERR No such user 'bob'\r\n"
+        );
+        assert_eq!(
+            run(&mut srv, &mut c, &["CLIENT", "KILL", "1.2.3.4:5"]),
+            "-ERR No such client\r\n"
+        );
+        assert_eq!(
+            run(&mut srv, &mut c, &["CLIENT", "KILL", "id", "10", "x"]),
+            "-ERR syntax error\r\n"
+        );
+        assert_eq!(
+            run(&mut srv, &mut c, &["CLIENT", "KILL", "skipme", "no"]),
+            ":1\r\n"
+        );
+        assert!(c.flags.has(ClientFlags::CLOSE_AFTER_REPLY));
+    }
+}

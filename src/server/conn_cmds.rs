@@ -211,3 +211,85 @@ pub fn reset_command(srv: &mut Server, c: &mut Client, _argv: &Argv) {
         .clear(ClientFlags::PUBSUB | ClientFlags::REPLY_OFF | ClientFlags::REPLY_SKIP_NEXT);
     c.add_status("RESET");
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::resp::OwnedArgv;
+
+    fn run(srv: &mut Server, c: &mut Client, args: &[&str]) -> String {
+        let a = OwnedArgv::from_slices(args.iter().map(|s| s.as_bytes()));
+        srv.process_command(c, &a.view());
+        String::from_utf8_lossy(&c.take_reply()).into_owned()
+    }
+
+    #[test]
+    fn auth_with_and_without_password() {
+        let mut srv = Server::new(Config::default());
+        let mut c = Client::fake(1);
+        assert!(run(&mut srv, &mut c, &["AUTH", "x"]).starts_with("-ERR AUTH <password> called"));
+        assert_eq!(
+            run(&mut srv, &mut c, &["AUTH", "default", "any"]),
+            "+OK\r\n"
+        );
+        assert!(run(&mut srv, &mut c, &["AUTH", "bob", "x"]).starts_with("-WRONGPASS"));
+        assert_eq!(
+            run(&mut srv, &mut c, &["AUTH", "a", "b", "c"]),
+            "-ERR syntax error\r\n"
+        );
+
+        let mut cfg = Config::default();
+        cfg.requirepass = Some(b"abc\0def".to_vec());
+        let mut srv = Server::new(cfg);
+        let mut c = Client::fake(2);
+        c.authenticated = false;
+        assert!(run(&mut srv, &mut c, &["PING"]).starts_with("-NOAUTH"));
+        assert!(run(&mut srv, &mut c, &["HELLO", "3"]).starts_with("-NOAUTH HELLO must be"));
+        assert!(run(&mut srv, &mut c, &["AUTH", "abc"]).starts_with("-WRONGPASS"));
+        assert_eq!(run(&mut srv, &mut c, &["AUTH", "abc\0def"]), "+OK\r\n");
+        assert_eq!(run(&mut srv, &mut c, &["PING"]), "+PONG\r\n");
+        assert_eq!(c.redacted_args, 0);
+        run(&mut srv, &mut c, &["RESET"]);
+        assert!(!c.authenticated);
+    }
+
+    #[test]
+    fn hello_and_reset() {
+        let mut srv = Server::new(Config::default());
+        let mut c = Client::fake(7);
+        assert_eq!(
+            run(&mut srv, &mut c, &["HELLO", "4"]),
+            "-NOPROTO unsupported protocol version\r\n"
+        );
+        assert_eq!(
+            run(&mut srv, &mut c, &["HELLO", "x"]),
+            "-ERR Protocol version is not an integer or out of range\r\n"
+        );
+        assert_eq!(
+            run(&mut srv, &mut c, &["HELLO", "3", "foo"]),
+            "-ERR Syntax error in HELLO option 'foo'\r\n"
+        );
+        let r = run(&mut srv, &mut c, &["HELLO", "3", "SETNAME", "me"]);
+        assert!(
+            r.starts_with("%7\r\n$6\r\nserver\r\n$5\r\nredis\r\n"),
+            "{}",
+            r
+        );
+        assert!(r.contains("$5\r\nproto\r\n:3\r\n$2\r\nid\r\n:7\r\n"));
+        assert!(r.ends_with("$7\r\nmodules\r\n*0\r\n"));
+        assert_eq!(c.resp, 3);
+        assert_eq!(c.name.as_deref(), Some(b"me".as_slice()));
+        run(&mut srv, &mut c, &["SELECT", "3"]);
+        assert_eq!(run(&mut srv, &mut c, &["RESET"]), "+RESET\r\n");
+        assert_eq!((c.resp, c.db, c.name.is_none()), (2, 0, true));
+        assert_eq!(
+            run(&mut srv, &mut c, &["CLIENT", "SETNAME", "a b"]),
+            "-ERR Client names cannot contain spaces, newlines or special characters.\r\n"
+        );
+        assert_eq!(
+            run(&mut srv, &mut c, &["PING", "a", "b"]),
+            "-ERR wrong number of arguments for 'ping' command\r\n"
+        );
+    }
+}

@@ -772,4 +772,37 @@ mod tests {
         let s = Sections::from_args(vec![b"commandSTATS".as_slice()]);
         assert!(s.has("commandstats") && !s.has("memory"));
     }
+
+    #[test]
+    fn info_everything_sections_in_order() {
+        let mut srv = Server::new(crate::config::Config::default());
+        let mut c = crate::networking::Client::fake(1);
+        let a = crate::resp::OwnedArgv::from_slices(["SET", "k", "v"]);
+        srv.process_command(&mut c, &a.view());
+        let text = srv.gen_info_string(None, &Sections::from_args(vec![b"everything".as_slice()]));
+        let heads: Vec<&str> = text.lines().filter(|l| l.starts_with('#')).collect();
+        assert_eq!(
+            heads,
+            [
+                "# Server",
+                "# Clients",
+                "# Memory",
+                "# Persistence",
+                "# Stats",
+                "# Replication",
+                "# CPU",
+                "# Modules",
+                "# Commandstats",
+                "# Errorstats",
+                "# Latencystats",
+                "# Cluster",
+                "# Keyspace"
+            ]
+        );
+        assert!(text.contains("\r\nrs_version:"));
+        assert!(text.contains("cmdstat_set:calls=1,"));
+        assert!(text.contains("latency_percentiles_usec_set:p50="));
+        assert!(text.contains("db0:keys=1,expires=0,avg_ttl=0\r\n"));
+        assert!(text.contains("rdb_changes_since_last_save:"));
+    }
 }
