@@ -60,7 +60,10 @@ impl Server {
         let mut to_close = Vec::new();
         for (_, c) in self.clients.iter() {
             if let Some(c) = c {
-                if c.flags.has(ClientFlags::MONITOR) {
+                // Replica-like (MONITOR), held by CLIENT PAUSE, or subscribed: never idle-closed.
+                if c.flags.0 & (ClientFlags::MONITOR | ClientFlags::PAUSED | ClientFlags::PUBSUB)
+                    != 0
+                {
                     continue;
                 }
                 if now - c.last_interaction_ms > limit {
