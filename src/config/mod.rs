@@ -41,6 +41,10 @@ pub struct Config {
     pub daemonize: bool,
     pub pidfile: String,
     pub dir: String,
+    /// latency-tracking: per-command latency histograms (INFO latencystats, LATENCY HISTOGRAM).
+    pub latency_tracking: bool,
+    /// latency-tracking-info-percentiles: the percentiles INFO latencystats prints.
+    pub latency_tracking_info_percentiles: Vec<f64>,
 }
 
 impl Default for Config {
@@ -77,6 +81,8 @@ impl Default for Config {
             daemonize: false,
             pidfile: String::new(),
             dir: ".".into(),
+            latency_tracking: true,
+            latency_tracking_info_percentiles: vec![50.0, 99.0, 99.9],
         }
     }
 }

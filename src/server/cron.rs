@@ -48,7 +48,12 @@ impl Server {
         } else {
             self.hz = self.config.hz;
         }
+        if self.cronloops == 0 {
+            // The first cron tick runs as the loop starts: the server is initialised.
+            self.used_memory_startup = super::info::used_memory();
+        }
         if self.every(100) {
+            self.update_peak_memory();
             let (ops, nin, nout) = (
                 self.stats.numcommands,
                 self.stats.net_input_bytes,
@@ -71,13 +76,15 @@ impl Server {
     fn clients_cron(&mut self, now: i64) {
         let limit = self.config.timeout as i64 * 1000;
         let mut to_close = Vec::new();
-        let n = self.clients.len();
-        let per_call = (n / self.hz.max(1) as usize).max(CLIENTS_CRON_MIN_ITERATIONS).min(n);
+        // Walk slab slots (not only live clients) so every slot is seen about once a second.
         let cap = self.clients.capacity().max(1);
+        let per_call = (cap / self.hz.max(1) as usize).max(CLIENTS_CRON_MIN_ITERATIONS).min(cap);
         for _ in 0..per_call {
             self.clients_cron_cursor = (self.clients_cron_cursor + 1) % cap;
             let Some(Some(c)) = self.clients.get_mut(self.clients_cron_cursor) else { continue };
-            if limit > 0 && !c.flags.has(ClientFlags::MONITOR) && now - c.last_interaction_ms > limit {
+            // Replica-like (MONITOR), held by CLIENT PAUSE, or subscribed: never idle-closed.
+            let exempt = c.flags.0 & (ClientFlags::MONITOR | ClientFlags::PAUSED | ClientFlags::PUBSUB) != 0;
+            if limit > 0 && !exempt && now - c.last_interaction_ms > limit {
                 to_close.push(c.token);
                 continue;
             }
@@ -100,27 +107,10 @@ impl Server {
         }
     }
 
-    /// Lifts CLIENT PAUSE and resumes clients whose input waited.
+    /// Lifts an expired CLIENT PAUSE and runs the commands it held.
     pub fn unpause_clients(&mut self) {
         self.pause = super::PauseKind::None;
         self.pause_end_ms = 0;
-        let tokens: Vec<usize> = self
-            .clients
-            .iter()
-            .filter_map(|(_, c)| {
-                c.as_ref()
-                    .filter(|c| !c.querybuf.is_empty())
-                    .map(|c| c.token)
-            })
-            .collect();
-        for t in tokens {
-            if let Some(mut c) = self.take_client(t) {
-                self.process_input(&mut c);
-                if c.pending_reply_bytes() > 0 {
-                    self.mark_pending_write(&mut c);
-                }
-                self.restore_client(c);
-            }
-        }
+        self.resume_paused_clients();
     }
 }

@@ -294,6 +294,10 @@ impl Server {
         if self.expire_fast_pending {
             self.active_expire_cycle(crate::db::expire::CycleKind::Fast);
         }
+        // CLIENT UNPAUSE only lifts the pause; held commands run here, outside any handler.
+        if !self.paused_clients.is_empty() && self.pause == super::PauseKind::None {
+            self.resume_paused_clients();
+        }
         let pending = std::mem::take(&mut self.pending_writes);
         for token in pending.iter().copied() {
             let Some(mut c) = self.take_client(token) else {
