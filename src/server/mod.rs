@@ -8,6 +8,7 @@ pub mod event_loop;
 pub mod info;
 pub mod listen;
 pub mod shutdown;
+pub mod startup;
 
 use crate::commands::CommandTable;
 use crate::config::Config;

@@ -1,0 +1,1 @@
+//! CONFIG GET/SET/RESETSTAT/REWRITE/HELP (being written).

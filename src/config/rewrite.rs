@@ -1,0 +1,1 @@
+//! CONFIG REWRITE (being written).
