@@ -145,7 +145,7 @@ pub fn lookup(name: &[u8]) -> Option<usize> {
     index().get(&lower).copied()
 }
 
-fn default_value(d: &Directive) -> Value {
+pub(crate) fn default_value(d: &Directive) -> Value {
     match d.kind {
         Kind::Bool(b) => Value::Bool(b),
         Kind::Str { default, .. } => Value::Str(default.map(|s| s.as_bytes().to_vec())),
@@ -340,7 +340,7 @@ pub fn enum_name(values: &[(&str, i32)], v: i32, bitflags: bool) -> String {
 }
 
 /// `%f` then trailing zeros (and a bare '.') removed, like Redis's trimDoubleString.
-fn fmt_percentile(v: f64) -> String {
+pub(crate) fn fmt_percentile(v: f64) -> String {
     let s = format!("{:.6}", v);
     if s.contains('.') {
         s.trim_end_matches('0').trim_end_matches('.').to_string()
