@@ -178,6 +178,15 @@ fn main() {
     logging::set_role(b'M');
     log::info!("monotonic clock: POSIX clock_gettime");
     server::shutdown::install_signal_handlers();
+    // We have no TLS: a TLS listener or TLS links are refused at start, as Redis
+    // refuses them when it cannot configure TLS.
+    if cfg.get_i64("tls-port") != 0
+        || cfg.get_bool("tls-replication")
+        || cfg.get_bool("tls-cluster")
+    {
+        log::warn!("TLS is not supported by this server");
+        fatal("Failed to configure TLS. Check logs for more info.");
+    }
     let poll = match mio::Poll::new() {
         Ok(p) => p,
         Err(e) => fatal(&format!(
@@ -223,6 +232,23 @@ fn main() {
             log::warn!("Module Configuration detected without loadmodule directive or no ApplyConfig call: aborting ({})", k);
         }
         std::process::exit(1);
+    }
+    let aclfile = cfg.get_str("aclfile").unwrap_or_default();
+    if !aclfile.is_empty() {
+        if !cfg.users.is_empty() {
+            fatal("Configuring Redis with users defined in redis.conf and at the same setting an ACL file path is invalid. This setup is very likely to lead to configuration errors and security holes, please define either an ACL file or declare users directly in your redis.conf, but not both.");
+        }
+        let path = String::from_utf8_lossy(&aclfile).into_owned();
+        match std::fs::read(&path) {
+            Ok(_) => log::warn!(
+                "Config 'aclfile' is accepted and kept, but ACL users are not implemented yet in this server"
+            ),
+            Err(e) => fatal(&format!(
+                "Aborting Redis startup because of ACL errors: Error loading ACLs, opening file '{}': {}",
+                path,
+                server::listen::strerror(&e)
+            )),
+        }
     }
     if !cfg.users.is_empty() {
         log::warn!(

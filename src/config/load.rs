@@ -235,6 +235,14 @@ pub fn load_from_string(
                 return Err(err(&e).into());
             }
         } else if name == b"user" && argc >= 2 {
+            if let Err((idx, why)) = check_user_rules(&cfg.users, &argv) {
+                let msg = format!(
+                    "Error in user declaration '{}': {}",
+                    String::from_utf8_lossy(&argv[idx.min(argc - 1)]),
+                    why
+                );
+                return Err(err(&msg).into());
+            }
             cfg.users.push(argv[1..].to_vec());
         } else if name == b"loadmodule" && argc >= 2 {
             cfg.loadmodules.push(argv[1..].to_vec());
@@ -296,6 +304,160 @@ pub fn load_from_string(
     Ok(())
 }
 
+/// The syntax checks Redis's ACLAppendUserForLoading makes on a `user` line
+/// (rules applied to a throw-away user; unknown commands are tolerated).
+/// On error returns the argv index Redis reports (it indexes the original argv
+/// with the merged-rule position) and the reason.
+fn check_user_rules(
+    earlier: &[Vec<Vec<u8>>],
+    argv: &[Vec<u8>],
+) -> Result<(), (usize, &'static str)> {
+    const SYNTAX: &str = "Syntax error";
+    if earlier.iter().any(|u| u[0] == argv[1]) {
+        return Err((
+            1,
+            "Duplicate user found. A user can only be defined once in config files",
+        ));
+    }
+    // Merge "(...)" selectors spanning several arguments.
+    let mut rules: Vec<Vec<u8>> = Vec::new();
+    let mut open: Option<(usize, Vec<u8>)> = None;
+    for (j, op) in argv[2..].iter().enumerate() {
+        if open.is_none() && op.first() == Some(&b'(') && op.last() != Some(&b')') {
+            open = Some((j, op.clone()));
+            continue;
+        }
+        if let Some((start, mut sel)) = open.take() {
+            sel.push(b' ');
+            sel.extend_from_slice(op);
+            if op.last() == Some(&b')') {
+                rules.push(sel);
+            } else {
+                open = Some((start, sel));
+            }
+            continue;
+        }
+        rules.push(op.clone());
+    }
+    if let Some((start, _)) = open {
+        return Err((start, SYNTAX));
+    }
+    let is_hash = |h: &[u8]| {
+        h.len() == 64
+            && h.iter()
+                .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(c))
+    };
+    let mut passwords: Vec<Vec<u8>> = Vec::new();
+    let mut allkeys = false;
+    let mut allchannels = false;
+    for (j, r) in rules.iter().enumerate() {
+        let lower = r.to_ascii_lowercase();
+        match lower.as_slice() {
+            b"" => continue,
+            b"on"
+            | b"off"
+            | b"skip-sanitize-payload"
+            | b"sanitize-payload"
+            | b"nopass"
+            | b"allcommands"
+            | b"nocommands"
+            | b"clearselectors" => continue,
+            b"resetpass" => {
+                passwords.clear();
+                continue;
+            }
+            b"reset" => {
+                passwords.clear();
+                allkeys = false;
+                allchannels = false;
+                continue;
+            }
+            b"allkeys" => {
+                allkeys = true;
+                continue;
+            }
+            b"resetkeys" => {
+                allkeys = false;
+                continue;
+            }
+            b"allchannels" => {
+                allchannels = true;
+                continue;
+            }
+            b"resetchannels" => {
+                allchannels = false;
+                continue;
+            }
+            _ => {}
+        }
+        let (c, rest) = (r[0], &r[1..]);
+        match c {
+            b'~' | b'%' => {
+                if c == b'%' {
+                    let tilde = match rest.iter().position(|&x| x == b'~') {
+                        Some(t) => t,
+                        None => return Err((j, SYNTAX)),
+                    };
+                    let perms = &rest[..tilde];
+                    if perms.is_empty()
+                        || !perms.iter().all(|p| matches!(p, b'R' | b'W' | b'r' | b'w'))
+                    {
+                        return Err((j, SYNTAX));
+                    }
+                }
+                if allkeys {
+                    return Err((j, "Adding a pattern after the * pattern (or the 'allkeys' flag) is not valid and does not have any effect. Try 'resetkeys' to start with an empty list of patterns"));
+                }
+                if rest.ends_with(b"~*") || rest == b"*" {
+                    allkeys = true;
+                }
+            }
+            b'&' => {
+                if allchannels {
+                    return Err((j, "Adding a pattern after the * pattern (or the 'allchannels' flag) is not valid and does not have any effect. Try 'resetchannels' to start with an empty list of channels"));
+                }
+                if rest == b"*" {
+                    allchannels = true;
+                }
+            }
+            b'>' => passwords.push(rest.to_vec()),
+            b'#' => {
+                if !is_hash(rest) {
+                    return Err((j, "The password hash must be exactly 64 characters and contain only lowercase hexadecimal characters"));
+                }
+            }
+            b'<' => {
+                let before = passwords.len();
+                passwords.retain(|p| p.as_slice() != rest);
+                if passwords.len() == before {
+                    return Err((
+                        j,
+                        "The password you are trying to remove from the user does not exist",
+                    ));
+                }
+            }
+            b'!' => {
+                if !is_hash(rest) {
+                    return Err((j, "The password hash must be exactly 64 characters and contain only lowercase hexadecimal characters"));
+                }
+                return Err((
+                    j,
+                    "The password you are trying to remove from the user does not exist",
+                ));
+            }
+            b'+' | b'-' => {
+                // Unknown commands/categories are tolerated while loading (ENOENT).
+                if rest.is_empty() {
+                    return Err((j, SYNTAX));
+                }
+            }
+            b'(' if r.last() == Some(&b')') => {}
+            _ => return Err((j, SYNTAX)),
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -345,6 +507,19 @@ mod tests {
         assert_eq!(c.bind, vec!["127.0.0.1", "-::1"]);
         let c = load("save \"\"\n").unwrap();
         assert!(c.save_params.is_empty());
+    }
+
+    #[test]
+    fn user_lines() {
+        assert!(load("user worker +@list +@connection ~jobs:* on >ffa9203c493aa99\n").is_ok());
+        let e = load("  user <username> ... acl rules ...").unwrap_err();
+        assert!(
+            e.ends_with("Error in user declaration 'user': Syntax error\n"),
+            "{}",
+            e
+        );
+        let e = load("user a on\nuser a off\n").unwrap_err();
+        assert!(e.contains("Error in user declaration 'a': Duplicate user found"));
     }
 
     #[test]
