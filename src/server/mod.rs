@@ -9,6 +9,7 @@ pub mod info;
 pub mod listen;
 pub mod server_cmds;
 pub mod shutdown;
+pub mod startup;
 
 use crate::commands::CommandTable;
 use crate::config::Config;
