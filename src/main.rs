@@ -1,12 +1,14 @@
 //! redis-server: parse the command line and configuration, set up logging and
 //! listeners, then hand over to the event loop.
 
+mod bitops;
 mod cluster;
 mod commands;
 mod config;
 mod db;
 mod latency;
 mod logging;
+mod long_double;
 mod networking;
 mod resp;
 mod server;
