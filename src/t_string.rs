@@ -994,6 +994,109 @@ mod tests {
         );
     }
 
+    fn run(srv: &mut Server, c: &mut Client, cmd: &str) -> Vec<u8> {
+        let a = OwnedArgv::from_slices(cmd.split(' '));
+        srv.process_command(c, &a.view());
+        c.take_reply()
+    }
+
+    fn enc(srv: &Server, key: &str) -> (&'static str, i64) {
+        match &srv.dbs[0].get(key.as_bytes()).unwrap().val {
+            v @ Value::Str(s) => (v.encoding_name(), s.refcount()),
+            #[allow(unreachable_patterns)]
+            _ => panic!("not a string"),
+        }
+    }
+
+    #[test]
+    fn encodings_like_redis() {
+        let mut srv = Server::new(crate::config::Config::default());
+        let mut c = Client::fake(1);
+        let shared = crate::db::object::SHARED_REFCOUNT;
+        let long = "x".repeat(45);
+        run(&mut srv, &mut c, "set a 123");
+        assert_eq!(enc(&srv, "a"), ("int", shared));
+        run(&mut srv, &mut c, "set a 12345");
+        assert_eq!(enc(&srv, "a"), ("int", 1));
+        run(&mut srv, &mut c, "set a abc");
+        assert_eq!(enc(&srv, "a"), ("embstr", 1));
+        run(&mut srv, &mut c, &format!("set a {}", long));
+        assert_eq!(enc(&srv, "a"), ("raw", 1));
+        run(&mut srv, &mut c, "set a abc");
+        assert_eq!(run(&mut srv, &mut c, "append a d"), b":4\r\n");
+        assert_eq!(enc(&srv, "a"), ("raw", 1));
+        run(&mut srv, &mut c, "append new 77");
+        assert_eq!(enc(&srv, "new"), ("int", shared));
+        run(&mut srv, &mut c, "set n 1234");
+        run(&mut srv, &mut c, "setrange n 0 ");
+        assert_eq!(enc(&srv, "n").0, "int");
+        run(&mut srv, &mut c, "setrange n 0 2");
+        assert_eq!(enc(&srv, "n").0, "raw");
+        assert_eq!(run(&mut srv, &mut c, "incr n"), b":2235\r\n");
+        assert_eq!(enc(&srv, "n"), ("int", shared));
+        run(&mut srv, &mut c, "set n 9998");
+        run(&mut srv, &mut c, "incr n");
+        assert_eq!(enc(&srv, "n"), ("int", shared));
+        run(&mut srv, &mut c, "incr n");
+        assert_eq!(enc(&srv, "n"), ("int", 1));
+        run(&mut srv, &mut c, "set n -1");
+        run(&mut srv, &mut c, "incr n");
+        assert_eq!(enc(&srv, "n"), ("int", shared));
+        assert_eq!(run(&mut srv, &mut c, "incrbyfloat fl 1"), b"$1\r\n1\r\n");
+        assert_eq!(enc(&srv, "fl"), ("embstr", 1));
+        run(&mut srv, &mut c, "setbit bits 3 1");
+        assert_eq!(enc(&srv, "bits").0, "raw");
+        run(&mut srv, &mut c, "set n 5");
+        run(&mut srv, &mut c, "getbit n 0");
+        assert_eq!(enc(&srv, "n").0, "int");
+        run(&mut srv, &mut c, "setbit n 0 0");
+        assert_eq!(enc(&srv, "n").0, "raw");
+        run(&mut srv, &mut c, "bitop or dest n");
+        assert_eq!(enc(&srv, "dest").0, "raw");
+        run(&mut srv, &mut c, "getset g 7");
+        run(&mut srv, &mut c, "mset m1 8 m2 xyz");
+        assert_eq!(enc(&srv, "g").0, "int");
+        assert_eq!(enc(&srv, "m1").0, "int");
+        assert_eq!(enc(&srv, "m2").0, "embstr");
+        // Under an LRU maxmemory policy small integers are not shared.
+        srv.config.maxmemory = 1 << 30;
+        srv.config.maxmemory_policy = "allkeys-lru".into();
+        run(&mut srv, &mut c, "set a 5");
+        assert_eq!(enc(&srv, "a"), ("int", 1));
+        run(&mut srv, &mut c, "incr a");
+        assert_eq!(enc(&srv, "a"), ("int", 1));
+    }
+
+    #[test]
+    fn write_commands_bump_dirty() {
+        let mut srv = Server::new(crate::config::Config::default());
+        let mut c = Client::fake(1);
+        let mut d = srv.dirty;
+        for (cmd, delta) in [
+            ("set a 1", 1),
+            ("set a 1 nx", 0),
+            ("mset a 1 b 2 c 3", 3),
+            ("incr a", 1),
+            ("append a x", 1),
+            ("setrange a 0 ", 0),
+            ("getdel nokey", 0),
+            ("getdel a", 1),
+            ("getex b persist", 0),
+            ("getex b ex 100", 1),
+            ("getex b persist", 1),
+            ("incrbyfloat f 1.5", 1),
+            ("setbit s 0 0", 1),
+            ("setbit s 0 0", 0),
+            ("setbit s 0 1", 1),
+            ("bitfield s set u8 0 0 set u8 0 1", 2),
+            ("bitop and s2 nokey", 0),
+        ] {
+            run(&mut srv, &mut c, cmd);
+            assert_eq!(srv.dirty - d, delta, "{}", cmd);
+            d = srv.dirty;
+        }
+    }
+
     #[test]
     fn created_strings_never_int() {
         assert!(matches!(created_string(b"1".to_vec()), StrEnc::Embstr(_)));
