@@ -145,8 +145,8 @@ impl LongDouble {
 
     /// printf("%.17Lf") then Redis's trimming of trailing zeros and of "-0"
     /// (ld2string with LD_STR_HUMAN). Callers refuse non-finite values first.
-    pub fn to_human_string(&self) -> String {
-        let (neg, m, e) = match *self {
+    pub fn to_human_string(self) -> String {
+        let (neg, m, e) = match self {
             LongDouble::Finite { neg, m, e } => (neg, m, e),
             LongDouble::Inf { neg } => return if neg { "-inf".into() } else { "inf".into() },
             LongDouble::Nan => return "nan".into(),
@@ -214,10 +214,9 @@ fn round(neg: bool, mant: u128, exp: i64, sticky: bool) -> LongDouble {
         shift = MIN_EXP - exp;
     }
     let mut e = exp + shift;
-    let m: u64;
-    if shift <= 0 {
+    let m: u64 = if shift <= 0 {
         debug_assert!(!sticky);
-        m = (mant << (-shift)) as u64;
+        (mant << (-shift)) as u64
     } else {
         let (q, half, rest) = if shift > 128 {
             (0u128, false, true)
@@ -240,8 +239,8 @@ fn round(neg: bool, mant: u128, exp: i64, sticky: bool) -> LongDouble {
             q >>= 1;
             e += 1;
         }
-        m = q as u64;
-    }
+        q as u64
+    };
     if e > MAX_EXP {
         return LongDouble::Inf { neg };
     }
@@ -531,7 +530,7 @@ impl BigUint {
             }
         }
         if limbs > 0 {
-            self.d.splice(0..0, std::iter::repeat(0).take(limbs));
+            self.d.splice(0..0, std::iter::repeat_n(0, limbs));
         }
     }
 

@@ -499,7 +499,7 @@ pub fn mget_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
 }
 
 fn mset_generic(srv: &mut Server, c: &mut Client, argv: &Argv, nx: bool, name: &str) {
-    if argv.len() % 2 == 0 {
+    if argv.len().is_multiple_of(2) {
         c.add_error_arity(name);
         return;
     }
