@@ -2,12 +2,14 @@
 //! main() does, then start-up (daemonize, supervision, logging, listeners,
 //! pidfile, logo) and hand over to the event loop.
 
+mod bitops;
 mod cluster;
 mod commands;
 mod config;
 mod db;
 mod latency;
 mod logging;
+mod long_double;
 mod networking;
 mod resp;
 mod server;
