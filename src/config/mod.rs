@@ -41,6 +41,8 @@ pub struct Config {
     pub daemonize: bool,
     pub pidfile: String,
     pub dir: String,
+    pub lfu_log_factor: i64,
+    pub lfu_decay_time: i64,
 }
 
 impl Default for Config {
@@ -77,6 +79,8 @@ impl Default for Config {
             daemonize: false,
             pidfile: String::new(),
             dir: ".".into(),
+            lfu_log_factor: 10,
+            lfu_decay_time: 1,
         }
     }
 }
