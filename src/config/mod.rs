@@ -127,6 +127,8 @@ pub struct Config {
     pub warned: Vec<bool>,
     /// Redis resets the default save points the first time the file sets `save`.
     pub save_loaded: bool,
+    pub lfu_log_factor: i64,
+    pub lfu_decay_time: i64,
 }
 
 fn index() -> &'static HashMap<String, usize> {
@@ -222,6 +224,8 @@ impl Default for Config {
             loadmodules: Vec::new(),
             module_configs: Vec::new(),
             save_loaded: false,
+            lfu_log_factor: 10,
+            lfu_decay_time: 1,
         };
         c.sync_typed();
         c
@@ -782,6 +786,8 @@ impl Config {
             self.client_obuf_limits = *l;
         }
         self.latency_tracking = self.get_bool("latency-tracking");
+        self.lfu_log_factor = num(self, "lfu-log-factor");
+        self.lfu_decay_time = num(self, "lfu-decay-time");
         if let Value::Percentiles(p) = self.value_of("latency-tracking-info-percentiles") {
             self.latency_tracking_info_percentiles = p.clone();
         }

@@ -45,6 +45,9 @@ pub struct Stats {
     pub io_reads_processed: u64,
     /// Instantaneous metrics: ring buffers sampled by cron (ops, net in, net out).
     pub inst: [InstMetric; 3],
+    /// Running estimate of the fraction of sampled TTL keys found already expired.
+    pub expired_stale_perc: f64,
+    pub expired_time_cap_reached_count: u64,
 }
 
 #[derive(Default, Clone, Copy)]
