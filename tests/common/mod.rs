@@ -27,9 +27,10 @@ pub struct Server {
 }
 
 fn server_bin() -> PathBuf {
-    std::env::var_os("REDIS_RS_TEST_SERVER")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| BIN.into())
+    match std::env::var_os("REDIS_RS_TEST_SERVER") {
+        Some(p) if !p.is_empty() => PathBuf::from(p),
+        _ => BIN.into(),
+    }
 }
 
 fn port_range() -> Option<(u16, u16)> {
