@@ -177,3 +177,102 @@ fn client_closing_mid_request_does_not_disturb_others() {
     keep.write_all(&resp(&[b"GET", b"k"])).unwrap();
     assert_eq!(&read_replies(&mut keep, 1)[..], b"$-1\r\n");
 }
+
+/// `echo PING | nc host port` style clients: the request and the client's EOF arrive
+/// together; the reply must still be sent and the connection then closed.
+#[test]
+#[ignore = "bug: EOF arriving with the last data is never seen (src/server/event_loop.rs read_from_client stops at a short read; mio is edge-triggered)"]
+fn half_closed_client_gets_replies_then_is_freed() {
+    let srv = Server::start();
+    for req in [&b"PING\r\n"[..], b"*", b"PING", b"*1\r\n$4\r\nPI"] {
+        let mut s = srv.raw();
+        s.set_read_timeout(Some(std::time::Duration::from_secs(3)))
+            .unwrap();
+        s.write_all(req).unwrap();
+        s.shutdown(Shutdown::Write).unwrap();
+        let got = read_to_close(&mut s).unwrap_or_else(|e| {
+            panic!(
+                "no close after EOF following {:?}: {e}",
+                String::from_utf8_lossy(req)
+            )
+        });
+        let want: &[u8] = if req == b"PING\r\n" {
+            b"+PONG\r\n"
+        } else {
+            b""
+        };
+        assert_eq!(got, want);
+    }
+}
+
+/// protocol.tcl "Protocol desync regression test": junk that never forms a request
+/// must end in a protocol error once 64 KiB have arrived, not grow the buffer forever.
+#[test]
+fn protocol_desync_regressions() {
+    let srv = Server::start();
+    for (seq, want) in [
+        (
+            &b"\x00"[..],
+            "-ERR Protocol error: too big inline request\r\n",
+        ),
+        (
+            b"*\x00",
+            "-ERR Protocol error: too big mbulk count string\r\n",
+        ),
+        (b"$\x00", "-ERR Protocol error: too big inline request\r\n"),
+    ] {
+        let mut s = srv.raw();
+        s.write_all(seq).unwrap();
+        let mut w = s.try_clone().unwrap();
+        // The Tcl test writes the word "payload" until the server gives up on it.
+        let writer = std::thread::spawn(move || {
+            let chunk = b"payload".repeat(1024);
+            for _ in 0..100 {
+                if w.write_all(&chunk).is_err() {
+                    return;
+                }
+            }
+        });
+        let mut got = Vec::new();
+        let mut buf = [0u8; 4096];
+        // Read until the reply line is complete; a reset may follow it.
+        while !got.ends_with(b"\r\n") {
+            match std::io::Read::read(&mut s, &mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => got.extend_from_slice(&buf[..n]),
+            }
+        }
+        writer.join().unwrap();
+        assert_eq!(String::from_utf8_lossy(&got), want, "after {seq:?}");
+    }
+}
+
+/// Redis finds the end of an inline request with strchr, so a NUL before the newline
+/// hides it: the request is not run, and the server waits for 64 KiB of input.
+#[test]
+#[ignore = "bug: inline request with a NUL runs up to the NUL instead of waiting like Redis (src/resp/parse.rs)"]
+fn inline_request_with_nul_waits_like_redis() {
+    let srv = Server::start();
+    let mut s = srv.raw();
+    s.write_all(b"PI\x00G\r\nPING\r\n").unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_millis(300)))
+        .unwrap();
+    let mut buf = [0u8; 64];
+    match std::io::Read::read(&mut s, &mut buf) {
+        Err(e)
+            if e.kind() == std::io::ErrorKind::WouldBlock
+                || e.kind() == std::io::ErrorKind::TimedOut => {}
+        other => panic!(
+            "expected no reply yet, got {other:?} {:?}",
+            String::from_utf8_lossy(&buf)
+        ),
+    }
+    s.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    let _ = s.write_all(&vec![b'x'; 70 * 1024]);
+    let got = read_to_close(&mut s).unwrap_or_default();
+    assert_eq!(
+        String::from_utf8_lossy(&got),
+        "-ERR Protocol error: too big inline request\r\n"
+    );
+}
