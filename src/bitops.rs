@@ -266,28 +266,60 @@ fn bitop_compute(op: BitOp, srcs: &[Cow<[u8]>]) -> Vec<u8> {
     }
     let mut res = vec![0u8; maxlen];
     res[..srcs[0].len()].copy_from_slice(&srcs[0]);
-    // Byte loops over zipped slices compile to wide vector operations.
     match op {
-        BitOp::Not => res.iter_mut().for_each(|b| *b = !*b),
+        BitOp::Not => combine(&mut res, &[], |r, _| !r, true),
         BitOp::And => {
             for s in &srcs[1..] {
-                res.iter_mut().zip(s.iter()).for_each(|(r, x)| *r &= *x);
+                combine(&mut res, s, |r, x| r & x, false);
                 let n = s.len();
-                res[n..].iter_mut().for_each(|r| *r = 0);
+                res[n..].fill(0);
             }
         }
         BitOp::Or => {
             for s in &srcs[1..] {
-                res.iter_mut().zip(s.iter()).for_each(|(r, x)| *r |= *x);
+                combine(&mut res, s, |r, x| r | x, false);
             }
         }
         BitOp::Xor => {
             for s in &srcs[1..] {
-                res.iter_mut().zip(s.iter()).for_each(|(r, x)| *r ^= *x);
+                combine(&mut res, s, |r, x| r ^ x, false);
             }
         }
     }
     res
+}
+
+/// res[i] = f(res[i], src[i]) over the common length (the whole of `res` when
+/// `unary`), eight bytes at a time.
+#[inline(always)]
+fn combine(res: &mut [u8], src: &[u8], f: impl Fn(u64, u64) -> u64, unary: bool) {
+    let n = if unary {
+        res.len()
+    } else {
+        src.len().min(res.len())
+    };
+    let mut rc = res[..n].chunks_exact_mut(8);
+    if unary {
+        for a in &mut rc {
+            let v = f(u64::from_ne_bytes((&*a).try_into().unwrap()), 0);
+            a.copy_from_slice(&v.to_ne_bytes());
+        }
+        for a in rc.into_remainder() {
+            *a = f(*a as u64, 0) as u8;
+        }
+        return;
+    }
+    let mut sc = src[..n].chunks_exact(8);
+    for (a, b) in (&mut rc).zip(&mut sc) {
+        let v = f(
+            u64::from_ne_bytes((&*a).try_into().unwrap()),
+            u64::from_ne_bytes(b.try_into().unwrap()),
+        );
+        a.copy_from_slice(&v.to_ne_bytes());
+    }
+    for (a, b) in rc.into_remainder().iter_mut().zip(sc.remainder()) {
+        *a = f(*a as u64, *b as u64) as u8;
+    }
 }
 
 /// Parses "BIT"/"BYTE"; None for anything else.
