@@ -72,6 +72,9 @@ pub enum Value {
     Percentiles(Vec<f64>),
 }
 
+pub const POLICY_LRU: u8 = 1;
+pub const POLICY_LFU: u8 = 2;
+
 #[derive(Clone, Debug)]
 pub struct Config {
     pub port: u16,
@@ -94,6 +97,9 @@ pub struct Config {
     pub latency_monitor_threshold: u64,
     pub maxmemory: u64,
     pub maxmemory_policy: String,
+    /// LRU/LFU bits of `maxmemory_policy`, kept beside the name because the keyspace
+    /// asks on every object it creates or touches.
+    pub maxmemory_policy_bits: u8,
     pub active_expire_effort: u32,
     pub enable_debug_command: ProtectedMode,
     pub enable_module_command: ProtectedMode,
@@ -201,6 +207,7 @@ impl Default for Config {
             latency_monitor_threshold: 0,
             maxmemory: 0,
             maxmemory_policy: "noeviction".into(),
+            maxmemory_policy_bits: 0,
             active_expire_effort: 1,
             enable_debug_command: ProtectedMode::No,
             enable_module_command: ProtectedMode::No,
@@ -368,7 +375,23 @@ fn cwd() -> String {
 
 impl Config {
     pub fn maxmemory_policy_uses_lru_lfu(&self) -> bool {
-        self.maxmemory_policy.contains("lru") || self.maxmemory_policy.contains("lfu")
+        self.maxmemory_policy_bits != 0
+    }
+
+    pub fn maxmemory_policy_uses_lfu(&self) -> bool {
+        self.maxmemory_policy_bits & POLICY_LFU != 0
+    }
+
+    /// Sets the policy by name and its cached LRU/LFU bits.
+    pub fn set_maxmemory_policy_name(&mut self, name: &str) {
+        self.maxmemory_policy = name.to_string();
+        self.maxmemory_policy_bits = if name.contains("lfu") {
+            POLICY_LFU
+        } else if name.contains("lru") {
+            POLICY_LRU
+        } else {
+            0
+        };
     }
 
     fn value_of(&self, name: &str) -> &Value {
@@ -759,7 +782,8 @@ impl Config {
         self.slowlog_max_len = num(self, "slowlog-max-len") as usize;
         self.latency_monitor_threshold = num(self, "latency-monitor-threshold") as u64;
         self.maxmemory = num(self, "maxmemory") as u64;
-        self.maxmemory_policy = self.get_enum("maxmemory-policy");
+        let policy = self.get_enum("maxmemory-policy");
+        self.set_maxmemory_policy_name(&policy);
         self.active_expire_effort = num(self, "active-expire-effort") as u32;
         self.enable_debug_command = protected_mode(num(self, "enable-debug-command") as i32);
         self.enable_module_command = protected_mode(num(self, "enable-module-command") as i32);
