@@ -1060,7 +1060,7 @@ mod tests {
         assert_eq!(enc(&srv, "m2").0, "embstr");
         // Under an LRU maxmemory policy small integers are not shared.
         srv.config.maxmemory = 1 << 30;
-        srv.config.maxmemory_policy = "allkeys-lru".into();
+        srv.config.set_maxmemory_policy_name("allkeys-lru");
         run(&mut srv, &mut c, "set a 5");
         assert_eq!(enc(&srv, "a"), ("int", 1));
         run(&mut srv, &mut c, "incr a");

@@ -359,3 +359,196 @@ fn misspelled_directive_fails_with_line_number() {
     );
     let _ = std::fs::remove_dir_all(&d);
 }
+
+/// A minimal RESP client: sends one command, returns the reply flattened to text.
+struct Conn(std::net::TcpStream, BufReader<std::net::TcpStream>);
+
+impl Conn {
+    fn open(port: u16) -> Conn {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            if let Ok(s) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+                let r = BufReader::new(s.try_clone().unwrap());
+                return Conn(s, r);
+            }
+            assert!(Instant::now() < deadline, "cannot connect to {}", port);
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn cmd(&mut self, args: &[&str]) -> String {
+        use std::io::Write;
+        let mut req = format!("*{}\r\n", args.len());
+        for a in args {
+            req.push_str(&format!("${}\r\n{}\r\n", a.len(), a));
+        }
+        self.0.write_all(req.as_bytes()).unwrap();
+        self.read()
+    }
+
+    /// The reply as a list of strings (one per element for arrays and maps).
+    fn cmd_vec(&mut self, args: &[&str]) -> Vec<String> {
+        use std::io::Write;
+        let mut req = format!("*{}\r\n", args.len());
+        for a in args {
+            req.push_str(&format!("${}\r\n{}\r\n", a.len(), a));
+        }
+        self.0.write_all(req.as_bytes()).unwrap();
+        let mut line = String::new();
+        self.1.read_line(&mut line).unwrap();
+        let n: usize = line.trim_end()[1..].parse().unwrap();
+        let n = if line.starts_with('%') { n * 2 } else { n };
+        (0..n).map(|_| self.read()).collect()
+    }
+
+    fn read(&mut self) -> String {
+        let mut line = String::new();
+        self.1.read_line(&mut line).unwrap();
+        let line = line.trim_end().to_string();
+        let (t, rest) = line.split_at(1);
+        match t {
+            "*" | "%" => {
+                let n: i64 = rest.parse().unwrap();
+                let n = if t == "%" { n * 2 } else { n };
+                (0..n.max(0))
+                    .map(|_| self.read())
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            }
+            "$" => {
+                let n: i64 = rest.parse().unwrap();
+                if n < 0 {
+                    return "(nil)".into();
+                }
+                let mut buf = vec![0u8; n as usize + 2];
+                self.1.read_exact(&mut buf).unwrap();
+                String::from_utf8_lossy(&buf[..n as usize]).into_owned()
+            }
+            _ => line,
+        }
+    }
+}
+
+/// CONFIG SET of many values on every settable config, then CONFIG GET, must
+/// answer exactly like real Redis (errors, normalisation, clamping).
+#[test]
+fn config_set_matches_redis() {
+    if !Path::new(REAL).exists() {
+        eprintln!("SKIPPED: needs {}", REAL);
+        return;
+    }
+    let d = tmpdir("setdiff");
+    let spawn = |bin: &str, port: u16| {
+        Command::new(bin)
+            .args([
+                "--port",
+                &port.to_string(),
+                "--save",
+                "",
+                "--daemonize",
+                "no",
+                "--bind",
+                "127.0.0.1",
+            ])
+            .current_dir(&d)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let (pr, po) = (21980u16, 21981u16);
+    let mut real = spawn(REAL, pr);
+    let mut mine = spawn(ours(), po);
+    let mut cr = Conn::open(pr);
+    let mut co = Conn::open(po);
+    let pairs = |v: Vec<String>| {
+        let mut p: Vec<String> = v
+            .chunks(2)
+            .map(|c| c.join("="))
+            .filter(|l| !l.starts_with("port="))
+            .collect();
+        p.sort();
+        p
+    };
+    let all = cr.cmd_vec(&["config", "get", "*"]);
+    let names: Vec<String> = all.iter().step_by(2).cloned().collect();
+    assert!(names.len() > 150);
+    let (pa, pb) = (pairs(all), pairs(co.cmd_vec(&["config", "get", "*"])));
+    let only_real: Vec<_> = pa.iter().filter(|x| !pb.contains(x)).collect();
+    let only_ours: Vec<_> = pb.iter().filter(|x| !pa.contains(x)).collect();
+    assert!(
+        only_real.is_empty() && only_ours.is_empty(),
+        "CONFIG GET * differs at defaults: redis {:?} ours {:?}",
+        only_real,
+        only_ours
+    );
+    // Configs whose change would disturb the test itself (listeners, auth,
+    // cwd, files) or the machine (oom score, fd limits).
+    let skip = [
+        "port",
+        "bind",
+        "dir",
+        "requirepass",
+        "unixsocket",
+        "logfile",
+        "maxclients",
+        "appendonly",
+        "save",
+        "oom-score-adj",
+        "oom-score-adj-values",
+        "io-threads",
+    ];
+    let vals = [
+        "yes",
+        "no",
+        "-1",
+        "0",
+        "1",
+        "100",
+        "1kb",
+        "10%",
+        "abc",
+        "",
+        "1 2",
+        "200%",
+        "0777",
+        "normal 1mb 2mb 3",
+        "save now",
+        "KEA",
+        "99.9 50",
+        "{title}",
+        "a/b",
+        "1gb",
+        "18446744073709551615",
+        "-100%",
+        "local",
+        "allkeys-lru",
+    ];
+    let mut mism = Vec::new();
+    for n in names.iter().filter(|n| !skip.contains(&n.as_str())) {
+        for v in vals {
+            let a = (
+                cr.cmd(&["config", "set", n, v]),
+                cr.cmd(&["config", "get", n]),
+            );
+            let b = (
+                co.cmd(&["config", "set", n, v]),
+                co.cmd(&["config", "get", n]),
+            );
+            if a != b {
+                mism.push(format!("{} {:?}: redis {:?} ours {:?}", n, v, a, b));
+            }
+        }
+    }
+    let _ = real.kill();
+    let _ = mine.kill();
+    let _ = real.wait();
+    let _ = mine.wait();
+    let _ = std::fs::remove_dir_all(&d);
+    assert!(
+        mism.is_empty(),
+        "{} mismatches:\n{}",
+        mism.len(),
+        mism.join("\n")
+    );
+}

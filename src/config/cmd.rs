@@ -19,6 +19,8 @@ enum Apply {
     Hz,
     Maxclients,
     Loglevel,
+    ReplBacklog,
+    Tls,
 }
 
 fn apply_of(name: &str) -> Option<Apply> {
@@ -28,6 +30,8 @@ fn apply_of(name: &str) -> Option<Apply> {
         "hz" => Some(Apply::Hz),
         "maxclients" => Some(Apply::Maxclients),
         "loglevel" => Some(Apply::Loglevel),
+        "repl-backlog-size" => Some(Apply::ReplBacklog),
+        "tls-port" | "tls-replication" | "tls-cluster" => Some(Apply::Tls),
         _ => None,
     }
 }
@@ -261,8 +265,35 @@ fn run_apply(srv: &mut Server, a: Apply) -> Result<(), String> {
             "Failed to bind to specified addresses.".to_string()
         }),
         Apply::Hz => {
+            // hz is a hint: out-of-range values are stored clamped (updateHZ).
+            let i = lookup(b"hz").unwrap();
+            let v = srv.config.get_i64("hz").clamp(1, 500);
+            srv.config.values[i] = super::Value::Num(v);
+            srv.config.sync_typed();
             srv.hz = srv.config.hz;
             Ok(())
+        }
+        Apply::ReplBacklog => {
+            // resizeReplicationBacklog never goes below 16k.
+            let i = lookup(b"repl-backlog-size").unwrap();
+            if srv.config.get_i64("repl-backlog-size") < 16 * 1024 {
+                srv.config.values[i] = super::Value::Num(16 * 1024);
+            }
+            Ok(())
+        }
+        Apply::Tls => {
+            // No TLS here: enabling a TLS listener or TLS links fails like a
+            // failed tlsConfigure in Redis.
+            let c = &srv.config;
+            if c.get_i64("tls-port") != 0
+                || c.get_bool("tls-replication")
+                || c.get_bool("tls-cluster")
+            {
+                log::warn!("TLS is not supported by this server");
+                Err("Unable to update TLS configuration. Check server logs.".into())
+            } else {
+                Ok(())
+            }
         }
         Apply::Loglevel => {
             if let Some(l) = crate::logging::level_filter(&srv.config.loglevel) {

@@ -72,6 +72,9 @@ pub enum Value {
     Percentiles(Vec<f64>),
 }
 
+pub const POLICY_LRU: u8 = 1;
+pub const POLICY_LFU: u8 = 2;
+
 #[derive(Clone, Debug)]
 pub struct Config {
     pub port: u16,
@@ -94,6 +97,9 @@ pub struct Config {
     pub latency_monitor_threshold: u64,
     pub maxmemory: u64,
     pub maxmemory_policy: String,
+    /// LRU/LFU bits of `maxmemory_policy`, kept beside the name because the keyspace
+    /// asks on every object it creates or touches.
+    pub maxmemory_policy_bits: u8,
     pub active_expire_effort: u32,
     pub enable_debug_command: ProtectedMode,
     pub enable_module_command: ProtectedMode,
@@ -201,6 +207,7 @@ impl Default for Config {
             latency_monitor_threshold: 0,
             maxmemory: 0,
             maxmemory_policy: "noeviction".into(),
+            maxmemory_policy_bits: 0,
             active_expire_effort: 1,
             enable_debug_command: ProtectedMode::No,
             enable_module_command: ProtectedMode::No,
@@ -261,6 +268,7 @@ pub mod notify {
     pub const EVICTED: i32 = 1 << 9;
     pub const STREAM: i32 = 1 << 10;
     pub const KEY_MISS: i32 = 1 << 11;
+    #[allow(dead_code)] // module-only event class, kept for the bit layout
     pub const LOADED: i32 = 1 << 12;
     pub const MODULE: i32 = 1 << 13;
     pub const NEW: i32 = 1 << 14;
@@ -367,7 +375,23 @@ fn cwd() -> String {
 
 impl Config {
     pub fn maxmemory_policy_uses_lru_lfu(&self) -> bool {
-        self.maxmemory_policy.contains("lru") || self.maxmemory_policy.contains("lfu")
+        self.maxmemory_policy_bits != 0
+    }
+
+    pub fn maxmemory_policy_uses_lfu(&self) -> bool {
+        self.maxmemory_policy_bits & POLICY_LFU != 0
+    }
+
+    /// Sets the policy by name and its cached LRU/LFU bits.
+    pub fn set_maxmemory_policy_name(&mut self, name: &str) {
+        self.maxmemory_policy = name.to_string();
+        self.maxmemory_policy_bits = if name.contains("lfu") {
+            POLICY_LFU
+        } else if name.contains("lru") {
+            POLICY_LRU
+        } else {
+            0
+        };
     }
 
     fn value_of(&self, name: &str) -> &Value {
@@ -487,6 +511,9 @@ impl Config {
             Kind::Str { empty_is_null, .. } => {
                 let a = &argv[0];
                 validate_string(d.name, a)?;
+                if d.name == "proc-title-template" && !valid_proc_title(self, a) {
+                    return Err("template format is invalid or contains unknown variables".into());
+                }
                 if empty_is_null && a.is_empty() {
                     Value::Str(None)
                 } else {
@@ -728,10 +755,6 @@ impl Config {
         );
     }
 
-    pub fn is_default(&self, i: usize) -> bool {
-        self.values[i] == default_value(&DIRECTIVES[i])
-    }
-
     /// Refreshes the typed fields from the directive store.
     pub fn sync_typed(&mut self) {
         let num = |c: &Config, n: &str| c.get_i64(n);
@@ -759,7 +782,8 @@ impl Config {
         self.slowlog_max_len = num(self, "slowlog-max-len") as usize;
         self.latency_monitor_threshold = num(self, "latency-monitor-threshold") as u64;
         self.maxmemory = num(self, "maxmemory") as u64;
-        self.maxmemory_policy = self.get_enum("maxmemory-policy");
+        let policy = self.get_enum("maxmemory-policy");
+        self.set_maxmemory_policy_name(&policy);
         self.active_expire_effort = num(self, "active-expire-effort") as u32;
         self.enable_debug_command = protected_mode(num(self, "enable-debug-command") as i32);
         self.enable_module_command = protected_mode(num(self, "enable-module-command") as i32);
@@ -818,51 +842,77 @@ fn validate_string(name: &str, v: &[u8]) -> Result<(), String> {
             }
             Ok(())
         }
-        "proc-title-template" => {
-            if valid_proc_title(v) {
-                Ok(())
-            } else {
-                Err("template format is invalid or contains unknown variables".into())
-            }
-        }
         _ => Ok(()),
     }
 }
 
-/// validateProcTitleTemplate: known {variables} only, balanced braces, and the
-/// expansion must not be empty.
-fn valid_proc_title(t: &[u8]) -> bool {
-    const VARS: &[&str] = &[
-        "title",
-        "listen-addr",
-        "server-mode",
-        "port",
-        "tls-port",
-        "unixsocket",
-        "config-file",
-    ];
-    let s = String::from_utf8_lossy(t);
-    let mut rest = s.as_ref();
-    let mut nonempty = false;
-    while let Some(open) = rest.find(['{', '}']) {
-        if &rest[open..open + 1] == "}" {
+/// expandProcTitleTemplate with an empty title, then Redis's check that the
+/// result is not blank: unknown variables or an unclosed '{' are invalid, and
+/// the variables take the values configured so far.
+fn valid_proc_title(cfg: &Config, t: &[u8]) -> bool {
+    let mut res: Vec<u8> = Vec::new();
+    let mut p = 0;
+    while p < t.len() {
+        let sv = match t[p..].iter().position(|&c| c == b'{') {
+            Some(o) => p + o,
+            None => {
+                res.extend_from_slice(&t[p..]);
+                break;
+            }
+        };
+        res.extend_from_slice(&t[p..sv]);
+        let name_start = sv + 1;
+        if name_start >= t.len() {
             return false;
         }
-        let after = &rest[open + 1..];
-        let close = match after.find('}') {
-            Some(c) => c,
+        if t[name_start] == b'{' {
+            res.push(b'{');
+            p = name_start + 1;
+            continue;
+        }
+        let ev = match t[name_start..].iter().position(|&c| c == b'}') {
+            Some(o) => name_start + o,
             None => return false,
         };
-        if !VARS.contains(&&after[..close]) {
-            return false;
-        }
-        nonempty = true;
-        rest = &after[close + 1..];
+        let port = cfg.get_i64("port");
+        let tls_port = cfg.get_i64("tls-port");
+        let value = match &t[name_start..ev] {
+            b"title" => String::new(),
+            b"listen-addr" => {
+                if port != 0 || tls_port != 0 {
+                    let bind = match cfg.value_of("bind") {
+                        Value::Bind(b) => b.first().cloned().unwrap_or_else(|| "*".into()),
+                        _ => "*".into(),
+                    };
+                    format!("{}:{}", bind, if port != 0 { port } else { tls_port })
+                } else {
+                    format!(
+                        "unixsocket:{}",
+                        String::from_utf8_lossy(&cfg.get_str("unixsocket").unwrap_or_default())
+                    )
+                }
+            }
+            b"server-mode" => {
+                if cfg.get_bool("cluster-enabled") {
+                    "[cluster]".into()
+                } else {
+                    String::new()
+                }
+            }
+            // The config file path is only known once loading is done; Redis
+            // shows "-" without one.
+            b"config-file" => "-".into(),
+            b"port" => port.to_string(),
+            b"tls-port" => tls_port.to_string(),
+            b"unixsocket" => {
+                String::from_utf8_lossy(&cfg.get_str("unixsocket").unwrap_or_default()).into_owned()
+            }
+            _ => return false,
+        };
+        res.extend_from_slice(value.as_bytes());
+        p = ev + 1;
     }
-    if !rest.trim().is_empty() {
-        nonempty = true;
-    }
-    nonempty
+    res.iter().any(|&c| c != b' ')
 }
 
 /// numericParseString + numericBoundaryCheck.
@@ -1045,7 +1095,9 @@ mod tests {
             "dbfilename can't be a path, just a filename"
         );
         assert!(set(&mut c, "proc-title-template", &["{foo}"]).is_err());
-        assert!(set(&mut c, "proc-title-template", &["{title}"]).is_ok());
+        assert!(set(&mut c, "proc-title-template", &["{title}"]).is_err());
+        assert!(set(&mut c, "proc-title-template", &["{title} {port}"]).is_ok());
+        assert!(set(&mut c, "proc-title-template", &["{{x"]).is_ok());
         set(
             &mut c,
             "latency-tracking-info-percentiles",
