@@ -39,7 +39,7 @@ impl Server {
                 args.push(format!("... ({} more arguments)", argv.len() - argc + 1).into_bytes());
                 break;
             }
-            if i < 64 && c.redacted_args & (1u64 << i) != 0 {
+            if c.arg_redacted(i) {
                 // Passwords (AUTH, HELLO AUTH) never reach the slowlog.
                 args.push(b"(redacted)".to_vec());
                 continue;

@@ -127,6 +127,7 @@ impl Server {
             self.feed_monitors(c, argv);
         }
         c.redacted_args = 0;
+        c.redacted_high.clear();
         if self.config.latency_tracking {
             crate::latency::record_command_latency(&mut self.commands.cmds[id].stats, duration);
         }

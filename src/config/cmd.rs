@@ -124,10 +124,15 @@ pub fn config_set(srv: &mut Server, c: &mut Client, argv: &Argv) {
                 continue;
             }
         };
+        let d = &DIRECTIVES[i];
+        // Every sensitive value is hidden from MONITOR and the slowlog, even when
+        // the command fails on an earlier argument.
+        if d.has(table::SENSITIVE) {
+            crate::server::conn_cmds::redact_arg(c, 3 + k * 2);
+        }
         if invalid_arg.is_some() || err.is_some() || deny_loading {
             continue;
         }
-        let d = &DIRECTIVES[i];
         if d.has(table::IMMUTABLE)
             || (d.has(table::PROTECTED) && !allow_protected(srv.config.enable_protected_configs, c))
         {

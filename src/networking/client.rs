@@ -123,6 +123,8 @@ pub struct Client {
     /// Bit i set: argument i is shown as "(redacted)" in MONITOR and the slowlog
     /// (AUTH/HELLO passwords). Cleared after every command.
     pub redacted_args: u64,
+    /// Redacted argument indexes from 64 up (CONFIG SET with many pairs); see `arg_redacted`.
+    pub redacted_high: Vec<usize>,
 }
 
 impl Client {
@@ -161,6 +163,16 @@ impl Client {
             net_output_bytes: 0,
             commands_processed: 0,
             redacted_args: 0,
+            redacted_high: Vec::new(),
+        }
+    }
+
+    /// Whether argument `i` of the current command is shown as "(redacted)".
+    pub fn arg_redacted(&self, i: usize) -> bool {
+        if i < 64 {
+            self.redacted_args & (1u64 << i) != 0
+        } else {
+            self.redacted_high.contains(&i)
         }
     }
 

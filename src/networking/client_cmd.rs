@@ -166,7 +166,7 @@ impl Server {
         );
         for (i, a) in argv.iter().enumerate() {
             line.push_str(" \"");
-            if i < 64 && c.redacted_args & (1u64 << i) != 0 {
+            if c.arg_redacted(i) {
                 line.push_str("(redacted)");
             } else {
                 line.push_str(&repr_bytes(a));

@@ -77,6 +77,8 @@ pub fn authenticate_user(srv: &Server, c: &mut Client, user: &[u8], pass: &[u8])
 pub fn redact_arg(c: &mut Client, i: usize) {
     if i < 64 {
         c.redacted_args |= 1u64 << i;
+    } else if !c.redacted_high.contains(&i) {
+        c.redacted_high.push(i);
     }
 }
 
@@ -252,6 +254,23 @@ mod tests {
         assert_eq!(c.redacted_args, 0);
         run(&mut srv, &mut c, &["RESET"]);
         assert!(!c.authenticated);
+    }
+
+    #[test]
+    fn redaction_covers_every_argument_index() {
+        let mut c = Client::fake(3);
+        redact_arg(&mut c, 1);
+        redact_arg(&mut c, 63);
+        redact_arg(&mut c, 64);
+        redact_arg(&mut c, 201);
+        redact_arg(&mut c, 201);
+        for i in [1, 63, 64, 201] {
+            assert!(c.arg_redacted(i), "{}", i);
+        }
+        for i in [0, 2, 62, 65, 200] {
+            assert!(!c.arg_redacted(i), "{}", i);
+        }
+        assert_eq!(c.redacted_high, vec![64, 201]);
     }
 
     #[test]
