@@ -13,5 +13,5 @@ pub fn reply_help(c: &mut Client, cmd: &str, lines: &[&str]) {
         c.add_status(l);
     }
     c.add_status("HELP");
-    c.add_status("    Print this help.");
+    c.add_status("    Prints this help.");
 }
