@@ -309,6 +309,22 @@ fn memtoull(s: &[u8]) -> Option<u64> {
     v.checked_mul(mul)
 }
 
+/// DEBUG CONFIG-REWRITE-FORCE-ALL: CONFIG REWRITE that also writes directives at their defaults.
+fn config_rewrite_force_all(srv: &mut Server, c: &mut Client) {
+    let Some(path) = srv.config_file.clone() else {
+        // Redis would dereference a NULL path here; refuse instead.
+        c.add_error("CONFIG-REWRITE-FORCE-ALL failed: The server is running without a config file");
+        return;
+    };
+    match crate::config::rewrite::rewrite_config(&srv.config, &srv.commands, &path, true) {
+        Ok(()) => c.add_ok(),
+        Err(e) => c.add_error(&format!(
+            "CONFIG-REWRITE-FORCE-ALL failed: {}",
+            crate::server::listen::strerror(&e)
+        )),
+    }
+}
+
 fn not_built(c: &mut Client, what: &str) {
     c.add_error(&format!(
         "DEBUG {} is not supported: {}",
@@ -320,7 +336,6 @@ fn not_built(c: &mut Client, what: &str) {
             "drop-cluster-packet-filter" | "clusterlink" =>
                 "the cluster bus is not implemented yet",
             "restart" | "crash-and-recover" => "server restart is not implemented yet",
-            "config-rewrite-force-all" => "CONFIG REWRITE is not implemented yet",
             "sdslen" | "structsize" => "this server has no SDS strings or C structures",
             "replybuffer" | "pause-cron" => "not implemented yet",
             _ => "not implemented yet",
@@ -511,11 +526,12 @@ pub fn debug_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
             DISABLE_DENY_SCRIPTS.store(atoi(argv.get(2)) != 0, Ordering::Relaxed);
             c.add_ok();
         }
-        ("config-rewrite-force-all", 2) => not_built(c, "config-rewrite-force-all"),
+        ("config-rewrite-force-all", 2) => config_rewrite_force_all(srv, c),
         ("client-eviction", 2) => {
             // Client eviction (maxmemory-clients) is not built, so it is always off.
             c.add_error("maxmemory-clients is disabled.");
         }
+        ("protocol", 3) => crate::server::server_cmds::debug_protocol(c, argv.get(2)),
         ("pause-cron", 3) => not_built(c, "pause-cron"),
         ("replybuffer", 4) => not_built(c, "replybuffer"),
         ("clusterlink", 5) if eq_ic(argv.get(2), "kill") => {

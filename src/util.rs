@@ -389,6 +389,33 @@ pub fn random_hex(n: usize) -> String {
         .collect()
 }
 
+/// FNV-1a: a cheap hash for small fixed tables keyed by short names (the command
+/// table), where SipHash's flood resistance buys nothing because the table never grows.
+#[derive(Default, Clone, Copy)]
+pub struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            h ^= b as u64;
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+pub type FnvBuild = std::hash::BuildHasherDefault<Fnv>;
+
 pub fn eq_ic(a: &[u8], b: &str) -> bool {
     a.eq_ignore_ascii_case(b.as_bytes())
 }

@@ -156,6 +156,8 @@ pub struct CommandStats {
     pub usec: u64,
     pub rejected_calls: u64,
     pub failed_calls: u64,
+    /// latency-tracking histogram, allocated on the command's first call.
+    pub latency_hist: Option<Box<crate::latency::Histogram>>,
 }
 
 /// A loaded command: the spec plus parsed bitmasks, its full name and stats.
@@ -167,7 +169,7 @@ pub struct Command {
     pub acl: u64,
     pub id: usize,
     pub parent: Option<usize>,
-    pub subcommands: HashMap<Vec<u8>, usize>,
+    pub subcommands: HashMap<Vec<u8>, usize, crate::util::FnvBuild>,
     pub stats: CommandStats,
     /// Legacy (first, last, step) derived from the key specs.
     pub legacy_keys: (i32, i32, i32),
@@ -186,7 +188,7 @@ impl Command {
 pub struct CommandTable {
     pub cmds: Vec<Command>,
     /// Top-level names (lowercase) → index; rename-command edits this map only.
-    pub by_name: HashMap<Vec<u8>, usize>,
+    pub by_name: HashMap<Vec<u8>, usize, crate::util::FnvBuild>,
 }
 
 fn parse_flags(s: &str, name: &str) -> u64 {
@@ -281,7 +283,7 @@ impl CommandTable {
     pub fn load() -> CommandTable {
         let mut t = CommandTable {
             cmds: Vec::new(),
-            by_name: HashMap::new(),
+            by_name: HashMap::default(),
         };
         for group in table::ALL {
             for spec in group.iter() {
@@ -314,7 +316,7 @@ impl CommandTable {
             acl: parse_acl(spec.acl, fl, spec.name),
             id,
             parent,
-            subcommands: HashMap::new(),
+            subcommands: HashMap::default(),
             stats: CommandStats::default(),
             legacy_keys: legacy_range(spec),
         });

@@ -412,7 +412,7 @@ impl Server {
 
     /// Whether the maxmemory policy keeps LFU counters in `Obj::lru`.
     pub fn lfu_policy(&self) -> bool {
-        self.config.maxmemory_policy.contains("lfu")
+        self.config.maxmemory_policy_uses_lfu()
     }
 
     /// The `lru` field of a new object: the LRU clock, or under an LFU policy the

@@ -62,6 +62,8 @@ impl ClientFlags {
     pub const WRITE_INTEREST: u32 = 1 << 11;
     pub const NO_TOUCH: u32 = 1 << 12;
     pub const PAUSED: u32 = 1 << 13;
+    /// In subscribed mode (pub/sub sets it; PING, CLIENT LIST and RESET read it).
+    pub const PUBSUB: u32 = 1 << 14;
     #[inline]
     pub fn has(self, f: u32) -> bool {
         self.0 & f != 0
@@ -118,6 +120,11 @@ pub struct Client {
     pub net_input_bytes: u64,
     pub net_output_bytes: u64,
     pub commands_processed: u64,
+    /// Bit i set: argument i is shown as "(redacted)" in MONITOR and the slowlog
+    /// (AUTH/HELLO passwords). Cleared after every command.
+    pub redacted_args: u64,
+    /// Redacted argument indexes from 64 up (CONFIG SET with many pairs); see `arg_redacted`.
+    pub redacted_high: Vec<usize>,
 }
 
 impl Client {
@@ -155,6 +162,17 @@ impl Client {
             net_input_bytes: 0,
             net_output_bytes: 0,
             commands_processed: 0,
+            redacted_args: 0,
+            redacted_high: Vec::new(),
+        }
+    }
+
+    /// Whether argument `i` of the current command is shown as "(redacted)".
+    pub fn arg_redacted(&self, i: usize) -> bool {
+        if i < 64 {
+            self.redacted_args & (1u64 << i) != 0
+        } else {
+            self.redacted_high.contains(&i)
         }
     }
 

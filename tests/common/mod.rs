@@ -1,0 +1,329 @@
+//! Shared support for the integration tests: starts the real `redis-server` binary on a
+//! free port in its own temporary directory, waits until it answers, and stops it when
+//! the handle is dropped. Also raw-socket and redis-cli helpers.
+//!
+//! Ports: if `REDIS_RS_TEST_PORTS=FIRST-LAST` is set (./runtest sets it to its own range),
+//! servers take ports from that range; otherwise the kernel picks a free ephemeral port.
+//! `REDIS_RS_TEST_SERVER=/usr/bin/redis-server` runs the same tests against real Redis,
+//! which is how the expectations here were checked.
+#![allow(dead_code)] // each test binary uses a different subset
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_redis-server");
+
+static NEXT_PORT: AtomicU32 = AtomicU32::new(0);
+static NEXT_DIR: AtomicU32 = AtomicU32::new(0);
+
+pub struct Server {
+    child: Child,
+    pub port: u16,
+    pub dir: PathBuf,
+}
+
+fn server_bin() -> PathBuf {
+    match std::env::var_os("REDIS_RS_TEST_SERVER") {
+        Some(p) if !p.is_empty() => PathBuf::from(p),
+        _ => BIN.into(),
+    }
+}
+
+fn port_range() -> Option<(u16, u16)> {
+    let v = std::env::var("REDIS_RS_TEST_PORTS").ok()?;
+    let (a, b) = v.split_once('-')?;
+    Some((a.trim().parse().ok()?, b.trim().parse().ok()?))
+}
+
+/// A port nobody listens on right now. Within the configured range the ports are
+/// handed out round-robin, so concurrent tests of one binary never pick the same one.
+fn free_port() -> u16 {
+    match port_range() {
+        Some((first, last)) => {
+            let n = (last - first + 1) as u32;
+            for _ in 0..n {
+                let p = first + (NEXT_PORT.fetch_add(1, Ordering::Relaxed) % n) as u16;
+                if TcpListener::bind(("127.0.0.1", p)).is_ok() {
+                    return p;
+                }
+            }
+            panic!("no free port in REDIS_RS_TEST_PORTS={first}-{last}");
+        }
+        None => TcpListener::bind(("127.0.0.1", 0))
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("binding an ephemeral port"),
+    }
+}
+
+fn temp_dir() -> PathBuf {
+    let n = NEXT_DIR.fetch_add(1, Ordering::Relaxed);
+    let d = std::env::temp_dir().join(format!("redis-rs-test-{}-{}", std::process::id(), n));
+    std::fs::create_dir_all(&d).expect("creating the server's temp dir");
+    d
+}
+
+impl Server {
+    /// Starts a server with no persistence, as Redis's tests do.
+    pub fn start() -> Server {
+        Server::start_with(&[])
+    }
+
+    /// Starts a server with extra command-line arguments (`--name value` pairs).
+    pub fn start_with(extra: &[&str]) -> Server {
+        let dir = temp_dir();
+        let mut last_log = String::new();
+        // A port can be taken between the check and the server's bind: try a few.
+        for _ in 0..5 {
+            let port = free_port();
+            let log = std::fs::File::create(dir.join("stdout.log")).unwrap();
+            let child = Command::new(server_bin())
+                .arg("--port")
+                .arg(port.to_string())
+                .args(extra)
+                .current_dir(&dir)
+                .stdin(Stdio::null())
+                .stdout(log.try_clone().unwrap())
+                .stderr(log)
+                .spawn()
+                .expect("spawning redis-server");
+            let mut srv = Server {
+                child,
+                port,
+                dir: dir.clone(),
+            };
+            if srv.wait_ready(Duration::from_secs(10)) {
+                return srv;
+            }
+            last_log = srv.log();
+            let _ = srv.child.kill();
+            let _ = srv.child.wait();
+            std::mem::forget(srv); // keep the dir for the next try; nothing else to release
+        }
+        panic!("redis-server did not start; its last log:\n{last_log}");
+    }
+
+    fn wait_ready(&mut self, timeout: Duration) -> bool {
+        let start = Instant::now();
+        while start.elapsed() < timeout {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return false;
+            }
+            if let Ok(mut s) = TcpStream::connect(("127.0.0.1", self.port)) {
+                s.set_read_timeout(Some(Duration::from_secs(2))).ok();
+                let mut buf = [0u8; 7];
+                if s.write_all(b"PING\r\n").is_ok()
+                    && s.read_exact(&mut buf).is_ok()
+                    && &buf == b"+PONG\r\n"
+                {
+                    return true;
+                }
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        false
+    }
+
+    /// Whether the process is still running.
+    pub fn alive(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// What the server wrote to stdout/stderr so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("stdout.log")).unwrap_or_default()
+    }
+
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/", self.port)
+    }
+
+    /// A connection through the `redis` crate.
+    pub fn client(&self) -> redis::Connection {
+        let c = redis::Client::open(self.url()).unwrap();
+        let con = c
+            .get_connection_with_timeout(Duration::from_secs(5))
+            .unwrap();
+        con.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        con
+    }
+
+    /// A raw TCP connection with a read timeout, for byte-exact checks.
+    pub fn raw(&self) -> TcpStream {
+        let s = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        s.set_nodelay(true).ok();
+        s
+    }
+
+    /// Runs `redis-cli -p <port> ARGS...` to completion.
+    pub fn cli(&self, args: &[&str]) -> Output {
+        Command::new(redis_cli())
+            .arg("-p")
+            .arg(self.port.to_string())
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .expect("running redis-cli")
+    }
+
+    /// Runs `redis-cli` for at most `secs` seconds (for the modes that never end by
+    /// themselves). stdout is line-buffered through stdbuf so output before the stop is kept.
+    pub fn cli_for(&self, secs: u32, args: &[&str]) -> Output {
+        let mut cmd = Command::new("timeout");
+        cmd.arg(secs.to_string());
+        if which("stdbuf").is_some() {
+            cmd.arg("stdbuf").arg("-oL");
+        }
+        cmd.arg(redis_cli())
+            .arg("-p")
+            .arg(self.port.to_string())
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .expect("running timeout redis-cli")
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if !std::thread::panicking() {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        } else {
+            eprintln!("server log kept in {}:\n{}", self.dir.display(), self.log());
+        }
+    }
+}
+
+fn which(name: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|p| {
+        std::env::split_paths(&p)
+            .map(|d| d.join(name))
+            .find(|f| Path::new(f).is_file())
+    })
+}
+
+/// Debian's redis-cli (package redis-tools; ./runtest installs it).
+pub fn redis_cli() -> PathBuf {
+    which("redis-cli")
+        .expect("redis-cli is not installed: apt-get install redis-tools (./runtest does it)")
+}
+
+/// "CODE detail" of an error reply, as the server sent it (without the leading '-').
+pub fn err_text(e: &redis::RedisError) -> String {
+    match (e.code(), e.detail()) {
+        (Some(c), Some(d)) => format!("{c} {d}"),
+        (Some(c), None) => c.to_string(),
+        _ => e.to_string(),
+    }
+}
+
+/// Reads until `n` complete RESP2 replies arrived; returns the raw bytes.
+pub fn read_replies(s: &mut TcpStream, n: usize) -> Vec<u8> {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 65536];
+    loop {
+        if count_replies(&buf).0 >= n {
+            return buf;
+        }
+        let r = s.read(&mut chunk).expect("reading replies");
+        if r == 0 {
+            panic!(
+                "connection closed after {} of {n} replies: {:?}",
+                count_replies(&buf).0,
+                String::from_utf8_lossy(&buf[buf.len().saturating_sub(200)..])
+            );
+        }
+        buf.extend_from_slice(&chunk[..r]);
+    }
+}
+
+/// Reads until the server closes the connection.
+pub fn read_to_close(s: &mut TcpStream) -> std::io::Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    s.read_to_end(&mut buf)?;
+    Ok(buf)
+}
+
+/// Counts the complete RESP2 replies at the start of `b`; returns (count, bytes used).
+/// Panics on bytes that are not RESP2: the server must never send anything else.
+pub fn count_replies(b: &[u8]) -> (usize, usize) {
+    let mut pos = 0;
+    let mut n = 0;
+    while let Some(end) = one_reply(b, pos) {
+        pos = end;
+        n += 1;
+    }
+    (n, pos)
+}
+
+fn line_end(b: &[u8], from: usize) -> Option<usize> {
+    b[from..]
+        .windows(2)
+        .position(|w| w == b"\r\n")
+        .map(|i| from + i)
+}
+
+/// End offset of the reply starting at `pos`, or None if it is incomplete.
+fn one_reply(b: &[u8], pos: usize) -> Option<usize> {
+    if pos >= b.len() {
+        return None;
+    }
+    let e = line_end(b, pos)?;
+    let line = &b[pos + 1..e];
+    let num = || -> i64 {
+        std::str::from_utf8(line)
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| panic!("bad length line {:?}", String::from_utf8_lossy(&b[pos..e])))
+    };
+    match b[pos] {
+        b'+' | b'-' => Some(e + 2),
+        b':' => {
+            num();
+            Some(e + 2)
+        }
+        b'$' => {
+            let n = num();
+            if n < 0 {
+                return Some(e + 2);
+            }
+            let end = e + 2 + n as usize + 2;
+            if end > b.len() {
+                return None;
+            }
+            assert_eq!(&b[end - 2..end], b"\r\n", "bulk not terminated by CRLF");
+            Some(end)
+        }
+        b'*' => {
+            let n = num();
+            let mut p = e + 2;
+            for _ in 0..n.max(0) {
+                p = one_reply(b, p)?;
+            }
+            Some(p)
+        }
+        c => panic!(
+            "not a RESP2 reply (first byte {:?}) at offset {pos}: {:?}",
+            c as char,
+            String::from_utf8_lossy(&b[pos..(pos + 80).min(b.len())])
+        ),
+    }
+}
+
+/// Encodes one command as a RESP multibulk request.
+pub fn resp(args: &[&[u8]]) -> Vec<u8> {
+    let mut v = format!("*{}\r\n", args.len()).into_bytes();
+    for a in args {
+        v.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());
+        v.extend_from_slice(a);
+        v.extend_from_slice(b"\r\n");
+    }
+    v
+}
