@@ -39,6 +39,11 @@ impl Server {
                 args.push(format!("... ({} more arguments)", argv.len() - argc + 1).into_bytes());
                 break;
             }
+            if i < 64 && c.redacted_args & (1u64 << i) != 0 {
+                // Passwords (AUTH, HELLO AUTH) never reach the slowlog.
+                args.push(b"(redacted)".to_vec());
+                continue;
+            }
             let a = argv.get(i);
             if a.len() > SLOWLOG_ENTRY_MAX_STRING {
                 let mut v = a[..SLOWLOG_ENTRY_MAX_STRING].to_vec();

@@ -57,6 +57,8 @@ impl Server {
             }
         }
         let cmd = &self.commands.cmds[id];
+        // CLIENT LIST cmd= names the running command, and a rejected one too.
+        c.last_cmd = cmd.fullname;
         let arity = cmd.spec.arity;
         let argc = argv.len() as i32;
         if (arity > 0 && argc != arity) || argc < -arity {
@@ -75,6 +77,10 @@ impl Server {
             self.after_rejected(c, Some(id));
             return;
         }
+        if self.pause != crate::server::PauseKind::None && self.must_postpone(c, cmd_flags) {
+            self.postpone_client(c);
+            return;
+        }
         self.call(c, id, argv);
     }
 
@@ -91,11 +97,6 @@ impl Server {
                 return;
             }
         };
-        if !self.monitors.is_empty()
-            && self.commands.cmds[id].flags & (flags::SKIP_MONITOR | flags::ADMIN) == 0
-        {
-            self.feed_monitors(c, argv);
-        }
         self.cmd_time_ms = crate::util::mstime();
         let errors_before = c.error_codes.len();
         let dirty_before = self.dirty;
@@ -120,6 +121,14 @@ impl Server {
         }
         if cmd_flags & flags::SKIP_SLOWLOG == 0 {
             self.slowlog_push_if_needed(c, argv, duration);
+        }
+        // MONITOR sees the command after it ran, so AUTH/HELLO can redact passwords first.
+        if !self.monitors.is_empty() && cmd_flags & (flags::SKIP_MONITOR | flags::ADMIN) == 0 {
+            self.feed_monitors(c, argv);
+        }
+        c.redacted_args = 0;
+        if self.config.latency_tracking {
+            crate::latency::record_command_latency(&mut self.commands.cmds[id].stats, duration);
         }
         self.latency_add_sample_if_needed(
             if cmd_flags & flags::FAST != 0 {

@@ -7,9 +7,18 @@ use crate::resp::Argv;
 /// Returns argument indexes of the keys, or Err(()) when the arguments are malformed
 /// for the spec (Redis then says "Invalid arguments specified for command").
 pub fn get_key_positions(cmd: &Command, argv: &Argv) -> Result<Vec<usize>, ()> {
+    Ok(get_keys_with_specs(cmd, argv)?
+        .into_iter()
+        .map(|(pos, _)| pos)
+        .collect())
+}
+
+/// Like get_key_positions, with the index of the key spec each key came from
+/// (COMMAND GETKEYSANDFLAGS reports that spec's flags).
+pub fn get_keys_with_specs(cmd: &Command, argv: &Argv) -> Result<Vec<(usize, usize)>, ()> {
     let argc = argv.len() as i32;
     let mut out = Vec::new();
-    for spec in cmd.spec.key_specs {
+    for (spec_idx, spec) in cmd.spec.key_specs.iter().enumerate() {
         let first = match spec.begin {
             BeginSearch::Index(i) => i,
             BeginSearch::Keyword {
@@ -64,7 +73,7 @@ pub fn get_key_positions(cmd: &Command, argv: &Argv) -> Result<Vec<usize>, ()> {
                     if i >= argc {
                         return Err(());
                     }
-                    out.push(i as usize);
+                    out.push((i as usize, spec_idx));
                     i += step;
                 }
             }
@@ -89,7 +98,7 @@ pub fn get_key_positions(cmd: &Command, argv: &Argv) -> Result<Vec<usize>, ()> {
                 }
                 let mut i = start;
                 for _ in 0..n {
-                    out.push(i as usize);
+                    out.push((i as usize, spec_idx));
                     i += step;
                 }
             }

@@ -156,6 +156,8 @@ pub struct CommandStats {
     pub usec: u64,
     pub rejected_calls: u64,
     pub failed_calls: u64,
+    /// latency-tracking histogram, allocated on the command's first call.
+    pub latency_hist: Option<Box<crate::latency::Histogram>>,
 }
 
 /// A loaded command: the spec plus parsed bitmasks, its full name and stats.

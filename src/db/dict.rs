@@ -461,6 +461,106 @@ impl<V> Dict<V> {
     }
 }
 
+impl<V: Clone> Dict<V> {
+    /// The entries of bucket `idx & mask` of table `t` (0, or 1 while rehashing),
+    /// or None when that table is not in use: the active expire cycle walks the
+    /// expires table bucket by bucket with a cursor, as Redis 7.0 does.
+    pub fn bucket_entries(&self, t: usize, idx: u64, out: &mut Vec<(Box<[u8]>, V)>) -> bool {
+        out.clear();
+        if t == 1 && self.rehash_idx.is_none() {
+            return false;
+        }
+        let table = &self.ht[t];
+        if table.buckets.is_empty() {
+            return t == 0;
+        }
+        let mut cur = table.buckets[idx as usize & table.mask()].as_deref();
+        while let Some(e) = cur {
+            out.push((e.key.clone(), e.val.clone()));
+            cur = e.next.as_deref();
+        }
+        true
+    }
+}
+
+impl<V> Dict<V> {
+    /// Grows the table ahead of a bulk insert (dictExpand), unless rehashing.
+    pub fn expand(&mut self, n: usize) {
+        if self.rehash_idx.is_some() || n <= self.ht[0].buckets.len() {
+            return;
+        }
+        self.start_resize(n);
+    }
+
+    /// dictGetStats's text for one dict: the main table, and the rehashing
+    /// target when there is one.
+    pub fn stats_text(&self) -> String {
+        let mut s = self.table_stats(0);
+        if self.rehash_idx.is_some() {
+            s.push_str(&self.table_stats(1));
+        }
+        s
+    }
+
+    fn table_stats(&self, t: usize) -> String {
+        const VECTLEN: usize = 50;
+        let which = if t == 0 {
+            "main hash table"
+        } else {
+            "rehashing target"
+        };
+        let table = &self.ht[t];
+        if table.used == 0 {
+            return format!(
+                "Hash table {} stats ({}):\nNo stats available for empty dictionaries\n",
+                t, which
+            );
+        }
+        let mut clvector = [0u64; VECTLEN];
+        let (mut slots, mut maxchain, mut totchain) = (0u64, 0u64, 0u64);
+        for b in &table.buckets {
+            let mut n = 0u64;
+            let mut cur = b.as_deref();
+            while let Some(e) = cur {
+                n += 1;
+                cur = e.next.as_deref();
+            }
+            if n == 0 {
+                clvector[0] += 1;
+                continue;
+            }
+            slots += 1;
+            clvector[(n as usize).min(VECTLEN - 1)] += 1;
+            maxchain = maxchain.max(n);
+            totchain += n;
+        }
+        let size = table.buckets.len();
+        let mut s = format!(
+            "Hash table {} stats ({}):\n table size: {}\n number of elements: {}\n different slots: {}\n max chain length: {}\n avg chain length (counted): {:.2}\n avg chain length (computed): {:.2}\n Chain length distribution:\n",
+            t,
+            which,
+            size,
+            table.used,
+            slots,
+            maxchain,
+            totchain as f32 / slots as f32,
+            table.used as f32 / slots as f32
+        );
+        for (i, &n) in clvector.iter().enumerate().take(VECTLEN - 1) {
+            if n == 0 {
+                continue;
+            }
+            s.push_str(&format!(
+                "   {}: {} ({:.2}%)\n",
+                i,
+                n,
+                (n as f32 / size as f32) * 100.0
+            ));
+        }
+        s
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

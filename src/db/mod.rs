@@ -5,6 +5,8 @@
 
 pub mod dict;
 pub mod expire;
+pub mod expire_cmds;
+pub mod keyspace_cmds;
 pub mod object;
 
 use crate::cluster::{key_hash_slot, CLUSTER_SLOTS};
@@ -20,6 +22,8 @@ pub struct Db {
     pub expires: Dict<i64>,
     /// Average TTL estimate for INFO keyspace (avg_ttl), as the expire cycle keeps it.
     pub avg_ttl: i64,
+    /// Where the active expire cycle resumes its walk over `expires` buckets.
+    pub expires_cursor: u64,
 }
 
 impl Db {
@@ -33,6 +37,7 @@ impl Db {
             total: 0,
             expires: Dict::new(),
             avg_ttl: 0,
+            expires_cursor: 0,
         }
     }
 
@@ -232,10 +237,51 @@ impl Db {
         std::mem::swap(&mut self.expires, &mut other.expires);
         std::mem::swap(&mut self.total, &mut other.total);
         std::mem::swap(&mut self.avg_ttl, &mut other.avg_ttl);
+        std::mem::swap(&mut self.expires_cursor, &mut other.expires_cursor);
     }
 }
 
-/// Keyspace access with Redis's semantics (lazy expiry, hit/miss stats, LRU).
+/// Flags for `Server::lookup` (Redis's LOOKUP_*).
+pub mod lookup {
+    /// Don't update the key's LRU/LFU data.
+    pub const NOTOUCH: u32 = 1 << 0;
+    /// Don't count keyspace hits/misses.
+    pub const NOSTATS: u32 = 1 << 2;
+    /// The caller is about to write: expired keys are deleted even on a
+    /// writable replica, and hits/misses are not counted.
+    pub const WRITE: u32 = 1 << 3;
+    /// Report expired keys as missing without deleting them.
+    pub const NOEXPIRE: u32 = 1 << 4;
+}
+
+impl Db {
+    /// Buckets of the expires table, for the active expire cycle's
+    /// "less than 1% filled" test.
+    pub fn expires_slots(&self) -> usize {
+        self.expires.buckets()
+    }
+
+    /// Detaches every key and TTL, leaving the database empty; the caller drops
+    /// the returned contents (possibly on another thread, for FLUSHALL ASYNC).
+    pub fn take_contents(&mut self) -> (Vec<Dict<Obj>>, Dict<i64>) {
+        let n = self.dicts.len();
+        let mut fresh = Vec::with_capacity(n);
+        fresh.resize_with(n, Dict::new);
+        let dicts = std::mem::replace(&mut self.dicts, fresh);
+        let expires = std::mem::take(&mut self.expires);
+        self.total = 0;
+        self.avg_ttl = 0;
+        self.expires_cursor = 0;
+        (dicts, expires)
+    }
+
+    /// The main table(s), for DEBUG HTSTATS.
+    pub fn main_dicts(&self) -> &[Dict<Obj>] {
+        &self.dicts
+    }
+}
+
+/// Keyspace access with Redis's semantics (lazy expiry, hit/miss stats, LRU/LFU).
 impl Server {
     /// Milliseconds "now" for expiry decisions: frozen for the duration of a command,
     /// as Redis's commandTimeSnapshot.
@@ -244,18 +290,31 @@ impl Server {
         self.cmd_time_ms
     }
 
+    /// keyIsExpired: the key has a TTL and "now" is past it. Never deletes.
+    pub fn key_is_expired(&self, db: usize, key: &[u8]) -> bool {
+        match self.dbs[db].expire_of(key) {
+            None => false,
+            Some(_) if self.loading => false,
+            Some(when) => self.now_ms() > when,
+        }
+    }
+
     /// Is the key logically expired? Deletes it when this node owns expiry.
     pub fn expire_if_needed(&mut self, db: usize, key: &[u8]) -> bool {
-        let d = &self.dbs[db];
-        let when = match d.expire_of(key) {
-            Some(w) => w,
-            None => return false,
-        };
-        if when > self.now_ms() || self.loading {
+        self.expire_if_needed_flags(db, key, 0)
+    }
+
+    /// expireIfNeeded with the lookup flags that matter to it (WRITE forces the
+    /// delete on writable replicas, NOEXPIRE avoids it).
+    pub fn expire_if_needed_flags(&mut self, db: usize, key: &[u8], flags: u32) -> bool {
+        if !self.key_is_expired(db, key) {
             return false;
         }
-        if self.is_replica_of_master() {
+        if self.is_replica_of_master() && flags & lookup::WRITE == 0 {
             // Replicas wait for the master's DEL but answer as if the key were gone.
+            return true;
+        }
+        if flags & lookup::NOEXPIRE != 0 {
             return true;
         }
         if self.expire_paused() {
@@ -265,51 +324,66 @@ impl Server {
         true
     }
 
-    /// Removes a key whose TTL passed (lazily or from the active cycle) and counts it.
+    /// Removes a key whose TTL passed (lazily or from the active cycle) and counts it
+    /// (deleteExpiredKeyAndPropagate).
     pub fn delete_expired_key(&mut self, db: usize, key: &[u8]) {
+        let start = crate::util::monotonic_us();
         self.dbs[db].remove(key);
+        let ms = (crate::util::monotonic_us() - start) / 1000;
+        self.latency_add_sample_if_needed("expire-del", ms);
+        self.signal_modified_key(db, key);
         self.stats.expired_keys += 1;
+    }
+
+    /// lookupKey: expiry, then LRU/LFU update and hit/miss accounting per `flags`.
+    pub fn lookup(&mut self, db: usize, key: &[u8], flags: u32) -> Option<&mut Obj> {
+        let exists = self.dbs[db].contains(key);
+        let expired = exists && self.expire_if_needed_flags(db, key, flags);
+        let count = flags & (lookup::NOSTATS | lookup::WRITE) == 0;
+        if !exists || expired {
+            if count {
+                self.stats.keyspace_misses += 1;
+            }
+            return None;
+        }
+        if count {
+            self.stats.keyspace_hits += 1;
+        }
+        let touch = if flags & lookup::NOTOUCH == 0 {
+            Some(self.lfu_policy())
+        } else {
+            None
+        };
+        let lru = self.lru_clock;
+        let (log_factor, decay) = (self.config.lfu_log_factor, self.config.lfu_decay_time);
+        let rnd = if touch == Some(true) {
+            self.rng.next_u64()
+        } else {
+            0
+        };
+        let o = self.dbs[db].get_mut(key)?;
+        match touch {
+            Some(true) => object::lfu_touch(o, log_factor, decay, rnd),
+            Some(false) => o.lru = lru,
+            None => {}
+        }
+        Some(o)
     }
 
     #[inline]
     pub fn lookup_read(&mut self, db: usize, key: &[u8]) -> Option<&Obj> {
-        if self.expire_if_needed(db, key) {
-            self.stats.keyspace_misses += 1;
-            return None;
-        }
-        let lru = self.lru_clock;
-        match self.dbs[db].get_mut(key) {
-            Some(o) => {
-                self.stats.keyspace_hits += 1;
-                o.lru = lru;
-                Some(o)
-            }
-            None => {
-                self.stats.keyspace_misses += 1;
-                None
-            }
-        }
+        self.lookup(db, key, 0).map(|o| &*o)
     }
 
     #[inline]
     pub fn lookup_write(&mut self, db: usize, key: &[u8]) -> Option<&mut Obj> {
-        self.expire_if_needed(db, key);
-        let lru = self.lru_clock;
-        match self.dbs[db].get_mut(key) {
-            Some(o) => {
-                o.lru = lru;
-                Some(o)
-            }
-            None => None,
-        }
+        self.lookup(db, key, lookup::WRITE)
     }
 
-    /// Lookup that touches no stats or LRU (TYPE-like introspection, EXISTS uses read).
+    /// Lookup that touches no stats or LRU.
     pub fn lookup_no_touch(&mut self, db: usize, key: &[u8]) -> Option<&Obj> {
-        if self.expire_if_needed(db, key) {
-            return None;
-        }
-        self.dbs[db].get(key)
+        self.lookup(db, key, lookup::NOTOUCH | lookup::NOSTATS)
+            .map(|o| &*o)
     }
 
     /// Deletes a key if present (after lazy expiry); true when something was removed.
@@ -332,12 +406,44 @@ impl Server {
         self.stats.keys_modified += 1;
     }
 
+    /// Whether the maxmemory policy keeps LFU counters in `Obj::lru`.
+    pub fn lfu_policy(&self) -> bool {
+        self.config.maxmemory_policy.contains("lfu")
+    }
+
+    /// The `lru` field of a new object: the LRU clock, or under an LFU policy the
+    /// current minute with the initial counter, as createObject does.
     pub fn new_obj_lru(&self) -> u32 {
-        self.lru_clock
+        if self.lfu_policy() {
+            object::lfu_initial()
+        } else {
+            self.lru_clock
+        }
     }
 
     /// Whether small integers may be shared objects (not under an LRU/LFU maxmemory policy).
     pub fn share_integers(&self) -> bool {
         self.config.maxmemory == 0 || !self.config.maxmemory_policy_uses_lru_lfu()
+    }
+
+    /// estimateObjectIdleTime, in milliseconds.
+    pub fn object_idle_ms(&self, o: &Obj) -> u64 {
+        let now = self.lru_clock as u64;
+        let lru = o.lru as u64;
+        let secs = if now >= lru {
+            now - lru
+        } else {
+            now + (object::LRU_CLOCK_MAX - lru)
+        };
+        secs * 1000
+    }
+}
+
+impl Db {
+    /// Pre-sizes the main table for `n` keys (DEBUG POPULATE's dictExpand).
+    pub fn expand_main(&mut self, n: usize) {
+        if self.dicts.len() == 1 && n >= self.dicts[0].len() {
+            self.dicts[0].expand(n);
+        }
     }
 }

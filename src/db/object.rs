@@ -154,3 +154,78 @@ impl Obj {
         }
     }
 }
+
+/// The LRU clock wraps at 24 bits (LRU_CLOCK_MAX).
+pub const LRU_CLOCK_MAX: u64 = (1 << 24) - 1;
+/// New objects start with this LFU counter so they are not evicted at once.
+pub const LFU_INIT_VAL: u32 = 5;
+
+impl Value {
+    /// A deep copy for COPY: a new object with refcount 1 (dupStringObject keeps
+    /// the encoding, but an integer copy is never a shared object).
+    pub fn dup(&self) -> Value {
+        match self {
+            Value::Str(StrEnc::Int { v, .. }) => Value::Str(StrEnc::Int {
+                v: *v,
+                shared: false,
+            }),
+            Value::Str(StrEnc::Embstr(s)) => Value::Str(StrEnc::Embstr(s.clone())),
+            Value::Str(StrEnc::Raw(s)) => Value::Str(StrEnc::Raw(s.clone())),
+        }
+    }
+
+    pub fn refcount(&self) -> i64 {
+        match self {
+            Value::Str(s) => s.refcount(),
+        }
+    }
+}
+
+/// Minutes since the epoch, 16 bits: the LFU "last decrement time" clock.
+fn lfu_minutes() -> u32 {
+    ((crate::util::mstime() / 1000 / 60) & 65535) as u32
+}
+
+/// The `lru` field of a new object under an LFU policy.
+pub fn lfu_initial() -> u32 {
+    (lfu_minutes() << 8) | LFU_INIT_VAL
+}
+
+/// LFUDecrAndReturn: the counter after the decay owed since the last access.
+pub fn lfu_decr_and_return(lru: u32, decay_time: i64) -> u32 {
+    let ldt = lru >> 8;
+    let counter = lru & 255;
+    let now = lfu_minutes();
+    let elapsed = if now >= ldt {
+        now - ldt
+    } else {
+        65535 - ldt + now
+    };
+    let periods = if decay_time > 0 {
+        elapsed as i64 / decay_time
+    } else {
+        0
+    };
+    if periods == 0 {
+        counter
+    } else if periods > counter as i64 {
+        0
+    } else {
+        counter - periods as u32
+    }
+}
+
+/// updateLFU: decay, then a logarithmic increment (probability 1/(base*factor+1)),
+/// with `rnd` as the random draw.
+pub fn lfu_touch(o: &mut Obj, log_factor: i64, decay_time: i64, rnd: u64) {
+    let mut counter = lfu_decr_and_return(o.lru, decay_time);
+    if counter < 255 {
+        let r = (rnd >> 11) as f64 / (1u64 << 53) as f64;
+        let base = counter.saturating_sub(LFU_INIT_VAL) as f64;
+        let p = 1.0 / (base * log_factor as f64 + 1.0);
+        if r < p {
+            counter += 1;
+        }
+    }
+    o.lru = (lfu_minutes() << 8) | counter;
+}

@@ -62,6 +62,8 @@ impl ClientFlags {
     pub const WRITE_INTEREST: u32 = 1 << 11;
     pub const NO_TOUCH: u32 = 1 << 12;
     pub const PAUSED: u32 = 1 << 13;
+    /// In subscribed mode (pub/sub sets it; PING, CLIENT LIST and RESET read it).
+    pub const PUBSUB: u32 = 1 << 14;
     #[inline]
     pub fn has(self, f: u32) -> bool {
         self.0 & f != 0
@@ -118,6 +120,9 @@ pub struct Client {
     pub net_input_bytes: u64,
     pub net_output_bytes: u64,
     pub commands_processed: u64,
+    /// Bit i set: argument i is shown as "(redacted)" in MONITOR and the slowlog
+    /// (AUTH/HELLO passwords). Cleared after every command.
+    pub redacted_args: u64,
 }
 
 impl Client {
@@ -155,6 +160,7 @@ impl Client {
             net_input_bytes: 0,
             net_output_bytes: 0,
             commands_processed: 0,
+            redacted_args: 0,
         }
     }
 

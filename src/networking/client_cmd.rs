@@ -1,8 +1,52 @@
-//! CLIENT LIST/INFO text and MONITOR feeding.
+//! The CLIENT command, CLIENT LIST/INFO text, CLIENT PAUSE (postponing commands
+//! until the pause ends) and MONITOR feeding.
 
 use super::client::{Client, ClientFlags};
+use crate::commands::flags as cmdflags;
 use crate::resp::Argv;
-use crate::server::Server;
+use crate::server::{PauseKind, Server};
+
+/// Client classes for CLIENT LIST TYPE / CLIENT KILL TYPE (getClientTypeByName).
+#[derive(Clone, Copy, PartialEq, Debug)]
+pub enum ClientType {
+    Normal,
+    Replica,
+    Pubsub,
+    Master,
+}
+
+pub fn client_type_by_name(name: &[u8]) -> Option<ClientType> {
+    let n = name.to_ascii_lowercase();
+    Some(match n.as_slice() {
+        b"normal" => ClientType::Normal,
+        b"slave" | b"replica" => ClientType::Replica,
+        b"pubsub" => ClientType::Pubsub,
+        b"master" => ClientType::Master,
+        _ => return None,
+    })
+}
+
+/// getClientType: MONITOR clients are shown as normal clients. Replication is not
+/// built, so no client is ever a master or replica link.
+pub fn client_type(c: &Client) -> ClientType {
+    if c.flags.has(ClientFlags::PUBSUB) {
+        ClientType::Pubsub
+    } else {
+        ClientType::Normal
+    }
+}
+
+/// Redis's first reply buffer chunk: output up to this size counts as the client's
+/// static buffer (rbs/obl), anything past it as the reply list (oll/omem).
+const REPLY_CHUNK: usize = 16 * 1024;
+
+fn pause_rank(k: PauseKind) -> u8 {
+    match k {
+        PauseKind::None => 0,
+        PauseKind::Write => 1,
+        PauseKind::All => 2,
+    }
+}
 
 impl Server {
     /// One CLIENT LIST line (without the trailing newline), Redis 7.0's field order.
@@ -11,14 +55,20 @@ impl Server {
         if c.flags.has(ClientFlags::MONITOR) {
             flags.push('O');
         }
+        if c.flags.has(ClientFlags::PUBSUB) {
+            flags.push('P');
+        }
+        if c.flags.has(ClientFlags::PAUSED) {
+            flags.push('b');
+        }
         if c.flags.has(ClientFlags::CLOSE_AFTER_REPLY) {
             flags.push('c');
         }
-        if c.flags.has(ClientFlags::UNIX_SOCKET) {
-            flags.push('U');
-        }
         if c.flags.has(ClientFlags::CLOSE_ASAP) {
             flags.push('A');
+        }
+        if c.flags.has(ClientFlags::UNIX_SOCKET) {
+            flags.push('U');
         }
         if c.flags.has(ClientFlags::NO_EVICT) {
             flags.push('e');
@@ -27,7 +77,9 @@ impl Server {
             flags.push('N');
         }
         let now = crate::util::mstime();
-        let events = if c.flags.has(ClientFlags::WRITE_INTEREST) {
+        let events = if c.stream.is_none() {
+            ""
+        } else if c.flags.has(ClientFlags::WRITE_INTEREST) {
             "rw"
         } else {
             "r"
@@ -38,10 +90,15 @@ impl Server {
             c.querybuf.len() - c.qb_pos
         };
         let qbuf_free = c.querybuf.capacity().saturating_sub(c.querybuf.len());
-        let omem = c.reply.capacity();
-        let tot_mem = omem + c.querybuf.capacity() + c.argv_mem + std::mem::size_of::<Client>();
+        let pending = c.pending_reply_bytes();
+        let obl = pending.min(REPLY_CHUNK);
+        let oll = pending.saturating_sub(REPLY_CHUNK).div_ceil(REPLY_CHUNK);
+        let rbs = c.reply.capacity().min(REPLY_CHUNK);
+        let omem = c.reply.capacity().saturating_sub(REPLY_CHUNK);
+        let tot_mem =
+            omem + rbs + c.querybuf.capacity() + c.argv_mem + std::mem::size_of::<Client>();
         format!(
-            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 multi=-1 qbuf={} qbuf-free={} argv-mem={} multi-mem=0 rbs={} rbp={} obl={} oll=0 omem={} tot-mem={} events={} cmd={} user={} redir=-1 resp={}",
+            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 multi=-1 qbuf={} qbuf-free={} argv-mem={} multi-mem=0 rbs={} rbp={} obl={} oll={} omem={} tot-mem={} events={} cmd={} user={} redir=-1 resp={}",
             c.id,
             c.addr,
             c.laddr,
@@ -54,9 +111,10 @@ impl Server {
             qbuf,
             qbuf_free,
             c.argv_mem,
-            c.reply.capacity(),
-            c.reply.len(),
-            c.pending_reply_bytes(),
+            rbs,
+            c.reply.len().min(REPLY_CHUNK),
+            obl,
+            oll,
             omem,
             tot_mem,
             events,
@@ -66,35 +124,118 @@ impl Server {
         )
     }
 
-    /// Sends a command line to every MONITOR client (replicationFeedMonitors).
+    /// All clients in connection order (by id), the running one included.
+    fn clients_info_string(&self, me: &Client, filter: Option<ClientType>) -> String {
+        let mut all: Vec<&Client> = self
+            .clients
+            .iter()
+            .filter_map(|(_, c)| c.as_deref())
+            .collect();
+        all.push(me);
+        all.sort_by_key(|c| c.id);
+        let mut out = String::new();
+        for c in all {
+            if filter.is_some_and(|t| client_type(c) != t) {
+                continue;
+            }
+            out.push_str(&self.client_info_string(c));
+            out.push('\n');
+        }
+        out
+    }
+
+    /// Sends a command line to every MONITOR client (replicationFeedMonitors), with
+    /// redacted arguments hidden.
     pub fn feed_monitors(&mut self, c: &Client, argv: &Argv) {
+        if self.loading {
+            return;
+        }
         let now = crate::util::ustime();
         let mut line = format!(
             "+{}.{:06} [{} {}]",
             now / 1_000_000,
             now % 1_000_000,
             c.db,
-            if c.flags.has(ClientFlags::UNIX_SOCKET) {
+            if c.is_fake() {
+                "lua".to_string()
+            } else if c.flags.has(ClientFlags::UNIX_SOCKET) {
                 format!("unix:{}", self.config.unixsocket.as_deref().unwrap_or(""))
             } else {
                 c.addr.clone()
             }
         );
-        for a in argv.iter() {
+        for (i, a) in argv.iter().enumerate() {
             line.push_str(" \"");
-            line.push_str(&repr_bytes(a));
+            if i < 64 && c.redacted_args & (1u64 << i) != 0 {
+                line.push_str("(redacted)");
+            } else {
+                line.push_str(&repr_bytes(a));
+            }
             line.push('"');
         }
         line.push_str("\r\n");
         let monitors = self.monitors.clone();
         for t in monitors {
-            if t == c.token {
-                continue;
-            }
             if let Some(mut m) = self.take_client(t) {
                 m.add_raw(line.as_bytes());
                 self.mark_pending_write(&mut m);
                 self.restore_client(m);
+            }
+        }
+    }
+
+    /// pauseClients: the most restrictive type and the latest end win.
+    pub fn pause_clients(&mut self, end_ms: i64, kind: PauseKind) {
+        if self.pause == PauseKind::None {
+            self.pause = kind;
+            self.pause_end_ms = end_ms;
+        } else {
+            if pause_rank(kind) > pause_rank(self.pause) {
+                self.pause = kind;
+            }
+            self.pause_end_ms = self.pause_end_ms.max(end_ms);
+        }
+        if self.pause_end_ms < crate::util::mstime() {
+            self.pause = PauseKind::None;
+            self.pause_end_ms = 0;
+        }
+    }
+
+    /// Must this command wait for the pause to end? ALL holds everything, WRITE holds
+    /// commands that may write or replicate. MONITOR clients (replica-like) never wait.
+    #[inline]
+    pub fn must_postpone(&self, c: &Client, cmd_flags: u64) -> bool {
+        match self.pause {
+            PauseKind::None => false,
+            _ if c.flags.has(ClientFlags::MONITOR) => false,
+            PauseKind::All => true,
+            PauseKind::Write => cmd_flags & (cmdflags::WRITE | cmdflags::MAY_REPLICATE) != 0,
+        }
+    }
+
+    /// Holds the client's current command: process_input leaves it in the query
+    /// buffer and stops; resume_paused_clients runs it when the pause ends.
+    pub fn postpone_client(&mut self, c: &mut Client) {
+        if !c.flags.has(ClientFlags::PAUSED) {
+            c.flags.set(ClientFlags::PAUSED);
+            self.paused_clients.push(c.token);
+        }
+    }
+
+    /// Runs the held commands (and what follows them) of clients postponed by a pause
+    /// that has ended; they may be held again by a newer pause.
+    pub fn resume_paused_clients(&mut self) {
+        let tokens = std::mem::take(&mut self.paused_clients);
+        for t in tokens {
+            if let Some(mut c) = self.take_client(t) {
+                if c.flags.has(ClientFlags::PAUSED) {
+                    c.flags.clear(ClientFlags::PAUSED);
+                    self.process_input(&mut c);
+                    if c.pending_reply_bytes() > 0 {
+                        self.mark_pending_write(&mut c);
+                    }
+                }
+                self.restore_client(c);
             }
         }
     }
@@ -117,4 +258,451 @@ pub fn repr_bytes(a: &[u8]) -> String {
         }
     }
     s
+}
+
+/// addReplySubcommandSyntaxError: a subcommand called with an argument count its
+/// variable arity admits but its syntax does not.
+pub fn subcommand_syntax_error(c: &mut Client, argv: &Argv) {
+    let sub = String::from_utf8_lossy(argv.get(1)).into_owned();
+    let sub: String = sub.chars().take(128).collect();
+    c.add_error(&format!(
+        "unknown subcommand or wrong number of arguments for '{}'. Try {} HELP.",
+        sub,
+        String::from_utf8_lossy(argv.get(0)).to_ascii_uppercase()
+    ));
+}
+
+pub fn client_help(_srv: &mut Server, c: &mut Client, _argv: &Argv) {
+    crate::commands::command_cmd::reply_help(
+        c,
+        "CLIENT",
+        &[
+            "CACHING (YES|NO)",
+            "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
+            "GETREDIR",
+            "    Return the client ID we are redirecting to when tracking is enabled.",
+            "GETNAME",
+            "    Return the name of the current connection.",
+            "ID",
+            "    Return the ID of the current connection.",
+            "INFO",
+            "    Return information about the current client connection.",
+            "KILL <ip:port>",
+            "    Kill connection made from <ip:port>.",
+            "KILL <option> <value> [<option> <value> [...]]",
+            "    Kill connections. Options are:",
+            "    * ADDR (<ip:port>|<unixsocket>:0)",
+            "      Kill connections made from the specified address",
+            "    * LADDR (<ip:port>|<unixsocket>:0)",
+            "      Kill connections made to specified local address",
+            "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+            "      Kill connections by type.",
+            "    * USER <username>",
+            "      Kill connections authenticated by <username>.",
+            "    * SKIPME (YES|NO)",
+            "      Skip killing current connection (default: yes).",
+            "LIST [options ...]",
+            "    Return information about client connections. Options:",
+            "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+            "      Return clients of specified type.",
+            "UNPAUSE",
+            "    Stop the current client pause, resuming traffic.",
+            "PAUSE <timeout> [WRITE|ALL]",
+            "    Suspend all, or just write, clients for <timeout> milliseconds.",
+            "REPLY (ON|OFF|SKIP)",
+            "    Control the replies sent to the current connection.",
+            "SETNAME <name>",
+            "    Assign the name <name> to the current connection.",
+            "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+            "    Unblock the specified blocked client.",
+            "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+            "         [OPTIN] [OPTOUT] [NOLOOP]",
+            "    Control server assisted client side caching.",
+            "TRACKINGINFO",
+            "    Report tracking status for the current connection.",
+            "NO-EVICT (ON|OFF)",
+            "    Protect current client connection from eviction.",
+        ],
+    );
+}
+
+pub fn client_id(_srv: &mut Server, c: &mut Client, _argv: &Argv) {
+    c.add_int(c.id as i64);
+}
+
+pub fn client_info(srv: &mut Server, c: &mut Client, _argv: &Argv) {
+    let mut s = srv.client_info_string(c);
+    s.push('\n');
+    c.add_verbatim(s.as_bytes(), "txt");
+}
+
+pub fn client_list(srv: &mut Server, c: &mut Client, argv: &Argv) {
+    let out = if argv.len() == 4 && argv.get(2).eq_ignore_ascii_case(b"type") {
+        let Some(t) = client_type_by_name(argv.get(3)) else {
+            c.add_error(&format!(
+                "Unknown client type '{}'",
+                String::from_utf8_lossy(argv.get(3))
+            ));
+            return;
+        };
+        srv.clients_info_string(c, Some(t))
+    } else if argv.len() > 3 && argv.get(2).eq_ignore_ascii_case(b"id") {
+        let mut out = String::new();
+        for a in argv.iter().skip(3) {
+            let Some(id) = crate::util::parse_i64(a) else {
+                c.add_error("Invalid client ID");
+                return;
+            };
+            if id as u64 == c.id {
+                out.push_str(&srv.client_info_string(c));
+                out.push('\n');
+            } else if let Some(other) = srv
+                .clients
+                .iter()
+                .filter_map(|(_, x)| x.as_deref())
+                .find(|x| x.id == id as u64)
+            {
+                out.push_str(&srv.client_info_string(other));
+                out.push('\n');
+            }
+        }
+        out
+    } else if argv.len() != 2 {
+        c.add_error_syntax();
+        return;
+    } else {
+        srv.clients_info_string(c, None)
+    };
+    c.add_verbatim(out.as_bytes(), "txt");
+}
+
+pub fn client_reply(_srv: &mut Server, c: &mut Client, argv: &Argv) {
+    let a = argv.get(2);
+    if a.eq_ignore_ascii_case(b"on") {
+        c.flags
+            .clear(ClientFlags::REPLY_SKIP | ClientFlags::REPLY_OFF);
+        c.add_ok();
+    } else if a.eq_ignore_ascii_case(b"off") {
+        c.flags.set(ClientFlags::REPLY_OFF);
+    } else if a.eq_ignore_ascii_case(b"skip") {
+        if !c.flags.has(ClientFlags::REPLY_OFF) {
+            c.flags.set(ClientFlags::REPLY_SKIP_NEXT);
+        }
+    } else {
+        c.add_error_syntax();
+    }
+}
+
+pub fn client_no_evict(_srv: &mut Server, c: &mut Client, argv: &Argv) {
+    let a = argv.get(2);
+    if a.eq_ignore_ascii_case(b"on") {
+        c.flags.set(ClientFlags::NO_EVICT);
+        c.add_ok();
+    } else if a.eq_ignore_ascii_case(b"off") {
+        c.flags.clear(ClientFlags::NO_EVICT);
+        c.add_ok();
+    } else {
+        c.add_error_syntax();
+    }
+}
+
+/// The filters of CLIENT KILL; a client must match all that are set.
+#[derive(Default)]
+struct KillFilter {
+    addr: Option<String>,
+    laddr: Option<String>,
+    user: Option<String>,
+    ctype: Option<ClientType>,
+    id: u64,
+    skipme: bool,
+}
+
+impl KillFilter {
+    fn matches(&self, x: &Client) -> bool {
+        self.addr.as_deref().map_or(true, |a| x.addr == a)
+            && self.laddr.as_deref().map_or(true, |a| x.laddr == a)
+            && self.ctype.map_or(true, |t| client_type(x) == t)
+            && (self.id == 0 || x.id == self.id)
+            && self.user.as_deref().map_or(true, |u| x.user == u)
+    }
+}
+
+pub fn client_kill(srv: &mut Server, c: &mut Client, argv: &Argv) {
+    let mut f = KillFilter {
+        skipme: true,
+        ..Default::default()
+    };
+    let old_form = argv.len() == 3;
+    if old_form {
+        f.addr = Some(String::from_utf8_lossy(argv.get(2)).into_owned());
+        // The old form can kill the calling client too.
+        f.skipme = false;
+    } else {
+        let mut i = 2;
+        while i < argv.len() {
+            let opt = argv.get(i);
+            if i + 1 >= argv.len() {
+                c.add_error_syntax();
+                return;
+            }
+            let val = argv.get(i + 1);
+            let sval = String::from_utf8_lossy(val).into_owned();
+            if opt.eq_ignore_ascii_case(b"id") {
+                match crate::util::parse_i64(val) {
+                    Some(n) if n >= 1 => f.id = n as u64,
+                    _ => {
+                        c.add_error("client-id should be greater than 0");
+                        return;
+                    }
+                }
+            } else if opt.eq_ignore_ascii_case(b"type") {
+                match client_type_by_name(val) {
+                    Some(t) => f.ctype = Some(t),
+                    None => {
+                        c.add_error(&format!("Unknown client type '{}'", sval));
+                        return;
+                    }
+                }
+            } else if opt.eq_ignore_ascii_case(b"addr") {
+                f.addr = Some(sval);
+            } else if opt.eq_ignore_ascii_case(b"laddr") {
+                f.laddr = Some(sval);
+            } else if opt.eq_ignore_ascii_case(b"user") {
+                // Only the default user exists until ACL users land.
+                if val != b"default" {
+                    c.add_error(&format!("No such user '{}'", sval));
+                    return;
+                }
+                f.user = Some(sval);
+            } else if opt.eq_ignore_ascii_case(b"skipme") {
+                if val.eq_ignore_ascii_case(b"yes") {
+                    f.skipme = true;
+                } else if val.eq_ignore_ascii_case(b"no") {
+                    f.skipme = false;
+                } else {
+                    c.add_error_syntax();
+                    return;
+                }
+            } else {
+                c.add_error_syntax();
+                return;
+            }
+            i += 2;
+        }
+    }
+    let victims: Vec<usize> = srv
+        .clients
+        .iter()
+        .filter_map(|(_, x)| x.as_deref())
+        .filter(|x| f.matches(x))
+        .map(|x| x.token)
+        .collect();
+    let mut killed = victims.len();
+    for t in victims {
+        if let Some(x) = srv.take_client(t) {
+            srv.free_client(x);
+        }
+    }
+    let close_me = !f.skipme && f.matches(c);
+    if close_me {
+        killed += 1;
+    }
+    if old_form {
+        if killed == 0 {
+            c.add_error("No such client");
+        } else {
+            c.add_ok();
+        }
+    } else {
+        c.add_int(killed as i64);
+    }
+    if close_me {
+        c.flags.set(ClientFlags::CLOSE_AFTER_REPLY);
+    }
+}
+
+pub fn client_setname(_srv: &mut Server, c: &mut Client, argv: &Argv) {
+    if crate::server::conn_cmds::set_client_name_or_reply(c, argv.get(2)) {
+        c.add_ok();
+    }
+}
+
+pub fn client_getname(_srv: &mut Server, c: &mut Client, _argv: &Argv) {
+    match c.name.clone() {
+        Some(n) => c.add_bulk(&n),
+        None => c.add_null(),
+    }
+}
+
+pub fn client_unpause(srv: &mut Server, c: &mut Client, _argv: &Argv) {
+    // Held clients run from before_sleep, not from inside this command.
+    srv.pause = PauseKind::None;
+    srv.pause_end_ms = 0;
+    c.add_ok();
+}
+
+pub fn client_pause(srv: &mut Server, c: &mut Client, argv: &Argv) {
+    let mut kind = PauseKind::All;
+    if argv.len() == 4 {
+        let m = argv.get(3);
+        if m.eq_ignore_ascii_case(b"write") {
+            kind = PauseKind::Write;
+        } else if m.eq_ignore_ascii_case(b"all") {
+            kind = PauseKind::All;
+        } else {
+            c.add_error("CLIENT PAUSE mode must be WRITE or ALL");
+            return;
+        }
+    } else if argv.len() != 3 {
+        subcommand_syntax_error(c, argv);
+        return;
+    }
+    let Some(ms) = crate::util::parse_i64(argv.get(2)) else {
+        c.add_error("timeout is not an integer or out of range");
+        return;
+    };
+    if ms < 0 {
+        c.add_error("timeout is negative");
+        return;
+    }
+    let end = if ms > 0 {
+        ms.saturating_add(crate::util::mstime())
+    } else {
+        0
+    };
+    srv.pause_clients(end, kind);
+    c.add_ok();
+}
+
+/// CLIENT UNBLOCK: no command on this branch blocks a client, so no client can be
+/// unblocked (the blocking-operations feature takes this over).
+pub fn client_unblock(srv: &mut Server, c: &mut Client, argv: &Argv) {
+    if argv.len() == 4 {
+        let r = argv.get(3);
+        if !r.eq_ignore_ascii_case(b"timeout") && !r.eq_ignore_ascii_case(b"error") {
+            c.add_error("CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+            return;
+        }
+    } else if argv.len() != 3 {
+        subcommand_syntax_error(c, argv);
+        return;
+    }
+    if crate::util::parse_i64(argv.get(2)).is_none() {
+        c.add_error_not_int();
+        return;
+    }
+    let _ = srv;
+    c.add_int(0);
+}
+
+fn tracking_not_built(c: &mut Client) {
+    c.add_error("client-side caching (CLIENT TRACKING, CACHING, GETREDIR, TRACKINGINFO) is not implemented yet");
+}
+
+pub fn client_tracking(_srv: &mut Server, c: &mut Client, _argv: &Argv) {
+    tracking_not_built(c);
+}
+
+pub fn client_caching(_srv: &mut Server, c: &mut Client, _argv: &Argv) {
+    tracking_not_built(c);
+}
+
+pub fn client_getredir(_srv: &mut Server, c: &mut Client, _argv: &Argv) {
+    tracking_not_built(c);
+}
+
+pub fn client_trackinginfo(_srv: &mut Server, c: &mut Client, _argv: &Argv) {
+    tracking_not_built(c);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_types() {
+        assert_eq!(client_type_by_name(b"REPLICA"), Some(ClientType::Replica));
+        assert_eq!(client_type_by_name(b"slave"), Some(ClientType::Replica));
+        assert_eq!(client_type_by_name(b"x"), None);
+    }
+
+    #[test]
+    fn repr() {
+        assert_eq!(repr_bytes(b"a\"b\\\n\x01"), "a\\\"b\\\\\\n\\x01");
+    }
+}
+
+#[cfg(test)]
+mod server_tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::resp::OwnedArgv;
+
+    fn run(srv: &mut Server, c: &mut Client, args: &[&str]) -> String {
+        let a = OwnedArgv::from_slices(args.iter().map(|s| s.as_bytes()));
+        srv.process_command(c, &a.view());
+        String::from_utf8_lossy(&c.take_reply()).into_owned()
+    }
+
+    #[test]
+    fn pause_postpones_by_kind() {
+        let mut srv = Server::new(Config::default());
+        let mut c = Client::fake(1);
+        assert_eq!(
+            run(&mut srv, &mut c, &["CLIENT", "PAUSE", "100000", "WRITE"]),
+            "+OK\r\n"
+        );
+        // Reads run, writes are held (no reply, flagged, queued).
+        assert_eq!(run(&mut srv, &mut c, &["GET", "k"]), "$-1\r\n");
+        assert_eq!(run(&mut srv, &mut c, &["SET", "k", "v"]), "");
+        assert!(c.flags.has(ClientFlags::PAUSED));
+        assert_eq!(srv.paused_clients.len(), 1);
+        c.flags.clear(ClientFlags::PAUSED);
+        // A later ALL pause is more restrictive; UNPAUSE lifts everything.
+        srv.pause_clients(crate::util::mstime() + 1000, PauseKind::All);
+        assert_eq!(srv.pause, PauseKind::All);
+        assert!(srv.must_postpone(&c, 0));
+        srv.pause = PauseKind::None;
+        assert_eq!(
+            run(&mut srv, &mut c, &["CLIENT", "PAUSE", "10", "FOO"]),
+            "-ERR CLIENT PAUSE mode must be WRITE or ALL\r\n"
+        );
+        assert_eq!(
+            run(&mut srv, &mut c, &["CLIENT", "PAUSE", "-1"]),
+            "-ERR timeout is negative\r\n"
+        );
+        assert_eq!(run(&mut srv, &mut c, &["CLIENT", "PAUSE", "0"]), "+OK\r\n");
+        assert_eq!(srv.pause, PauseKind::None);
+    }
+
+    #[test]
+    fn kill_argument_errors() {
+        let mut srv = Server::new(Config::default());
+        let mut c = Client::fake(1);
+        assert_eq!(
+            run(&mut srv, &mut c, &["CLIENT", "KILL", "id", "0"]),
+            "-ERR client-id should be greater than 0\r\n"
+        );
+        assert_eq!(
+            run(&mut srv, &mut c, &["CLIENT", "KILL", "type", "x"]),
+            "-ERR Unknown client type 'x'\r\n"
+        );
+        assert_eq!(
+            run(&mut srv, &mut c, &["CLIENT", "KILL", "user", "bob"]),
+            "-ERR No such user 'bob'\r\n"
+        );
+        assert_eq!(
+            run(&mut srv, &mut c, &["CLIENT", "KILL", "1.2.3.4:5"]),
+            "-ERR No such client\r\n"
+        );
+        assert_eq!(
+            run(&mut srv, &mut c, &["CLIENT", "KILL", "id", "10", "x"]),
+            "-ERR syntax error\r\n"
+        );
+        assert_eq!(
+            run(&mut srv, &mut c, &["CLIENT", "KILL", "skipme", "no"]),
+            ":1\r\n"
+        );
+        assert!(c.flags.has(ClientFlags::CLOSE_AFTER_REPLY));
+    }
 }

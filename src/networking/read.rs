@@ -20,7 +20,7 @@ impl Server {
             if c.flags.0 & (ClientFlags::CLOSE_AFTER_REPLY | ClientFlags::CLOSE_ASAP) != 0 {
                 break;
             }
-            if self.client_is_paused(c) {
+            if c.flags.has(ClientFlags::PAUSED) {
                 break;
             }
             let limits = Limits {
@@ -42,12 +42,15 @@ impl Server {
                         }
                     };
                     c.argv_mem = argv.buf.len();
-                    pos += consumed;
                     self.process_command(c, &argv);
+                    if c.flags.has(ClientFlags::PAUSED) {
+                        // CLIENT PAUSE holds this command in the buffer until it ends.
+                        break;
+                    }
+                    pos += consumed;
                     // CLIENT REPLY SKIP applies to exactly the next command.
-                    if c.flags.has(ClientFlags::REPLY_SKIP) {
-                        c.flags.clear(ClientFlags::REPLY_SKIP);
-                    } else if c.flags.has(ClientFlags::REPLY_SKIP_NEXT) {
+                    c.flags.clear(ClientFlags::REPLY_SKIP);
+                    if c.flags.has(ClientFlags::REPLY_SKIP_NEXT) {
                         c.flags.clear(ClientFlags::REPLY_SKIP_NEXT);
                         c.flags.set(ClientFlags::REPLY_SKIP);
                     }
@@ -84,14 +87,5 @@ impl Server {
         } else {
             c.qb_pos = pos;
         }
-        if c.querybuf.capacity() > 64 * 1024 && c.querybuf.len() < c.querybuf.capacity() / 4 {
-            c.querybuf.shrink_to(c.querybuf.len().max(16 * 1024));
-        }
-    }
-
-    /// CLIENT PAUSE: ALL holds every client; WRITE holds clients whose next command
-    /// may write (checked in process_command); here only ALL stops reading.
-    pub fn client_is_paused(&self, _c: &Client) -> bool {
-        self.pause == crate::server::PauseKind::All && crate::util::mstime() < self.pause_end_ms
     }
 }

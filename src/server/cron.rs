@@ -7,6 +7,26 @@ use crate::networking::ClientFlags;
 
 const CONFIG_MAX_HZ: u32 = 500;
 const MAX_CLIENTS_PER_CLOCK_TICK: usize = 200;
+const CLIENTS_CRON_MIN_ITERATIONS: usize = 5;
+/// Query buffers above this may be trimmed to their recent peak (PROTO_RESIZE_THRESHOLD).
+const PROTO_RESIZE_THRESHOLD: usize = 32 * 1024;
+
+/// Gives back query buffer memory: all of it after 2 s idle, or the part above the
+/// recent peak for big buffers (clientsCronResizeQueryBuffer). Only when at least
+/// 4 KB would be saved.
+fn resize_query_buffer(c: &mut crate::networking::Client, now: i64) {
+    let size = c.querybuf.capacity();
+    let len = c.querybuf.len();
+    let idle_secs = (now - c.last_interaction_ms) / 1000;
+    if size - len > 4 * 1024 {
+        if idle_secs > 2 {
+            c.querybuf.shrink_to_fit();
+        } else if size > PROTO_RESIZE_THRESHOLD && size / 2 > c.querybuf_peak {
+            c.querybuf.shrink_to(len.max(c.querybuf_peak));
+        }
+    }
+    c.querybuf_peak = c.querybuf.len();
+}
 
 impl Server {
     fn every(&self, ms: u64) -> bool {
@@ -28,7 +48,12 @@ impl Server {
         } else {
             self.hz = self.config.hz;
         }
+        if self.cronloops == 0 {
+            // The first cron tick runs as the loop starts: the server is initialised.
+            self.used_memory_startup = super::info::used_memory();
+        }
         if self.every(100) {
+            self.update_peak_memory();
             let (ops, nin, nout) = (
                 self.stats.numcommands,
                 self.stats.net_input_bytes,
@@ -46,22 +71,24 @@ impl Server {
         self.cronloops += 1;
     }
 
-    /// Idle timeouts (`timeout`), visiting every client about once a second.
+    /// Per-client housekeeping, every client about once a second (clientsCron):
+    /// idle timeouts (`timeout`) and query buffer trimming.
     fn clients_cron(&mut self, now: i64) {
-        if self.config.timeout == 0 {
-            return;
-        }
         let limit = self.config.timeout as i64 * 1000;
         let mut to_close = Vec::new();
-        for (_, c) in self.clients.iter() {
-            if let Some(c) = c {
-                if c.flags.has(ClientFlags::MONITOR) {
-                    continue;
-                }
-                if now - c.last_interaction_ms > limit {
-                    to_close.push(c.token);
-                }
+        // Walk slab slots (not only live clients) so every slot is seen about once a second.
+        let cap = self.clients.capacity().max(1);
+        let per_call = (cap / self.hz.max(1) as usize).max(CLIENTS_CRON_MIN_ITERATIONS).min(cap);
+        for _ in 0..per_call {
+            self.clients_cron_cursor = (self.clients_cron_cursor + 1) % cap;
+            let Some(Some(c)) = self.clients.get_mut(self.clients_cron_cursor) else { continue };
+            // Replica-like (MONITOR), held by CLIENT PAUSE, or subscribed: never idle-closed.
+            let exempt = c.flags.0 & (ClientFlags::MONITOR | ClientFlags::PAUSED | ClientFlags::PUBSUB) != 0;
+            if limit > 0 && !exempt && now - c.last_interaction_ms > limit {
+                to_close.push(c.token);
+                continue;
             }
+            resize_query_buffer(c, now);
         }
         for t in to_close {
             if let Some(c) = self.take_client(t) {
@@ -80,27 +107,10 @@ impl Server {
         }
     }
 
-    /// Lifts CLIENT PAUSE and resumes clients whose input waited.
+    /// Lifts an expired CLIENT PAUSE and runs the commands it held.
     pub fn unpause_clients(&mut self) {
         self.pause = super::PauseKind::None;
         self.pause_end_ms = 0;
-        let tokens: Vec<usize> = self
-            .clients
-            .iter()
-            .filter_map(|(_, c)| {
-                c.as_ref()
-                    .filter(|c| !c.querybuf.is_empty())
-                    .map(|c| c.token)
-            })
-            .collect();
-        for t in tokens {
-            if let Some(mut c) = self.take_client(t) {
-                self.process_input(&mut c);
-                if c.pending_reply_bytes() > 0 {
-                    self.mark_pending_write(&mut c);
-                }
-                self.restore_client(c);
-            }
-        }
+        self.resume_paused_clients();
     }
 }

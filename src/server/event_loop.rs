@@ -186,6 +186,7 @@ impl Server {
                 Ok(n) => {
                     // SAFETY: the kernel initialised exactly n bytes past len.
                     unsafe { c.querybuf.set_len(len + n) };
+                    c.querybuf_peak = c.querybuf_peak.max(len + n);
                     c.net_input_bytes += n as u64;
                     self.stats.net_input_bytes += n as u64;
                     self.stats.total_reads_processed += 1;
@@ -292,6 +293,10 @@ impl Server {
     pub fn before_sleep(&mut self) {
         if self.expire_fast_pending {
             self.active_expire_cycle(crate::db::expire::CycleKind::Fast);
+        }
+        // CLIENT UNPAUSE only lifts the pause; held commands run here, outside any handler.
+        if !self.paused_clients.is_empty() && self.pause == super::PauseKind::None {
+            self.resume_paused_clients();
         }
         let pending = std::mem::take(&mut self.pending_writes);
         for token in pending.iter().copied() {

@@ -142,7 +142,7 @@ pub fn open_tcp(binds: &[String], port: u16, backlog: i32) -> Result<Vec<Listene
                     continue;
                 }
                 return Err(format!(
-                    "Failed listening on port {} (tcp), aborting.",
+                    "Failed listening on port {} (TCP), aborting.",
                     port
                 ));
             }

@@ -7,7 +7,9 @@ pub mod cron;
 pub mod event_loop;
 pub mod info;
 pub mod listen;
+pub mod server_cmds;
 pub mod shutdown;
+pub mod startup;
 
 use crate::commands::CommandTable;
 use crate::config::Config;
@@ -43,6 +45,9 @@ pub struct Stats {
     pub io_reads_processed: u64,
     /// Instantaneous metrics: ring buffers sampled by cron (ops, net in, net out).
     pub inst: [InstMetric; 3],
+    /// Running estimate of the fraction of sampled TTL keys found already expired.
+    pub expired_stale_perc: f64,
+    pub expired_time_cap_reached_count: u64,
 }
 
 #[derive(Default, Clone, Copy)]
@@ -124,6 +129,15 @@ pub struct Server {
     pub tcp_port: u16,
     pub executable: String,
     pub last_save_time: i64,
+    pub clients_cron_cursor: usize,
+    /// Tokens of clients whose current command waits for CLIENT PAUSE to end.
+    pub paused_clients: Vec<usize>,
+    /// Set by SHUTDOWN: the loop exits after flushing (serverCron's shutdown path).
+    pub shutdown_now: bool,
+    /// Heap in use once the server was initialised (INFO used_memory_startup).
+    pub used_memory_startup: u64,
+    /// Replication ID (INFO master_replid), random at start.
+    pub replid: String,
 }
 
 pub const FIRST_CLIENT_TOKEN: usize = 64;
@@ -174,6 +188,11 @@ impl Server {
                 .map(|p| p.display().to_string())
                 .unwrap_or_default(),
             last_save_time: now / 1000,
+            clients_cron_cursor: 0,
+            paused_clients: Vec::new(),
+            shutdown_now: false,
+            used_memory_startup: 0,
+            replid: crate::util::random_hex(40),
         }
     }
 

@@ -44,18 +44,54 @@ impl Server {
     }
 
     /// Called by the loop once `shutdown_asap` is set. Returns true when the server
-    /// should exit now.
+    /// should exit now; on failure the request is dropped, as Redis does.
     pub fn prepare_for_shutdown_from_signal(&mut self) -> bool {
-        self.prepare_for_shutdown()
+        if self.prepare_for_shutdown(0) {
+            return true;
+        }
+        let name = if self.shutdown_signal == libc::SIGINT {
+            "SIGINT"
+        } else {
+            "SIGTERM"
+        };
+        log::warn!(
+            "{} received but errors trying to shut down the server, check the logs for more information",
+            name
+        );
+        self.shutdown_asap = false;
+        false
     }
 
-    pub fn prepare_for_shutdown(&mut self) -> bool {
+    /// prepareForShutdown/finishShutdown with SHUTDOWN's flags (server_cmds::SHUTDOWN_*).
+    /// With no replicas there is nothing to wait for, so this finishes at once.
+    /// Returns true when the process should exit now.
+    pub fn prepare_for_shutdown(&mut self, flags: u32) -> bool {
+        use super::server_cmds::{SHUTDOWN_FORCE, SHUTDOWN_SAVE};
         log::warn!("User requested shutdown...");
-        self.remove_pidfile();
+        // No persistence exists on this server, so there are no save points and a
+        // plain SHUTDOWN does not save. An explicit SAVE cannot be honoured: it fails
+        // like a failed final save (FORCE exits anyway), never pretending to save.
+        if flags & SHUTDOWN_SAVE != 0 {
+            log::info!("Saving the final RDB snapshot before exiting.");
+            log::warn!("Persistence is not implemented: cannot write an RDB file.");
+            if flags & SHUTDOWN_FORCE != 0 {
+                log::warn!("Error trying to save the DB. Exit anyway.");
+            } else {
+                log::warn!("Error trying to save the DB, can't exit.");
+                log::warn!(
+                    "Errors trying to shut down the server. Check the logs for more information."
+                );
+                self.shutdown_asap = false;
+                return false;
+            }
+        }
+        if !self.config.pidfile.is_empty() {
+            log::info!("Removing the pid file.");
+            self.remove_pidfile();
+        }
         if let Some(path) = &self.config.unixsocket {
             let _ = std::fs::remove_file(path);
         }
-        // Flush replies still queued (the SHUTDOWN caller gets none: the connection closes).
         log::warn!("Redis is now ready to exit, bye bye...");
         true
     }

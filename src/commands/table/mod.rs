@@ -7,6 +7,7 @@ mod connection;
 mod generic;
 mod server;
 mod server_config;
+mod server_debug;
 mod string;
 
 use super::CommandSpec;
@@ -18,4 +19,5 @@ pub const ALL: &[&[CommandSpec]] = &[
     connection::COMMANDS,
     server::COMMANDS,
     server_config::COMMANDS,
+    server_debug::COMMANDS,
 ];

@@ -1,0 +1,16 @@
+//! DEBUG, a single command with hand-parsed subcommands as in Redis (no
+//! subcommand rows: Redis 7.0 declares none for it).
+
+use crate::commands::{CommandSpec, BASE};
+use crate::debug::debug_command;
+
+pub const COMMANDS: &[CommandSpec] = &[CommandSpec {
+    name: "debug",
+    group: "server",
+    summary: "A container for debugging commands",
+    complexity: "Depends on subcommand.",
+    arity: -2,
+    flags: "admin noscript loading stale protected",
+    handler: Some(debug_command),
+    ..BASE
+}];
