@@ -78,12 +78,17 @@ impl Server {
         let mut to_close = Vec::new();
         // Walk slab slots (not only live clients) so every slot is seen about once a second.
         let cap = self.clients.capacity().max(1);
-        let per_call = (cap / self.hz.max(1) as usize).max(CLIENTS_CRON_MIN_ITERATIONS).min(cap);
+        let per_call = (cap / self.hz.max(1) as usize)
+            .max(CLIENTS_CRON_MIN_ITERATIONS)
+            .min(cap);
         for _ in 0..per_call {
             self.clients_cron_cursor = (self.clients_cron_cursor + 1) % cap;
-            let Some(Some(c)) = self.clients.get_mut(self.clients_cron_cursor) else { continue };
+            let Some(Some(c)) = self.clients.get_mut(self.clients_cron_cursor) else {
+                continue;
+            };
             // Replica-like (MONITOR), held by CLIENT PAUSE, or subscribed: never idle-closed.
-            let exempt = c.flags.0 & (ClientFlags::MONITOR | ClientFlags::PAUSED | ClientFlags::PUBSUB) != 0;
+            let exempt =
+                c.flags.0 & (ClientFlags::MONITOR | ClientFlags::PAUSED | ClientFlags::PUBSUB) != 0;
             if limit > 0 && !exempt && now - c.last_interaction_ms > limit {
                 to_close.push(c.token);
                 continue;
