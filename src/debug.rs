@@ -113,10 +113,28 @@ fn rdb_int_size(v: i64) -> usize {
     }
 }
 
-/// What RDB would write for a value (rdbSavedObjectLen). RDB persistence is not
-/// built yet, so strings longer than 20 bytes are counted uncompressed: with
-/// rdbcompression on, Redis may report a smaller LZF-compressed length for them.
-pub fn serialized_len(o: &Obj) -> usize {
+/// rdbSaveRawString's size: small integers encoded, long strings LZF-compressed
+/// when `compression` (rdbcompression) is on and it saves at least four bytes.
+pub fn rdb_string_len(s: &[u8], compression: bool) -> usize {
+    if s.len() <= 11 {
+        if let Some(v) = parse_i64(s) {
+            let n = rdb_int_size(v);
+            if n > 0 {
+                return n;
+            }
+        }
+    }
+    if compression && s.len() > 20 {
+        if let Some(c) = crate::lzf::compress(s, s.len() - 4) {
+            return 1 + rdb_len_size(c.len() as u64) + rdb_len_size(s.len() as u64) + c.len();
+        }
+    }
+    rdb_len_size(s.len() as u64) + s.len()
+}
+
+/// What RDB would write for a value (rdbSavedObjectLen), computed from the RDB
+/// encoding rules; RDB saving itself is another issue.
+pub fn serialized_len(o: &Obj, compression: bool) -> usize {
     match &o.val {
         Value::Str(StrEnc::Int { v, .. }) => match rdb_int_size(*v) {
             0 => {
@@ -127,15 +145,7 @@ pub fn serialized_len(o: &Obj) -> usize {
             n => n,
         },
         Value::Str(StrEnc::Embstr(s)) | Value::Str(StrEnc::Raw(s)) => {
-            if s.len() <= 11 {
-                if let Some(v) = parse_i64(s) {
-                    let n = rdb_int_size(v);
-                    if n > 0 {
-                        return n;
-                    }
-                }
-            }
-            rdb_len_size(s.len() as u64) + s.len()
+            rdb_string_len(s, compression)
         }
     }
 }
@@ -556,7 +566,7 @@ fn debug_object(srv: &mut Server, c: &mut Client, key: &[u8]) {
         o as *const Obj,
         o.val.refcount().min(i32::MAX as i64),
         o.val.encoding_name(),
-        serialized_len(o),
+        serialized_len(o, srv.config.get_bool("rdbcompression")),
         o.lru,
         srv.object_idle_ms(o) / 1000
     );
@@ -670,12 +680,15 @@ mod tests {
     #[test]
     fn serialized_lengths() {
         let o = |v: &str| Obj::string(StrEnc::from_bytes(v.as_bytes(), true), 0);
-        assert_eq!(serialized_len(&o("1")), 2);
-        assert_eq!(serialized_len(&o("1000")), 3);
-        assert_eq!(serialized_len(&o("100000")), 5);
-        assert_eq!(serialized_len(&o("10000000000")), 12);
-        assert_eq!(serialized_len(&o("hello")), 6);
-        assert_eq!(serialized_len(&o(&"x".repeat(20))), 21);
+        assert_eq!(serialized_len(&o("1"), true), 2);
+        assert_eq!(serialized_len(&o("1000"), true), 3);
+        assert_eq!(serialized_len(&o("100000"), true), 5);
+        assert_eq!(serialized_len(&o("10000000000"), true), 12);
+        assert_eq!(serialized_len(&o("hello"), true), 6);
+        assert_eq!(serialized_len(&o(&"x".repeat(20)), true), 21);
+        // Real Redis 7.0.15: DEBUG OBJECT on SET long <100 x> says serializedlength:13.
+        assert_eq!(serialized_len(&o(&"x".repeat(100)), true), 13);
+        assert_eq!(serialized_len(&o(&"x".repeat(100)), false), 102);
     }
 
     #[test]

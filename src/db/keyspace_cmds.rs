@@ -406,10 +406,11 @@ pub fn copy_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     c.add_int(1);
 }
 
-/// getFlushCommandFlags: Some(async?) or a syntax error.
-fn flush_flags(c: &mut Client, argv: &Argv) -> Option<bool> {
+/// getFlushCommandFlags: Some(async?) or a syntax error; no argument follows
+/// lazyfree-lazy-user-flush.
+fn flush_flags(srv: &Server, c: &mut Client, argv: &Argv) -> Option<bool> {
     match argv.len() {
-        1 => Some(false),
+        1 => Some(srv.config.get_bool("lazyfree-lazy-user-flush")),
         2 if eq_ic(argv.get(1), "sync") => Some(false),
         2 if eq_ic(argv.get(1), "async") => Some(true),
         _ => {
@@ -445,7 +446,7 @@ impl Server {
 }
 
 pub fn flushdb_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
-    let Some(lazy) = flush_flags(c, argv) else {
+    let Some(lazy) = flush_flags(srv, c, argv) else {
         return;
     };
     srv.dirty += srv.empty_data(Some(c.db), lazy);
@@ -453,7 +454,7 @@ pub fn flushdb_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
 }
 
 pub fn flushall_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
-    let Some(lazy) = flush_flags(c, argv) else {
+    let Some(lazy) = flush_flags(srv, c, argv) else {
         return;
     };
     srv.dirty += srv.empty_data(None, lazy);
