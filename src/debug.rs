@@ -342,12 +342,11 @@ fn not_built(c: &mut Client, what: &str) {
         match what {
             "reload" => "RDB persistence is not implemented yet",
             "loadaof" | "aof-flush-sleep" => "AOF persistence is not implemented yet",
-            "replicate" | "change-repl-id" => "replication is not implemented yet",
+            "replicate" => "replication is not implemented yet",
             "drop-cluster-packet-filter" | "clusterlink" =>
                 "the cluster bus is not implemented yet",
             "restart" | "crash-and-recover" => "server restart is not implemented yet",
             "sdslen" | "structsize" => "this server has no SDS strings or C structures",
-            "replybuffer" | "pause-cron" => "not implemented yet",
             _ => "not implemented yet",
         }
     ));
@@ -527,7 +526,12 @@ pub fn debug_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
                 "The value stored at the specified key is not represented using an hash table",
             );
         }
-        ("change-repl-id", 2) => not_built(c, "change-repl-id"),
+        ("change-repl-id", 2) => {
+            log::warn!("Changing replication IDs after receiving DEBUG change-repl-id");
+            // changeReplicationId; replid2 is always cleared (no replication history yet).
+            srv.replid = crate::util::random_hex(40);
+            c.add_ok();
+        }
         ("stringmatch-test", 2) => {
             stringmatch_fuzz(&mut srv.rng);
             c.add_status("Apparently Redis did not crash: test passed");
@@ -542,7 +546,10 @@ pub fn debug_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
             c.add_error("maxmemory-clients is disabled.");
         }
         ("protocol", 3) => crate::server::server_cmds::debug_protocol(c, argv.get(2)),
-        ("pause-cron", 3) => not_built(c, "pause-cron"),
+        ("pause-cron", 3) => {
+            srv.pause_cron = atoi(argv.get(2)) != 0;
+            c.add_ok();
+        }
         ("replybuffer", 4) => not_built(c, "replybuffer"),
         ("clusterlink", 5) if eq_ic(argv.get(2), "kill") => {
             if !srv.config.cluster_enabled {

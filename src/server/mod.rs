@@ -138,6 +138,8 @@ pub struct Server {
     pub used_memory_startup: u64,
     /// Replication ID (INFO master_replid), random at start.
     pub replid: String,
+    /// DEBUG PAUSE-CRON: serverCron skips its work while set.
+    pub pause_cron: bool,
 }
 
 pub const FIRST_CLIENT_TOKEN: usize = 64;
@@ -193,6 +195,7 @@ impl Server {
             shutdown_now: false,
             used_memory_startup: 0,
             replid: crate::util::random_hex(40),
+            pause_cron: false,
         }
     }
 
