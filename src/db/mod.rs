@@ -340,38 +340,41 @@ impl Server {
     }
 
     /// lookupKey: expiry, then LRU/LFU update and hit/miss accounting per `flags`.
+    /// One hash lookup in the main table (plus one in `expires` when it has keys).
     pub fn lookup(&mut self, db: usize, key: &[u8], flags: u32) -> Option<&mut Obj> {
-        let exists = self.dbs[db].contains(key);
-        let expired = exists && self.expire_if_needed_flags(db, key, flags);
         let count = flags & (lookup::NOSTATS | lookup::WRITE) == 0;
-        if !exists || expired {
+        // Only keys with a TTL can be expired, and every TTL belongs to a live key.
+        if self.expire_if_needed_flags(db, key, flags) {
             if count {
                 self.stats.keyspace_misses += 1;
             }
             return None;
         }
-        if count {
-            self.stats.keyspace_hits += 1;
-        }
-        let touch = if flags & lookup::NOTOUCH == 0 {
-            Some(self.lfu_policy())
-        } else {
-            None
-        };
+        let touch = flags & lookup::NOTOUCH == 0;
+        let lfu = touch && self.lfu_policy();
+        let rnd = if lfu { self.rng.next_u64() } else { 0 };
         let lru = self.lru_clock;
         let (log_factor, decay) = (self.config.lfu_log_factor, self.config.lfu_decay_time);
-        let rnd = if touch == Some(true) {
-            self.rng.next_u64()
-        } else {
-            0
-        };
-        let o = self.dbs[db].get_mut(key)?;
-        match touch {
-            Some(true) => object::lfu_touch(o, log_factor, decay, rnd),
-            Some(false) => o.lru = lru,
-            None => {}
+        let Server { dbs, stats, .. } = self;
+        match dbs[db].get_mut(key) {
+            None => {
+                if count {
+                    stats.keyspace_misses += 1;
+                }
+                None
+            }
+            Some(o) => {
+                if count {
+                    stats.keyspace_hits += 1;
+                }
+                if lfu {
+                    object::lfu_touch(o, log_factor, decay, rnd);
+                } else if touch {
+                    o.lru = lru;
+                }
+                Some(o)
+            }
         }
-        Some(o)
     }
 
     #[inline]
