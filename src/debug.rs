@@ -574,7 +574,7 @@ fn debug_object(srv: &mut Server, c: &mut Client, key: &[u8]) {
         o.val.refcount().min(i32::MAX as i64),
         o.val.encoding_name(),
         serialized_len(o, srv.config.get_bool("rdbcompression")),
-        o.lru,
+        srv.obj_lru(o),
         srv.object_idle_ms(o) / 1000
     );
     c.add_status(&line);

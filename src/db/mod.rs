@@ -355,7 +355,12 @@ impl Server {
         let rnd = if lfu { self.rng.next_u64() } else { 0 };
         let lru = self.lru_clock;
         let (log_factor, decay) = (self.config.lfu_log_factor, self.config.lfu_decay_time);
-        let Server { dbs, stats, .. } = self;
+        let Server {
+            dbs,
+            stats,
+            shared_int_lru,
+            ..
+        } = self;
         match dbs[db].get_mut(key) {
             None => {
                 if count {
@@ -367,10 +372,17 @@ impl Server {
                 if count {
                     stats.keyspace_hits += 1;
                 }
-                if lfu {
-                    object::lfu_touch(o, log_factor, decay, rnd);
-                } else if touch {
-                    o.lru = lru;
+                if touch {
+                    // A shared integer's access time is that of the one shared object.
+                    let field = match o.val.shared_int() {
+                        Some(v) => &mut shared_int_lru[v as usize],
+                        None => &mut o.lru,
+                    };
+                    if lfu {
+                        *field = object::lfu_touch(*field, log_factor, decay, rnd);
+                    } else {
+                        *field = lru;
+                    }
                 }
                 Some(o)
             }
@@ -433,10 +445,18 @@ impl Server {
         self.config.maxmemory == 0 || !self.config.maxmemory_policy_uses_lru_lfu()
     }
 
+    /// The object's LRU/LFU field (a shared integer's lives in `shared_int_lru`).
+    pub fn obj_lru(&self, o: &Obj) -> u32 {
+        match o.val.shared_int() {
+            Some(v) => self.shared_int_lru[v as usize],
+            None => o.lru,
+        }
+    }
+
     /// estimateObjectIdleTime, in milliseconds.
     pub fn object_idle_ms(&self, o: &Obj) -> u64 {
         let now = self.lru_clock as u64;
-        let lru = o.lru as u64;
+        let lru = self.obj_lru(o) as u64;
         let secs = if now >= lru {
             now - lru
         } else {
