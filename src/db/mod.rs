@@ -469,7 +469,8 @@ impl Server {
 impl Db {
     /// Pre-sizes the main table for `n` keys (DEBUG POPULATE's dictExpand).
     pub fn expand_main(&mut self, n: usize) {
-        if self.dicts.len() == 1 && n >= self.dicts[0].len() {
+        // Absurd counts are left to grow naturally rather than allocated up front.
+        if self.dicts.len() == 1 && n >= self.dicts[0].len() && n <= 1 << 28 {
             self.dicts[0].expand(n);
         }
     }
