@@ -517,14 +517,19 @@ pub fn debug_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
             c.add_verbatim(s.as_bytes(), "txt");
         }
         ("htstats-key", 3) => {
-            if srv.lookup(c.db, argv.get(2), lookup::NOTOUCH).is_none() {
-                c.add_error("no such key");
-                return;
+            let stats = match srv.lookup(c.db, argv.get(2), lookup::NOTOUCH) {
+                None => {
+                    c.add_error("no such key");
+                    return;
+                }
+                Some(o) => o.val.hash_table_stats(),
+            };
+            match stats {
+                Some(text) => c.add_verbatim(text.as_bytes(), "txt"),
+                None => c.add_error(
+                    "The value stored at the specified key is not represented using an hash table",
+                ),
             }
-            // Strings are the only type so far, and none is a hash table.
-            c.add_error(
-                "The value stored at the specified key is not represented using an hash table",
-            );
         }
         ("change-repl-id", 2) => {
             log::warn!("Changing replication IDs after receiving DEBUG change-repl-id");

@@ -180,6 +180,14 @@ impl Value {
         }
     }
 
+    /// DEBUG HTSTATS-KEY: dictGetStats text when the value is stored in a hash
+    /// table (hashtable sets and hashes, skiplist sorted sets), else None.
+    pub fn hash_table_stats(&self) -> Option<String> {
+        match self {
+            Value::Str(_) => None,
+        }
+    }
+
     /// The integer when this value is one of the shared integer objects.
     #[inline]
     pub fn shared_int(&self) -> Option<i64> {
