@@ -75,7 +75,6 @@ fn latency_mode() {
 }
 
 #[test]
-#[ignore = "needs SCAN from the keyspace helper"]
 fn scan_mode() {
     let srv = Server::start();
     let mut want: Vec<String> = (0..300).map(|i| format!("key:{i}")).collect();
@@ -97,7 +96,6 @@ fn scan_mode() {
 }
 
 #[test]
-#[ignore = "needs SCAN/TYPE/STRLEN/DBSIZE from the keyspace and strings helpers"]
 fn bigkeys_mode() {
     let srv = Server::start();
     srv.cli(&["SET", "small", "x"]);
@@ -114,7 +112,6 @@ fn bigkeys_mode() {
 }
 
 #[test]
-#[ignore = "needs INFO from the introspection helper"]
 fn info_command() {
     let srv = Server::start();
     let out = stdout(&srv.cli(&["info"]));
@@ -126,7 +123,6 @@ fn info_command() {
 }
 
 #[test]
-#[ignore = "needs INFO from the introspection helper"]
 fn stat_mode() {
     let srv = Server::start();
     srv.cli(&["SET", "a", "1"]);

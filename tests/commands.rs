@@ -211,7 +211,6 @@ fn exact_error_strings() {
 }
 
 #[test]
-#[ignore = "bug: SELECT with a non-integer replies 'ERR invalid DB index' (src/server/conn_cmds.rs)"]
 fn select_non_integer_error() {
     let srv = Server::start();
     let mut c = srv.client();
@@ -222,7 +221,6 @@ fn select_non_integer_error() {
 }
 
 #[test]
-#[ignore = "needs INCR/DECR/APPEND/STRLEN/MSET/MGET from the strings helper"]
 fn string_commands_and_errors() {
     let srv = Server::start();
     let mut c = srv.client();
@@ -292,7 +290,6 @@ fn string_commands_and_errors() {
 }
 
 #[test]
-#[ignore = "needs DEL/EXISTS/DBSIZE/TYPE from the keyspace helper"]
 fn keyspace_commands() {
     let srv = Server::start();
     let mut c = srv.client();
@@ -334,7 +331,6 @@ fn keyspace_commands() {
 }
 
 #[test]
-#[ignore = "needs CONFIG GET/SET from the config helper"]
 fn config_get_set() {
     let srv = Server::start();
     let mut c = srv.client();

@@ -181,7 +181,6 @@ fn client_closing_mid_request_does_not_disturb_others() {
 /// `echo PING | nc host port` style clients: the request and the client's EOF arrive
 /// together; the reply must still be sent and the connection then closed.
 #[test]
-#[ignore = "bug: EOF arriving with the last data is never seen (src/server/event_loop.rs read_from_client stops at a short read; mio is edge-triggered)"]
 fn half_closed_client_gets_replies_then_is_freed() {
     let srv = Server::start();
     for req in [&b"PING\r\n"[..], b"*", b"PING", b"*1\r\n$4\r\nPI"] {
@@ -250,7 +249,6 @@ fn protocol_desync_regressions() {
 /// Redis finds the end of an inline request with strchr, so a NUL before the newline
 /// hides it: the request is not run, and the server waits for 64 KiB of input.
 #[test]
-#[ignore = "bug: inline request with a NUL runs up to the NUL instead of waiting like Redis (src/resp/parse.rs)"]
 fn inline_request_with_nul_waits_like_redis() {
     let srv = Server::start();
     let mut s = srv.raw();

@@ -170,9 +170,11 @@ fn parse_multibulk(buf: &[u8], ranges: &mut Vec<(u32, u32)>, limits: Limits) -> 
 }
 
 fn parse_inline(buf: &[u8], ranges: &mut Vec<(u32, u32)>, scratch: &mut Vec<u8>) -> ParseOutcome {
-    let nl = match buf.iter().position(|&c| c == b'\n') {
-        Some(i) => i,
-        None => {
+    // Redis finds the newline with strchr, which stops at a NUL byte: a NUL before the
+    // newline means "no complete line yet".
+    let nl = match buf.iter().position(|&c| c == b'\n' || c == 0) {
+        Some(i) if buf[i] == b'\n' => i,
+        _ => {
             if buf.len() > PROTO_INLINE_MAX_SIZE {
                 return ParseOutcome::Error(ProtoError::TooBigInline);
             }
@@ -373,6 +375,8 @@ mod tests {
         assert!(matches!(o, ParseOutcome::Complete { inline: true, .. }));
         assert_eq!(v, vec![b"set".to_vec(), b"aA\n".to_vec(), b"b c".to_vec()]);
         assert_eq!(args(b"\r\n").0, ParseOutcome::Empty { consumed: 2 });
+        // Like Redis's strchr, a NUL hides the newline after it.
+        assert_eq!(args(b"set a\0b\r\n").0, ParseOutcome::Incomplete);
     }
 
     #[test]

@@ -37,7 +37,7 @@ impl Server {
                     continue;
                 }
                 if ev.is_readable() || ev.is_read_closed() || ev.is_error() {
-                    self.read_from_client(t);
+                    self.read_from_client(t, ev.is_read_closed() || ev.is_error());
                 }
                 if ev.is_writable() {
                     self.handle_writable(t);
@@ -152,7 +152,10 @@ impl Server {
         self.clients[key] = Some(c);
     }
 
-    fn read_from_client(&mut self, token: usize) {
+    /// Reads what the socket has. A short read means the socket is drained (Linux
+    /// raises a new edge for any later data), unless the peer also closed: then
+    /// no further event will come, so read on until EOF.
+    fn read_from_client(&mut self, token: usize, peer_closed: bool) {
         let Some(mut c) = self.take_client(token) else {
             return;
         };
@@ -190,7 +193,7 @@ impl Server {
                     c.net_input_bytes += n as u64;
                     self.stats.net_input_bytes += n as u64;
                     self.stats.total_reads_processed += 1;
-                    if n < room {
+                    if n < room && !peer_closed {
                         break;
                     }
                 }
