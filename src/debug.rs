@@ -484,8 +484,16 @@ pub fn debug_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         }
         ("replicate", n) if n >= 3 => not_built(c, "replicate"),
         ("error", 3) => {
-            let text = String::from_utf8_lossy(argv.get(2)).into_owned();
-            c.add_error(&format!("-{}", text));
+            // Written raw like Redis's addReplySds: not counted in errorstats or
+            // failed_calls, unlike a real error reply.
+            let mut line = vec![b'-'];
+            line.extend(
+                argv.get(2)
+                    .iter()
+                    .map(|&b| if b == b'\r' || b == b'\n' { b' ' } else { b }),
+            );
+            line.extend_from_slice(b"\r\n");
+            c.add_raw(&line);
         }
         ("structsize", 2) => not_built(c, "structsize"),
         ("htstats", 3) => {
