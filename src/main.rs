@@ -11,6 +11,7 @@ mod debug;
 mod latency;
 mod logging;
 mod long_double;
+mod lzf;
 mod networking;
 mod object_cmd;
 mod resp;

@@ -138,6 +138,11 @@ pub struct Server {
     pub used_memory_startup: u64,
     /// Replication ID (INFO master_replid), random at start.
     pub replid: String,
+    /// DEBUG PAUSE-CRON: serverCron skips its work while set.
+    pub pause_cron: bool,
+    /// LRU/LFU field of each shared integer object (0..10000): in Redis every key
+    /// holding one of them shares one robj, so access times are shared too.
+    pub shared_int_lru: Vec<u32>,
 }
 
 pub const FIRST_CLIENT_TOKEN: usize = 64;
@@ -148,6 +153,11 @@ impl Server {
         let cluster = config.cluster_enabled;
         let now = crate::util::mstime();
         let hz = config.hz;
+        let shared_lru = if config.maxmemory_policy_uses_lfu() {
+            crate::db::object::lfu_initial()
+        } else {
+            lru_clock_now()
+        };
         Server {
             dbs: (0..n).map(|i| Db::new(i, cluster)).collect(),
             config,
@@ -193,6 +203,8 @@ impl Server {
             shutdown_now: false,
             used_memory_startup: 0,
             replid: crate::util::random_hex(40),
+            pause_cron: false,
+            shared_int_lru: vec![shared_lru; crate::db::object::SHARED_INTEGERS as usize],
         }
     }
 
