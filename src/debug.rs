@@ -47,6 +47,8 @@ pub fn mix_digest(digest: &mut [u8; 20], data: &[u8]) {
 fn type_code(v: &Value) -> u32 {
     match v {
         Value::Str(_) => 0,
+        Value::Set(_) => 2,
+        Value::Hash(_) => 4,
     }
 }
 
@@ -58,6 +60,8 @@ pub fn object_digest(digest: &mut [u8; 20], o: &Obj, has_expire: bool) {
             let mut t = [0u8; 20];
             mix_digest(digest, s.as_bytes(&mut t));
         }
+        Value::Hash(h) => h.digest(digest),
+        Value::Set(s) => s.digest(digest),
     }
     if has_expire {
         xor_digest(digest, b"!!expire!!");
@@ -88,7 +92,7 @@ impl Server {
 // ---------------------------------------------------------------- serialized length
 
 /// rdbSaveLen's size for a length prefix.
-fn rdb_len_size(len: u64) -> usize {
+pub fn rdb_len_size(len: u64) -> usize {
     if len < 1 << 6 {
         1
     } else if len < 1 << 14 {
@@ -147,6 +151,8 @@ pub fn serialized_len(o: &Obj, compression: bool) -> usize {
         Value::Str(StrEnc::Embstr(s)) | Value::Str(StrEnc::Raw(s)) => {
             rdb_string_len(s, compression)
         }
+        Value::Hash(h) => h.serialized_len(compression),
+        Value::Set(s) => s.serialized_len(compression),
     }
 }
 

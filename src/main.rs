@@ -18,6 +18,8 @@ mod resp;
 mod server;
 mod sha1;
 mod slowlog;
+mod t_hash;
+mod t_set;
 mod t_string;
 mod util;
 

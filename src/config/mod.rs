@@ -135,6 +135,11 @@ pub struct Config {
     pub save_loaded: bool,
     pub lfu_log_factor: i64,
     pub lfu_decay_time: i64,
+    /// hash-max-listpack-entries / -value and set-max-intset-entries, cached
+    /// because HSET and SADD consult them on every call.
+    pub hash_max_listpack_entries: usize,
+    pub hash_max_listpack_value: usize,
+    pub set_max_intset_entries: usize,
 }
 
 fn index() -> &'static HashMap<String, usize> {
@@ -233,6 +238,9 @@ impl Default for Config {
             save_loaded: false,
             lfu_log_factor: 10,
             lfu_decay_time: 1,
+            hash_max_listpack_entries: 512,
+            hash_max_listpack_value: 64,
+            set_max_intset_entries: 512,
         };
         c.sync_typed();
         c
@@ -812,6 +820,9 @@ impl Config {
         self.latency_tracking = self.get_bool("latency-tracking");
         self.lfu_log_factor = num(self, "lfu-log-factor");
         self.lfu_decay_time = num(self, "lfu-decay-time");
+        self.hash_max_listpack_entries = num(self, "hash-max-listpack-entries") as usize;
+        self.hash_max_listpack_value = num(self, "hash-max-listpack-value") as usize;
+        self.set_max_intset_entries = num(self, "set-max-intset-entries") as usize;
         if let Value::Percentiles(p) = self.value_of("latency-tracking-info-percentiles") {
             self.latency_tracking_info_percentiles = p.clone();
         }

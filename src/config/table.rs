@@ -1077,6 +1077,9 @@ pub const IMPLEMENTED: &[&str] = &[
     "client-query-buffer-limit",
     "dir",
     "bind",
+    "hash-max-listpack-entries",
+    "hash-max-listpack-value",
+    "set-max-intset-entries",
 ];
 
 pub fn is_implemented(name: &str) -> bool {

@@ -372,6 +372,34 @@ impl<V> Dict<V> {
     /// (dictGetSomeKeys): the expire cycle and eviction sample this way.
     pub fn sample_keys(&self, count: usize, rng: &mut crate::util::Rng, out: &mut Vec<Box<[u8]>>) {
         out.clear();
+        let mut entries = Vec::with_capacity(count.min(self.len()));
+        self.sample_entries(count, rng, &mut entries);
+        out.extend(entries.iter().map(|e| e.key.clone()));
+    }
+
+    /// dictGetFairRandomKey: one of up to 20 entries sampled from consecutive
+    /// buckets, so elements in long chains are not favoured or starved the way a
+    /// random bucket followed by a random chain element would (SRANDMEMBER, SPOP
+    /// and HRANDFIELD rely on this for their distribution).
+    pub fn fair_random_entry(&self, rng: &mut crate::util::Rng) -> Option<&Entry<V>> {
+        const GETFAIR_NUM_ENTRIES: usize = 20;
+        let mut entries = Vec::with_capacity(GETFAIR_NUM_ENTRIES);
+        self.sample_entries(GETFAIR_NUM_ENTRIES, rng, &mut entries);
+        if entries.is_empty() {
+            return self.random_entry(rng);
+        }
+        Some(entries[rng.below(entries.len() as u64) as usize])
+    }
+
+    /// dictGetSomeKeys on entries: up to `count` of them, walking buckets from a
+    /// random index.
+    pub fn sample_entries<'a>(
+        &'a self,
+        count: usize,
+        rng: &mut crate::util::Rng,
+        out: &mut Vec<&'a Entry<V>>,
+    ) {
+        out.clear();
         if self.len() == 0 || count == 0 {
             return;
         }
@@ -407,7 +435,7 @@ impl<V> Dict<V> {
                 }
                 empty_run = 0;
                 while let Some(e) = cur {
-                    out.push(e.key.clone());
+                    out.push(e);
                     if out.len() == count {
                         return;
                     }

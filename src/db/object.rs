@@ -20,6 +20,8 @@ pub enum StrEnc {
 
 pub enum Value {
     Str(StrEnc),
+    Hash(crate::t_hash::HashVal),
+    Set(crate::t_set::SetVal),
 }
 
 pub struct Obj {
@@ -32,6 +34,8 @@ impl Value {
     pub fn type_name(&self) -> &'static str {
         match self {
             Value::Str(_) => "string",
+            Value::Hash(_) => "hash",
+            Value::Set(_) => "set",
         }
     }
 
@@ -40,6 +44,8 @@ impl Value {
             Value::Str(StrEnc::Int { .. }) => "int",
             Value::Str(StrEnc::Embstr(_)) => "embstr",
             Value::Str(StrEnc::Raw(_)) => "raw",
+            Value::Hash(h) => h.encoding_name(),
+            Value::Set(s) => s.encoding_name(),
         }
     }
 }
@@ -171,12 +177,16 @@ impl Value {
             }),
             Value::Str(StrEnc::Embstr(s)) => Value::Str(StrEnc::Embstr(s.clone())),
             Value::Str(StrEnc::Raw(s)) => Value::Str(StrEnc::Raw(s.clone())),
+            Value::Hash(h) => Value::Hash(h.dup()),
+            Value::Set(s) => Value::Set(s.dup()),
         }
     }
 
     pub fn refcount(&self) -> i64 {
         match self {
             Value::Str(s) => s.refcount(),
+            Value::Hash(_) => 1,
+            Value::Set(_) => 1,
         }
     }
 
@@ -185,6 +195,8 @@ impl Value {
     pub fn hash_table_stats(&self) -> Option<String> {
         match self {
             Value::Str(_) => None,
+            Value::Hash(h) => h.table_stats(),
+            Value::Set(s) => s.table_stats(),
         }
     }
 

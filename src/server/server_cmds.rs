@@ -121,6 +121,8 @@ pub fn object_memory(v: &Value, _samples: u64) -> usize {
         Value::Str(StrEnc::Int { .. }) => ROBJ_SIZE,
         Value::Str(StrEnc::Embstr(s)) => alloc_size(ROBJ_SIZE + 3 + s.len() + 1),
         Value::Str(StrEnc::Raw(s)) => sds_alloc_size(s.capacity().max(s.len())) + ROBJ_SIZE,
+        Value::Hash(h) => h.memory(_samples),
+        Value::Set(s) => s.memory(_samples),
     }
 }
 

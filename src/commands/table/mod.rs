@@ -5,9 +5,11 @@
 mod bitmap;
 mod connection;
 mod generic;
+mod hash;
 mod server;
 mod server_config;
 mod server_debug;
+mod set;
 mod string;
 
 use super::CommandSpec;
@@ -20,4 +22,6 @@ pub const ALL: &[&[CommandSpec]] = &[
     server::COMMANDS,
     server_config::COMMANDS,
     server_debug::COMMANDS,
+    hash::COMMANDS,
+    set::COMMANDS,
 ];
