@@ -8,6 +8,7 @@ mod commands;
 mod config;
 mod db;
 mod debug;
+mod ds;
 mod latency;
 mod logging;
 mod long_double;
