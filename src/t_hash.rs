@@ -410,7 +410,9 @@ fn lookup_write_or_create<'s>(
         let lru = srv.new_obj_lru();
         srv.dbs[db].add(key, Obj::new(Value::Hash(HashVal::new()), lru));
     }
-    srv.dbs[db].get_mut(key).and_then(|o| hash_of_mut(&mut o.val))
+    srv.dbs[db]
+        .get_mut(key)
+        .and_then(|o| hash_of_mut(&mut o.val))
 }
 
 // ---------------------------------------------------------------- commands
@@ -680,10 +682,16 @@ pub fn hscan_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     };
     let mut items: Vec<Vec<u8>> = Vec::new();
     let cursor = match h.table() {
-        Some(d) => scan_dict(d, cursor, opts.count.wrapping_mul(2), |k, v, out| {
-            out.push(k.to_vec());
-            out.push(v.to_vec());
-        }, &mut items),
+        Some(d) => scan_dict(
+            d,
+            cursor,
+            opts.count.wrapping_mul(2),
+            |k, v, out| {
+                out.push(k.to_vec());
+                out.push(v.to_vec());
+            },
+            &mut items,
+        ),
         None => {
             h.for_each(|k, v| {
                 items.push(k.to_vec());
