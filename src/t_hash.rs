@@ -849,8 +849,12 @@ pub fn hrandfield_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
                 c.add_error_not_int();
                 return;
             }
-            Some(v) if v == i64::MIN => {
-                c.add_error("value is out of range");
+            Some(i64::MIN) => {
+                c.add_error(&format!(
+                    "value is out of range, value must between {} and {}",
+                    -i64::MAX,
+                    i64::MAX
+                ));
                 return;
             }
             Some(v) => v,
