@@ -3,6 +3,7 @@
 //! pidfile, logo) and hand over to the event loop.
 
 mod bitops;
+mod blocked;
 mod cluster;
 mod commands;
 mod config;
@@ -19,6 +20,7 @@ mod resp;
 mod server;
 mod sha1;
 mod slowlog;
+mod t_list;
 mod t_string;
 mod util;
 

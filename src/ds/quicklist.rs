@@ -683,6 +683,21 @@ impl Quicklist {
         removed
     }
 
+    /// Each node as RDB writes it: (plain, raw bytes) or (plain, LZF blob + raw length).
+    pub fn for_each_node(&self, mut f: impl FnMut(bool, Option<&[u8]>, Option<(&[u8], usize)>)) {
+        for n in self.nodes.iter() {
+            match &n.data {
+                Data::Packed(lp) => f(false, Some(lp.as_bytes()), None),
+                Data::Plain(v) => f(true, Some(v), None),
+                Data::Lzf {
+                    lzf,
+                    raw_len,
+                    plain,
+                } => f(*plain, None, Some((lzf, *raw_len))),
+            }
+        }
+    }
+
     /// All elements, head to tail (tests, DEBUG).
     pub fn to_vec(&self) -> Vec<Vec<u8>> {
         let mut out = Vec::with_capacity(self.count);

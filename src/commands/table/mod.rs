@@ -5,6 +5,7 @@
 mod bitmap;
 mod connection;
 mod generic;
+mod list;
 mod server;
 mod server_config;
 mod server_debug;
@@ -15,6 +16,7 @@ use super::CommandSpec;
 pub const ALL: &[&[CommandSpec]] = &[
     generic::COMMANDS,
     string::COMMANDS,
+    list::COMMANDS,
     bitmap::COMMANDS,
     connection::COMMANDS,
     server::COMMANDS,
