@@ -159,6 +159,23 @@ impl Server {
         self.blocking.ready.push(e);
     }
 
+    /// scanDatabaseForReadyKeys: after SWAPDB, signal every blocked-on key of
+    /// `db` that now holds a live value.
+    pub fn scan_database_for_ready_keys(&mut self, db: usize) {
+        let keys: Vec<Vec<u8>> = self
+            .blocking
+            .by_key
+            .keys()
+            .filter(|(d, _)| *d == db)
+            .map(|(_, k)| k.clone())
+            .collect();
+        for k in keys {
+            if self.dbs[db].get(&k).is_some() && !self.key_is_expired(db, &k) {
+                self.signal_key_as_ready(db, &k);
+            }
+        }
+    }
+
     pub fn has_ready_keys(&self) -> bool {
         !self.blocking.ready.is_empty()
     }
