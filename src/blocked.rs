@@ -193,6 +193,9 @@ impl Server {
     fn count_unblocked_call(&mut self, c: &mut Client, st: &BlockState) {
         let cmd = &mut self.commands.cmds[st.cmd_id];
         cmd.stats.calls += 1;
+        if !c.error_codes.is_empty() {
+            cmd.stats.failed_calls += 1;
+        }
         c.last_cmd = cmd.fullname;
         c.commands_processed += 1;
         self.stats.numcommands += 1;
