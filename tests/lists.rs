@@ -104,8 +104,14 @@ fn push_pop_and_reads() {
         err(&mut con, &["lpop", "l", "1", "2"]),
         "ERR wrong number of arguments for 'lpop' command"
     );
+    // A missing key answers nil before the index is parsed, as in Redis.
     assert_eq!(
-        err(&mut con, &["lindex", "nokey", "x"]),
+        cmd(&mut con, &["lindex", "nokey", "x"]).unwrap(),
+        Value::Nil
+    );
+    cmd(&mut con, &["rpush", "l2", "a"]).unwrap();
+    assert_eq!(
+        err(&mut con, &["lindex", "l2", "x"]),
         "ERR value is not an integer or out of range"
     );
     cmd(&mut con, &["set", "s", "v"]).unwrap();
