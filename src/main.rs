@@ -3,6 +3,7 @@
 //! pidfile, logo) and hand over to the event loop.
 
 mod bitops;
+mod blocked;
 mod cluster;
 mod commands;
 mod config;
@@ -20,6 +21,7 @@ mod server;
 mod sha1;
 mod slowlog;
 mod t_hash;
+mod t_list;
 mod t_set;
 mod t_string;
 mod util;

@@ -416,8 +416,12 @@ impl Server {
     /// Writes a new value, the way setKey does (TTL dropped unless `keep_ttl`).
     pub fn set_key(&mut self, db: usize, key: &[u8], obj: Obj, keep_ttl: bool) {
         self.expire_if_needed(db, key);
+        let container = !matches!(obj.val, object::Value::Str(_));
         self.dbs[db].set(key, obj, keep_ttl);
         self.signal_modified_key(db, key);
+        if container {
+            self.signal_key_as_ready(db, key);
+        }
     }
 
     /// Hook for WATCH and client-side caching: a key's value changed.

@@ -5,3 +5,4 @@
 #![allow(dead_code)]
 pub mod intset;
 pub mod listpack;
+pub mod quicklist;

@@ -64,6 +64,13 @@ impl ClientFlags {
     pub const PAUSED: u32 = 1 << 13;
     /// In subscribed mode (pub/sub sets it; PING, CLIENT LIST and RESET read it).
     pub const PUBSUB: u32 = 1 << 14;
+    /// Blocked on keys (BLPOP...): its input waits until it is served or times out.
+    pub const BLOCKED: u32 = 1 << 15;
+    /// May not block (inside MULTI/EXEC or a script): blocking commands answer
+    /// as if they timed out.
+    pub const DENY_BLOCKING: u32 = 1 << 16;
+    /// Running its blocked command again because a key became ready.
+    pub const REPROCESSING: u32 = 1 << 17;
     #[inline]
     pub fn has(self, f: u32) -> bool {
         self.0 & f != 0
@@ -125,6 +132,10 @@ pub struct Client {
     pub redacted_args: u64,
     /// Redacted argument indexes from 64 up (CONFIG SET with many pairs); see `arg_redacted`.
     pub redacted_high: Vec<usize>,
+    /// What the client is blocked on (with the BLOCKED flag).
+    pub bstate: Option<Box<crate::blocked::BlockState>>,
+    /// Deadline to keep if the command being run again blocks again.
+    pub reblock_timeout: Option<i64>,
 }
 
 impl Client {
@@ -164,6 +175,8 @@ impl Client {
             commands_processed: 0,
             redacted_args: 0,
             redacted_high: Vec::new(),
+            bstate: None,
+            reblock_timeout: None,
         }
     }
 

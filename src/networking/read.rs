@@ -20,7 +20,7 @@ impl Server {
             if c.flags.0 & (ClientFlags::CLOSE_AFTER_REPLY | ClientFlags::CLOSE_ASAP) != 0 {
                 break;
             }
-            if c.flags.has(ClientFlags::PAUSED) {
+            if c.flags.0 & (ClientFlags::PAUSED | ClientFlags::BLOCKED) != 0 {
                 break;
             }
             let limits = Limits {

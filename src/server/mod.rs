@@ -143,6 +143,8 @@ pub struct Server {
     /// LRU/LFU field of each shared integer object (0..10000): in Redis every key
     /// holding one of them shares one robj, so access times are shared too.
     pub shared_int_lru: Vec<u32>,
+    /// Clients blocked on keys, ready keys and timeouts (src/blocked.rs).
+    pub blocking: crate::blocked::Blocking,
 }
 
 pub const FIRST_CLIENT_TOKEN: usize = 64;
@@ -205,6 +207,7 @@ impl Server {
             replid: crate::util::random_hex(40),
             pause_cron: false,
             shared_int_lru: vec![shared_lru; crate::db::object::SHARED_INTEGERS as usize],
+            blocking: crate::blocked::Blocking::default(),
         }
     }
 

@@ -6,6 +6,7 @@ mod bitmap;
 mod connection;
 mod generic;
 mod hash;
+mod list;
 mod server;
 mod server_config;
 mod server_debug;
@@ -17,6 +18,7 @@ use super::CommandSpec;
 pub const ALL: &[&[CommandSpec]] = &[
     generic::COMMANDS,
     string::COMMANDS,
+    list::COMMANDS,
     bitmap::COMMANDS,
     connection::COMMANDS,
     server::COMMANDS,
