@@ -316,7 +316,12 @@ fn config_rewrite_force_all(srv: &mut Server, c: &mut Client) {
         c.add_error("CONFIG-REWRITE-FORCE-ALL failed: The server is running without a config file");
         return;
     };
-    match crate::config::rewrite::rewrite_config(&srv.config, &srv.commands, &path, true) {
+    match crate::config::rewrite::rewrite_config(
+        &srv.config,
+        &crate::acl::user_lines(srv),
+        &path,
+        true,
+    ) {
         Ok(()) => c.add_ok(),
         Err(e) => c.add_error(&format!(
             "CONFIG-REWRITE-FORCE-ALL failed: {}",

@@ -2,6 +2,7 @@
 //! main() does, then start-up (daemonize, supervision, logging, listeners,
 //! pidfile, logo) and hand over to the event loop.
 
+mod acl;
 mod bitops;
 mod cluster;
 mod commands;
@@ -238,32 +239,11 @@ fn main() {
         }
         std::process::exit(1);
     }
-    let aclfile = cfg.get_str("aclfile").unwrap_or_default();
-    if !aclfile.is_empty() {
-        if !cfg.users.is_empty() {
-            fatal("Configuring Redis with users defined in redis.conf and at the same setting an ACL file path is invalid. This setup is very likely to lead to configuration errors and security holes, please define either an ACL file or declare users directly in your redis.conf, but not both.");
-        }
-        let path = String::from_utf8_lossy(&aclfile).into_owned();
-        match std::fs::read(&path) {
-            Ok(_) => log::warn!(
-                "Config 'aclfile' is accepted and kept, but ACL users are not implemented yet in this server"
-            ),
-            Err(e) => fatal(&format!(
-                "Aborting Redis startup because of ACL errors: Error loading ACLs, opening file '{}': {}",
-                path,
-                server::listen::strerror(&e)
-            )),
-        }
-    }
-    if !cfg.users.is_empty() {
-        log::warn!(
-            "Config 'user' is accepted and kept ({} user line(s)), but ACL users are not implemented yet in this server",
-            cfg.users.len()
-        );
-    }
-
     let mut srv = Server::new(cfg);
     srv.commands = cmds;
+    if let Err(e) = acl::load_at_startup(&mut srv) {
+        fatal(&e);
+    }
     srv.config_file = config_file;
     srv.exec_argv = exec_argv;
     srv.listeners = listeners;

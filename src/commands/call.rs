@@ -1,5 +1,5 @@
 //! From parsed request to reply: processCommand's ordered gates (lookup, arity,
-//! protected commands, authentication) and call(), which runs the handler and
+//! protected commands, authentication, ACL) and call(), which runs the handler and
 //! keeps commandstats, errorstats, the slowlog and latency samples.
 
 use super::{flags, Command};
@@ -74,6 +74,10 @@ impl Server {
         }
         if !c.authenticated && cmd_flags & flags::NO_AUTH == 0 && self.auth_required() {
             c.add_error("-NOAUTH Authentication required.");
+            self.after_rejected(c, Some(id));
+            return;
+        }
+        if !crate::acl::gate(self, c, id, argv) {
             self.after_rejected(c, Some(id));
             return;
         }
@@ -169,7 +173,7 @@ impl Server {
     }
 
     fn auth_required(&self) -> bool {
-        self.config.requirepass.is_some()
+        self.acl.default_requires_auth()
     }
 
     /// enable-debug-command / enable-protected-configs: "no", "yes" or "local".

@@ -21,6 +21,7 @@ enum Apply {
     Loglevel,
     ReplBacklog,
     Tls,
+    Requirepass,
 }
 
 fn apply_of(name: &str) -> Option<Apply> {
@@ -32,6 +33,7 @@ fn apply_of(name: &str) -> Option<Apply> {
         "loglevel" => Some(Apply::Loglevel),
         "repl-backlog-size" => Some(Apply::ReplBacklog),
         "tls-port" | "tls-replication" | "tls-cluster" => Some(Apply::Tls),
+        "requirepass" => Some(Apply::Requirepass),
         _ => None,
     }
 }
@@ -302,6 +304,10 @@ fn run_apply(srv: &mut Server, a: Apply) -> Result<(), String> {
             Ok(())
         }
         Apply::Maxclients => adjust_open_files_limit(srv),
+        Apply::Requirepass => {
+            crate::acl::update_default_password(srv);
+            Ok(())
+        }
     }
 }
 
@@ -438,7 +444,8 @@ pub fn config_rewrite(srv: &mut Server, c: &mut Client, _argv: &Argv) {
             return;
         }
     };
-    match super::rewrite::rewrite_config(&srv.config, &srv.commands, &path, false) {
+    let users = crate::acl::user_lines(srv);
+    match super::rewrite::rewrite_config(&srv.config, &users, &path, false) {
         Ok(()) => {
             log::warn!("CONFIG REWRITE executed with success.");
             c.add_ok();

@@ -105,6 +105,8 @@ pub struct Client {
     pub lib_ver: Option<Vec<u8>>,
     pub authenticated: bool,
     pub user: String,
+    /// Index of the user in `Server::acl`; `acl::NO_USER` for fake clients, which bypass ACLs.
+    pub user_id: u32,
     pub flags: ClientFlags,
     pub ctime_ms: i64,
     pub last_interaction_ms: i64,
@@ -151,6 +153,7 @@ impl Client {
             lib_ver: None,
             authenticated: false,
             user: "default".into(),
+            user_id: crate::acl::DEFAULT_USER,
             flags: ClientFlags::default(),
             ctime_ms: now_ms,
             last_interaction_ms: now_ms,
@@ -181,6 +184,7 @@ impl Client {
         let mut c = Client::new(id, usize::MAX, None, crate::util::mstime());
         c.flags.set(ClientFlags::FAKE);
         c.authenticated = true;
+        c.user_id = crate::acl::NO_USER;
         c
     }
 

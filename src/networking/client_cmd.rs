@@ -468,8 +468,7 @@ pub fn client_kill(srv: &mut Server, c: &mut Client, argv: &Argv) {
             } else if opt.eq_ignore_ascii_case(b"laddr") {
                 f.laddr = Some(sval);
             } else if opt.eq_ignore_ascii_case(b"user") {
-                // Only the default user exists until ACL users land.
-                if val != b"default" {
+                if srv.acl.id_of(val).is_none() {
                     c.add_error(&format!("No such user '{}'", sval));
                     return;
                 }

@@ -103,13 +103,15 @@ impl Server {
         }
         if !is_unix
             && self.config.protected_mode
-            && self.config.requirepass.is_none()
+            && self.acl.default_user().has(crate::acl::uflags::NOPASS)
             && !is_loopback(&addr)
         {
             let _ = stream.write(PROTECTED_MODE_DENIED.as_bytes());
             self.stats.rejected_conn += 1;
             return;
         }
+        // clientSetDefaultAuth (Client::new starts as the default user).
+        let auto_auth = self.acl.default_auto_auth();
         let entry = self.clients.vacant_entry();
         let token = entry.key() + FIRST_CLIENT_TOKEN;
         if let Some(reg) = &self.registry {
@@ -123,7 +125,7 @@ impl Server {
         let mut c = Client::new(id, token, Some(stream), crate::util::mstime());
         c.addr = addr;
         c.laddr = laddr;
-        c.authenticated = self.config.requirepass.is_none();
+        c.authenticated = auto_auth;
         if is_unix {
             c.flags.set(ClientFlags::UNIX_SOCKET);
         }

@@ -138,6 +138,8 @@ pub struct Server {
     pub used_memory_startup: u64,
     /// Replication ID (INFO master_replid), random at start.
     pub replid: String,
+    /// ACL users, the ACL log.
+    pub acl: crate::acl::Acl,
 }
 
 pub const FIRST_CLIENT_TOKEN: usize = 64;
@@ -148,12 +150,14 @@ impl Server {
         let cluster = config.cluster_enabled;
         let now = crate::util::mstime();
         let hz = config.hz;
+        let commands = CommandTable::load();
+        let acl = crate::acl::Acl::new(&commands);
         Server {
             dbs: (0..n).map(|i| Db::new(i, cluster)).collect(),
             config,
             config_file: None,
             exec_argv: Vec::new(),
-            commands: CommandTable::load(),
+            commands,
             clients: Slab::new(),
             next_client_id: 1,
             stats: Stats::default(),
@@ -193,6 +197,7 @@ impl Server {
             shutdown_now: false,
             used_memory_startup: 0,
             replid: crate::util::random_hex(40),
+            acl,
         }
     }
 

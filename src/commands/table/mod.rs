@@ -6,6 +6,7 @@ mod bitmap;
 mod connection;
 mod generic;
 mod server;
+mod server_acl;
 mod server_config;
 mod server_debug;
 mod string;
@@ -18,6 +19,7 @@ pub const ALL: &[&[CommandSpec]] = &[
     bitmap::COMMANDS,
     connection::COMMANDS,
     server::COMMANDS,
+    server_acl::COMMANDS,
     server_config::COMMANDS,
     server_debug::COMMANDS,
 ];
