@@ -407,17 +407,33 @@ mod tests {
     fn setuser_auth_and_noperm() {
         let mut srv = Server::new(Config::default());
         let mut c = client(&srv);
-        assert_eq!(run(&mut srv, &mut c, &["ACL", "WHOAMI"]), "$7\r\ndefault\r\n");
-        assert_eq!(run(&mut srv, &mut c, &["ACL", "SETUSER", "newuser"]), "+OK\r\n");
+        assert_eq!(
+            run(&mut srv, &mut c, &["ACL", "WHOAMI"]),
+            "$7\r\ndefault\r\n"
+        );
+        assert_eq!(
+            run(&mut srv, &mut c, &["ACL", "SETUSER", "newuser"]),
+            "+OK\r\n"
+        );
         assert_eq!(
             run(&mut srv, &mut c, &["ACL", "SETUSER", "a a"]),
             "-ERR Usernames can't contain spaces or null characters\r\n"
         );
         run(&mut srv, &mut c, &["ACL", "SETUSER", "newuser", ">passwd1"]);
         assert!(run(&mut srv, &mut c, &["AUTH", "newuser", "passwd1"]).starts_with("-WRONGPASS"));
-        run(&mut srv, &mut c, &["ACL", "SETUSER", "newuser", "on", "+acl"]);
-        assert_eq!(run(&mut srv, &mut c, &["AUTH", "newuser", "passwd1"]), "+OK\r\n");
-        assert_eq!(run(&mut srv, &mut c, &["ACL", "WHOAMI"]), "$7\r\nnewuser\r\n");
+        run(
+            &mut srv,
+            &mut c,
+            &["ACL", "SETUSER", "newuser", "on", "+acl"],
+        );
+        assert_eq!(
+            run(&mut srv, &mut c, &["AUTH", "newuser", "passwd1"]),
+            "+OK\r\n"
+        );
+        assert_eq!(
+            run(&mut srv, &mut c, &["ACL", "WHOAMI"]),
+            "$7\r\nnewuser\r\n"
+        );
         assert_eq!(
             run(&mut srv, &mut c, &["SET", "foo", "bar"]),
             "-NOPERM this user has no permissions to run the 'set' command\r\n"
@@ -435,8 +451,13 @@ mod tests {
             run(&mut srv, &mut c, &["ACL", "DELUSER", "default"]),
             "-ERR The 'default' user cannot be removed\r\n"
         );
-        assert_eq!(run(&mut srv, &mut c, &["ACL", "DELUSER", "newuser", "x"]), ":1\r\n");
-        assert!(c.flags.has(crate::networking::ClientFlags::CLOSE_AFTER_REPLY));
+        assert_eq!(
+            run(&mut srv, &mut c, &["ACL", "DELUSER", "newuser", "x"]),
+            ":1\r\n"
+        );
+        assert!(c
+            .flags
+            .has(crate::networking::ClientFlags::CLOSE_AFTER_REPLY));
         assert!(!c.authenticated);
     }
 
@@ -444,8 +465,15 @@ mod tests {
     fn dryrun_cat_genpass_errors() {
         let mut srv = Server::new(Config::default());
         let mut c = client(&srv);
-        run(&mut srv, &mut c, &["ACL", "SETUSER", "t", "+@all", "%R~read*", "%W~write*"]);
-        assert_eq!(run(&mut srv, &mut c, &["ACL", "DRYRUN", "t", "GET", "read"]), "+OK\r\n");
+        run(
+            &mut srv,
+            &mut c,
+            &["ACL", "SETUSER", "t", "+@all", "%R~read*", "%W~write*"],
+        );
+        assert_eq!(
+            run(&mut srv, &mut c, &["ACL", "DRYRUN", "t", "GET", "read"]),
+            "+OK\r\n"
+        );
         assert_eq!(
             run(&mut srv, &mut c, &["ACL", "DRYRUN", "t", "GET", "write"]),
             "$54\r\nThis user has no permissions to access the 'write' key\r\n"
@@ -469,13 +497,22 @@ mod tests {
         assert!(run(&mut srv, &mut c, &["ACL", "CAT", "a", "b"])
             .starts_with("-ERR unknown subcommand or wrong number of arguments for 'CAT'"));
         assert!(run(&mut srv, &mut c, &["ACL", "CAT", "string"]).contains("$3\r\nget\r\n"));
-        assert!(run(&mut srv, &mut c, &["ACL", "GENPASS", "5000"]).contains("ACL GENPASS argument must be"));
-        assert_eq!(run(&mut srv, &mut c, &["ACL", "GENPASS", "5"]).len(), "$2\r\nab\r\n".len());
-        assert!(run(&mut srv, &mut c, &["ACL", "LOAD"]).contains("not configured to use an ACL file"));
+        assert!(run(&mut srv, &mut c, &["ACL", "GENPASS", "5000"])
+            .contains("ACL GENPASS argument must be"));
+        assert_eq!(
+            run(&mut srv, &mut c, &["ACL", "GENPASS", "5"]).len(),
+            "$2\r\nab\r\n".len()
+        );
+        assert!(
+            run(&mut srv, &mut c, &["ACL", "LOAD"]).contains("not configured to use an ACL file")
+        );
         assert!(run(&mut srv, &mut c, &["ACL", "SETUSER", "x", "("])
             .starts_with("-ERR Unmatched parenthesis in acl selector starting at '('."));
-        assert!(run(&mut srv, &mut c, &["ACL", "SETUSER", "x", "(&* &fail)"])
-            .starts_with("-ERR Error in ACL SETUSER modifier '(&* &fail)': Adding a pattern after"));
+        assert!(
+            run(&mut srv, &mut c, &["ACL", "SETUSER", "x", "(&* &fail)"]).starts_with(
+                "-ERR Error in ACL SETUSER modifier '(&* &fail)': Adding a pattern after"
+            )
+        );
         assert_eq!(run(&mut srv, &mut c, &["ACL", "GETUSER", "x"]), "$-1\r\n");
     }
 }

@@ -94,7 +94,10 @@ pub struct Acl {
 
 impl Acl {
     pub fn new(cmds: &CommandTable) -> Acl {
-        assert!(cmds.cmds.len() < FUTURE_BIT, "command table exceeds the ACL bitmap");
+        assert!(
+            cmds.cmds.len() < FUTURE_BIT,
+            "command table exceeds the ACL bitmap"
+        );
         let ctx = Ctx {
             cmds,
             pubsub_all: false,
@@ -183,10 +186,9 @@ impl Acl {
             return Some(id);
         }
         let hashed = sha256::sha256_hex(pass);
-        let ok = u
-            .passwords
-            .iter()
-            .fold(false, |acc, p| acc | time_independent_eq(p.as_bytes(), hashed.as_bytes()));
+        let ok = u.passwords.iter().fold(false, |acc, p| {
+            acc | time_independent_eq(p.as_bytes(), hashed.as_bytes())
+        });
         ok.then_some(id)
     }
 }
@@ -284,9 +286,9 @@ fn channel_spec(cmd: &Command) -> Option<(usize, Option<usize>, bool)> {
 
 fn selector_check_key(s: &Selector, key: &[u8], need: u8) -> bool {
     s.allkeys
-        || s.patterns.iter().any(|p| {
-            p.flags & need == need && crate::util::glob_match(&p.pattern, key, false)
-        })
+        || s.patterns
+            .iter()
+            .any(|p| p.flags & need == need && crate::util::glob_match(&p.pattern, key, false))
 }
 
 /// ACLCheckChannelAgainstList: a PSUBSCRIBE pattern must equal an ACL pattern literally.
@@ -456,7 +458,13 @@ pub fn set_default_auth(srv: &Server, c: &mut Client) {
 
 /// ACLAuthenticateUser: on success the client becomes that user; on failure the
 /// attempt is logged (object: the command name as typed).
-pub fn authenticate(srv: &mut Server, c: &mut Client, user: &[u8], pass: &[u8], cmdname: &[u8]) -> bool {
+pub fn authenticate(
+    srv: &mut Server,
+    c: &mut Client,
+    user: &[u8],
+    pass: &[u8],
+    cmdname: &[u8],
+) -> bool {
     match srv.acl.check_credentials(user, pass) {
         Some(id) => {
             c.authenticated = true;
@@ -465,7 +473,14 @@ pub fn authenticate(srv: &mut Server, c: &mut Client, user: &[u8], pass: &[u8], 
             true
         }
         None => {
-            add_log_entry(srv, c, Reason::Auth, Context::Toplevel, cmdname.to_vec(), Some(user));
+            add_log_entry(
+                srv,
+                c,
+                Reason::Auth,
+                Context::Toplevel,
+                cmdname.to_vec(),
+                Some(user),
+            );
             false
         }
     }
@@ -573,7 +588,10 @@ pub fn load_at_startup(srv: &mut Server) -> Result<(), String> {
     }
     if !aclfile.is_empty() {
         if let Err(e) = load_from_file(srv, None) {
-            return Err(format!("Aborting Redis startup because of ACL errors: {}", e));
+            return Err(format!(
+                "Aborting Redis startup because of ACL errors: {}",
+                e
+            ));
         }
     }
     Ok(())
@@ -709,7 +727,13 @@ pub fn user_lines(srv: &Server) -> Vec<String> {
         .by_name
         .values()
         .filter_map(|&id| srv.acl.user(id))
-        .map(|u| format!("user {} {}", String::from_utf8_lossy(&u.name), u.describe(ctx)))
+        .map(|u| {
+            format!(
+                "user {} {}",
+                String::from_utf8_lossy(&u.name),
+                u.describe(ctx)
+            )
+        })
         .collect()
 }
 
@@ -721,7 +745,12 @@ pub fn save_to_file(srv: &Server) -> std::io::Result<()> {
         text.push_str(&l);
         text.push('\n');
     }
-    let tmp = format!("{}.tmp-{}-{}", path, std::process::id(), crate::util::mstime());
+    let tmp = format!(
+        "{}.tmp-{}-{}",
+        path,
+        std::process::id(),
+        crate::util::mstime()
+    );
     let res = (|| {
         std::fs::write(&tmp, text.as_bytes())?;
         std::fs::rename(&tmp, &path)
@@ -765,18 +794,33 @@ mod tests {
         assert_eq!(check(&srv, id, &["get", "read"]), Ok(()));
         assert_eq!(check(&srv, id, &["get", "write"]), Err((Reason::Key, 1)));
         assert_eq!(check(&srv, id, &["set", "write", "v"]), Ok(()));
-        assert_eq!(check(&srv, id, &["set", "write", "v", "get"]), Err((Reason::Key, 1)));
+        assert_eq!(
+            check(&srv, id, &["set", "write", "v", "get"]),
+            Err((Reason::Key, 1))
+        );
         assert_eq!(check(&srv, id, &["set", "rw", "v", "GET"]), Ok(()));
-        assert_eq!(check(&srv, id, &["bitfield", "read", "get", "u4", "0"]), Ok(()));
+        assert_eq!(
+            check(&srv, id, &["bitfield", "read", "get", "u4", "0"]),
+            Ok(())
+        );
         assert_eq!(
             check(&srv, id, &["bitfield", "read", "incrby", "u4", "0", "1"]),
             Err((Reason::Key, 1))
         );
         assert_eq!(check(&srv, id, &["copy", "read", "write"]), Ok(()));
-        assert_eq!(check(&srv, id, &["copy", "write", "read"]), Err((Reason::Key, 1)));
+        assert_eq!(
+            check(&srv, id, &["copy", "write", "read"]),
+            Err((Reason::Key, 1))
+        );
         assert_eq!(check(&srv, id, &["exists", "write"]), Ok(()));
-        assert_eq!(check(&srv, id, &["exists", "nothing"]), Err((Reason::Key, 1)));
-        assert_eq!(check(&srv, id, &["mget", "rw", "x", "y"]), Err((Reason::Key, 2)));
+        assert_eq!(
+            check(&srv, id, &["exists", "nothing"]),
+            Err((Reason::Key, 1))
+        );
+        assert_eq!(
+            check(&srv, id, &["mget", "rw", "x", "y"]),
+            Err((Reason::Key, 2))
+        );
 
         let (srv, id) = setup(&["on", "-@all", "+select|0", "~*"]);
         assert_eq!(check(&srv, id, &["select", "0"]), Ok(()));

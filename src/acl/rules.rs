@@ -60,7 +60,9 @@ pub fn has_spaces(s: &[u8]) -> bool {
 }
 
 fn is_valid_hash(h: &[u8]) -> bool {
-    h.len() == 64 && h.iter().all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(c))
+    h.len() == 64
+        && h.iter()
+            .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(c))
 }
 
 /// ACLLookupCommand: "name" or "container|sub" in the original table, strict
@@ -623,8 +625,20 @@ mod tests {
     #[test]
     fn flags_passwords_and_describe() {
         let t = table();
-        let u = user(&t, &["on", ">passwd4", "nopass", "resetpass", ">x", "~foo:*", "&ch", "+get"])
-            .unwrap();
+        let u = user(
+            &t,
+            &[
+                "on",
+                ">passwd4",
+                "nopass",
+                "resetpass",
+                ">x",
+                "~foo:*",
+                "&ch",
+                "+get",
+            ],
+        )
+        .unwrap();
         assert_eq!(
             describe(&t, &u),
             format!(
@@ -655,7 +669,10 @@ mod tests {
             user(&t, &[&format!("#{}Q", &h[..63])]).unwrap_err().1,
             RuleError::BadHash
         );
-        assert_eq!(user(&t, &["<nope"]).unwrap_err().1, RuleError::NoSuchPassword);
+        assert_eq!(
+            user(&t, &["<nope"]).unwrap_err().1,
+            RuleError::NoSuchPassword
+        );
         let u = user(&t, &[">passwd4", &format!("!{}", h)]).unwrap();
         assert!(u.passwords.is_empty());
     }
@@ -664,10 +681,19 @@ mod tests {
     fn command_rules_and_errors() {
         let t = table();
         let u = user(&t, &["+@all", "-client|kill"]).unwrap();
-        assert_eq!(u.root().describe_commands(Ctx { cmds: &t, pubsub_all: false }), "+@all -client|kill");
+        assert_eq!(
+            u.root().describe_commands(Ctx {
+                cmds: &t,
+                pubsub_all: false
+            }),
+            "+@all -client|kill"
+        );
         assert!(!u.root().allcommands);
         let u = user(&t, &["-@all", "+config", "-config|set"]).unwrap();
-        let d = u.root().describe_commands(Ctx { cmds: &t, pubsub_all: false });
+        let d = u.root().describe_commands(Ctx {
+            cmds: &t,
+            pubsub_all: false,
+        });
         assert!(d.contains("+config") && d.contains("-config|set"), "{}", d);
         let u = user(&t, &["+memory|doctor"]).unwrap();
         assert_eq!(describe(&t, &u), "off resetchannels -@all +memory|doctor");
@@ -686,14 +712,23 @@ mod tests {
         ] {
             assert_eq!(user(&t, &[op]).unwrap_err().1, e, "{}", op);
         }
-        assert_eq!(user(&t, &["allkeys", "~x"]).unwrap_err().1, RuleError::KeyAfterAll);
-        assert_eq!(user(&t, &["&*", "&x"]).unwrap_err().1, RuleError::ChannelAfterAll);
+        assert_eq!(
+            user(&t, &["allkeys", "~x"]).unwrap_err().1,
+            RuleError::KeyAfterAll
+        );
+        assert_eq!(
+            user(&t, &["&*", "&x"]).unwrap_err().1,
+            RuleError::ChannelAfterAll
+        );
     }
 
     #[test]
     fn category_descriptions_round_trip() {
         let t = table();
-        let ctx = Ctx { cmds: &t, pubsub_all: false };
+        let ctx = Ctx {
+            cmds: &t,
+            pubsub_all: false,
+        };
         for cat in ACL_CATEGORIES {
             // A category with no command in this server cannot change a bitmap.
             let bit = 1u64 << ACL_CATEGORIES.iter().position(|c| c == cat).unwrap();
@@ -721,7 +756,11 @@ mod tests {
     #[test]
     fn selectors() {
         let t = table();
-        let u = user(&t, &["(~key1 +get )", "( ~key2", "+get", ")", "clearselectors"]).unwrap();
+        let u = user(
+            &t,
+            &["(~key1 +get )", "( ~key2", "+get", ")", "clearselectors"],
+        )
+        .unwrap();
         assert_eq!(u.selectors.len(), 1);
         let u = user(&t, &["(~key1 +get )", "( ~key2", "+get", ")"]).unwrap();
         assert_eq!(u.selectors.len(), 3);
@@ -730,12 +769,24 @@ mod tests {
             describe(&t, &u),
             "off resetchannels -@all (~key1 resetchannels -@all +get) (~key2 resetchannels -@all +get)"
         );
-        assert_eq!(user(&t, &["(this-is-invalid)"]).unwrap_err().1, RuleError::Syntax);
-        assert_eq!(user(&t, &["(&* &fail)"]).unwrap_err().1, RuleError::ChannelAfterAll);
+        assert_eq!(
+            user(&t, &["(this-is-invalid)"]).unwrap_err().1,
+            RuleError::Syntax
+        );
+        assert_eq!(
+            user(&t, &["(&* &fail)"]).unwrap_err().1,
+            RuleError::ChannelAfterAll
+        );
         assert_eq!(user(&t, &[" () "]).unwrap_err().1, RuleError::Syntax);
         assert_eq!(user(&t, &[")"]).unwrap_err().1, RuleError::Syntax);
         assert!(merge_selector_args(&[b"(".to_vec()]).is_err());
         let u = user(&t, &["reset", "()"]).unwrap();
-        assert_eq!(u.selectors[1].describe_commands(Ctx { cmds: &t, pubsub_all: false }), "-@all");
+        assert_eq!(
+            u.selectors[1].describe_commands(Ctx {
+                cmds: &t,
+                pubsub_all: false
+            }),
+            "-@all"
+        );
     }
 }

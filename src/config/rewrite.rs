@@ -342,7 +342,6 @@ fn overwrite_file(path: &str, content: &[u8]) -> std::io::Result<()> {
     res
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -352,7 +351,11 @@ mod tests {
         setup(&mut c);
         c.sync_typed();
         let mut st = State::from_text(text.as_bytes());
-        rewrite_all(&c, &["user default on nopass ~* &* +@all".to_string()], &mut st);
+        rewrite_all(
+            &c,
+            &["user default on nopass ~* &* +@all".to_string()],
+            &mut st,
+        );
         st.remove_orphaned();
         String::from_utf8(st.content()).unwrap()
     }
@@ -413,5 +416,4 @@ mod tests {
         assert_eq!(format_memory(1 << 30), "1gb");
         assert_eq!(format_memory(1000), "1000");
     }
-
 }
