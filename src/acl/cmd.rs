@@ -43,7 +43,7 @@ pub fn acl_setuser(srv: &mut Server, c: &mut Client, argv: &Argv) {
             // Subscribers whose channels the new rules no longer allow are
             // disconnected (ACLKillPubsubClientsIfNeeded); this server has no
             // subscribers until pub/sub lands, so nothing holds a channel yet.
-            srv.acl.put(u);
+            super::store_user(srv, Some(c), u);
             c.add_ok();
         }
         Err((i, e)) => {

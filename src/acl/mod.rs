@@ -379,10 +379,11 @@ pub fn user_check_channel(srv: &Server, user_id: u32, channel: &[u8], is_pattern
 }
 
 /// processCommand's ACL gate. The common case (a user with an unrestricted
-/// selector, like the default user) costs one table lookup.
+/// selector, like the default user) costs one flag test: ACL_CHECK is set only
+/// on clients whose user needs the full check.
 #[inline(always)]
 pub fn gate(srv: &mut Server, c: &mut Client, id: usize, argv: &Argv) -> bool {
-    if srv.acl.unrestricted.get(c.user_id as usize) == Some(&true) {
+    if !c.flags.has(ClientFlags::ACL_CHECK) {
         return true;
     }
     gate_slow(srv, c, id, argv)
@@ -449,10 +450,48 @@ pub fn add_log_entry(
 // ---------------------------------------------------------------------------
 // Authentication and clients
 
+/// Points a client at a user, keeping its name and ACL_CHECK flag in step.
+pub fn set_client_user(acl: &Acl, c: &mut Client, id: u32) {
+    c.user_id = id;
+    c.user = match acl.user(id) {
+        Some(u) => String::from_utf8_lossy(&u.name).into_owned(),
+        None => "default".into(),
+    };
+    refresh_check_flag(acl, c);
+}
+
+fn refresh_check_flag(acl: &Acl, c: &mut Client) {
+    let restricted = c.user_id != NO_USER && acl.unrestricted.get(c.user_id as usize) != Some(&true);
+    if restricted {
+        c.flags.set(ClientFlags::ACL_CHECK);
+    } else {
+        c.flags.clear(ClientFlags::ACL_CHECK);
+    }
+}
+
+/// Stores a new or changed user and refreshes the ACL_CHECK flag of its clients
+/// (`current` is the client running the command, outside the client table).
+pub fn store_user(srv: &mut Server, current: Option<&mut Client>, u: User) -> u32 {
+    let id = srv.acl.put(u);
+    let acl = &srv.acl;
+    for (_, x) in srv.clients.iter_mut() {
+        if let Some(x) = x.as_deref_mut() {
+            if x.user_id == id {
+                refresh_check_flag(acl, x);
+            }
+        }
+    }
+    if let Some(c) = current {
+        if c.user_id == id {
+            refresh_check_flag(acl, c);
+        }
+    }
+    id
+}
+
 /// Puts a client in the state of a fresh connection (clientSetDefaultAuth).
 pub fn set_default_auth(srv: &Server, c: &mut Client) {
-    c.user_id = DEFAULT_USER;
-    c.user = "default".into();
+    set_client_user(&srv.acl, c, DEFAULT_USER);
     c.authenticated = srv.acl.default_auto_auth();
 }
 
@@ -468,8 +507,7 @@ pub fn authenticate(
     match srv.acl.check_credentials(user, pass) {
         Some(id) => {
             c.authenticated = true;
-            c.user_id = id;
-            c.user = String::from_utf8_lossy(user).into_owned();
+            set_client_user(&srv.acl, c, id);
             true
         }
         None => {
@@ -501,9 +539,10 @@ pub fn kill_clients_of(srv: &mut Server, current: Option<&mut Client>, ids: &[u3
         .map(|x| x.token)
         .collect();
     for t in tokens {
-        let Some(x) = srv.client_mut(t) else { continue };
-        x.user_id = DEFAULT_USER;
-        x.user = "default".into();
+        let Some(x) = srv.clients[t - crate::server::FIRST_CLIENT_TOKEN].as_deref_mut() else {
+            continue;
+        };
+        set_client_user(&srv.acl, x, DEFAULT_USER);
         x.authenticated = false;
         if !x.flags.has(ClientFlags::CLOSE_ASAP) {
             x.flags.set(ClientFlags::CLOSE_ASAP);
@@ -512,8 +551,7 @@ pub fn kill_clients_of(srv: &mut Server, current: Option<&mut Client>, ids: &[u3
     }
     if let Some(c) = current {
         if ids.contains(&c.user_id) {
-            c.user_id = DEFAULT_USER;
-            c.user = "default".into();
+            set_client_user(&srv.acl, c, DEFAULT_USER);
             c.authenticated = false;
             c.flags.set(ClientFlags::CLOSE_AFTER_REPLY);
         }
@@ -535,7 +573,7 @@ pub fn update_default_password(srv: &mut Server) {
             let _ = u.apply(ctx, b"nopass");
         }
     }
-    srv.acl.put(u);
+    store_user(srv, None, u);
 }
 
 // ---------------------------------------------------------------------------
@@ -696,11 +734,12 @@ pub fn load_from_file(srv: &mut Server, current: Option<&mut Client>) -> Result<
     for &id in &old {
         srv.acl.remove(id);
     }
-    srv.acl.put(default);
     for (_, u) in users {
         srv.acl.put(u);
     }
-    kill_clients_of(srv, current, &old);
+    let mut current = current;
+    kill_clients_of(srv, current.as_deref_mut(), &old);
+    store_user(srv, current, default);
     Ok(())
 }
 

@@ -64,6 +64,9 @@ impl ClientFlags {
     pub const PAUSED: u32 = 1 << 13;
     /// In subscribed mode (pub/sub sets it; PING, CLIENT LIST and RESET read it).
     pub const PUBSUB: u32 = 1 << 14;
+    /// The client's user has no unrestricted selector: commands go through the
+    /// ACL check (kept in step with the user by crate::acl).
+    pub const ACL_CHECK: u32 = 1 << 30;
     #[inline]
     pub fn has(self, f: u32) -> bool {
         self.0 & f != 0

@@ -110,10 +110,7 @@ impl Server {
             self.stats.rejected_conn += 1;
             return;
         }
-        // clientSetDefaultAuth (Client::new starts as the default user).
-        let auto_auth = self.acl.default_auto_auth();
-        let entry = self.clients.vacant_entry();
-        let token = entry.key() + FIRST_CLIENT_TOKEN;
+        let token = self.clients.vacant_key() + FIRST_CLIENT_TOKEN;
         if let Some(reg) = &self.registry {
             if let Err(e) = reg.register(stream.source(), Token(token), Interest::READABLE) {
                 log::warn!("Error registering fd event for the new client: {}", e);
@@ -125,11 +122,12 @@ impl Server {
         let mut c = Client::new(id, token, Some(stream), crate::util::mstime());
         c.addr = addr;
         c.laddr = laddr;
-        c.authenticated = auto_auth;
+        crate::acl::set_default_auth(self, &mut c);
         if is_unix {
             c.flags.set(ClientFlags::UNIX_SOCKET);
         }
-        entry.insert(Some(Box::new(c)));
+        let key = self.clients.insert(Some(Box::new(c)));
+        debug_assert_eq!(key + FIRST_CLIENT_TOKEN, token);
         self.stats.numconnections += 1;
         log::debug!(
             "Accepted {}",
