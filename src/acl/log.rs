@@ -28,6 +28,8 @@ impl Reason {
     }
 }
 
+/// Multi and Lua are logged once MULTI and scripting (issue 7) run commands.
+#[allow(dead_code)]
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Context {
     Toplevel,

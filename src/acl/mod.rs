@@ -360,6 +360,7 @@ pub fn check_user_command(user: &User, cmd: &Command, argv: &Argv) -> Result<(),
 
 /// ACLUserCheckKeyPerm: may `user` access `key` with permission `need`? (for
 /// commands that touch keys named outside their key specs, like SORT BY/GET).
+#[allow(dead_code)] // SORT (issue 4) is its first caller.
 pub fn user_check_key(srv: &Server, user_id: u32, key: &[u8], need: u8) -> bool {
     match srv.acl.user(user_id) {
         None => true,
@@ -368,6 +369,7 @@ pub fn user_check_key(srv: &Server, user_id: u32, key: &[u8], need: u8) -> bool 
 }
 
 /// ACLUserCheckChannelPerm.
+#[allow(dead_code)] // pub/sub (issue 7) is its first caller.
 pub fn user_check_channel(srv: &Server, user_id: u32, channel: &[u8], is_pattern: bool) -> bool {
     match srv.acl.user(user_id) {
         None => true,
@@ -461,7 +463,8 @@ pub fn set_client_user(acl: &Acl, c: &mut Client, id: u32) {
 }
 
 fn refresh_check_flag(acl: &Acl, c: &mut Client) {
-    let restricted = c.user_id != NO_USER && acl.unrestricted.get(c.user_id as usize) != Some(&true);
+    let restricted =
+        c.user_id != NO_USER && acl.unrestricted.get(c.user_id as usize) != Some(&true);
     if restricted {
         c.flags.set(ClientFlags::ACL_CHECK);
     } else {
