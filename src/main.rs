@@ -12,6 +12,7 @@ mod debug;
 mod latency;
 mod logging;
 mod long_double;
+mod lzf;
 mod networking;
 mod object_cmd;
 mod resp;

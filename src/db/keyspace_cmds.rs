@@ -191,14 +191,16 @@ pub fn scan_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     let db = c.db;
     let mut keys: Vec<Vec<u8>> = Vec::new();
     // At most ten times COUNT steps, so a sparse table cannot stall the server.
-    let mut maxiterations = opts.count * 10;
+    // C's `count*10` wraps for huge COUNTs and `maxiterations--` only stops at 0:
+    // kept, so a huge COUNT scans until the cursor ends.
+    let mut maxiterations = opts.count.wrapping_mul(10);
     loop {
         cursor = srv.dbs[db].scan(cursor, |k, _| keys.push(k.to_vec()));
         if cursor == 0 {
             break;
         }
-        let more = maxiterations > 0;
-        maxiterations -= 1;
+        let more = maxiterations != 0;
+        maxiterations = maxiterations.wrapping_sub(1);
         if !more || keys.len() as i64 >= opts.count {
             break;
         }
@@ -406,10 +408,11 @@ pub fn copy_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     c.add_int(1);
 }
 
-/// getFlushCommandFlags: Some(async?) or a syntax error.
-fn flush_flags(c: &mut Client, argv: &Argv) -> Option<bool> {
+/// getFlushCommandFlags: Some(async?) or a syntax error; no argument follows
+/// lazyfree-lazy-user-flush.
+fn flush_flags(srv: &Server, c: &mut Client, argv: &Argv) -> Option<bool> {
     match argv.len() {
-        1 => Some(false),
+        1 => Some(srv.config.get_bool("lazyfree-lazy-user-flush")),
         2 if eq_ic(argv.get(1), "sync") => Some(false),
         2 if eq_ic(argv.get(1), "async") => Some(true),
         _ => {
@@ -445,7 +448,7 @@ impl Server {
 }
 
 pub fn flushdb_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
-    let Some(lazy) = flush_flags(c, argv) else {
+    let Some(lazy) = flush_flags(srv, c, argv) else {
         return;
     };
     srv.dirty += srv.empty_data(Some(c.db), lazy);
@@ -453,7 +456,7 @@ pub fn flushdb_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
 }
 
 pub fn flushall_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
-    let Some(lazy) = flush_flags(c, argv) else {
+    let Some(lazy) = flush_flags(srv, c, argv) else {
         return;
     };
     srv.dirty += srv.empty_data(None, lazy);

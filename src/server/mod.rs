@@ -140,6 +140,11 @@ pub struct Server {
     pub replid: String,
     /// ACL users, the ACL log.
     pub acl: crate::acl::Acl,
+    /// DEBUG PAUSE-CRON: serverCron skips its work while set.
+    pub pause_cron: bool,
+    /// LRU/LFU field of each shared integer object (0..10000): in Redis every key
+    /// holding one of them shares one robj, so access times are shared too.
+    pub shared_int_lru: Vec<u32>,
 }
 
 pub const FIRST_CLIENT_TOKEN: usize = 64;
@@ -152,6 +157,11 @@ impl Server {
         let hz = config.hz;
         let commands = CommandTable::load();
         let acl = crate::acl::Acl::new(&commands);
+        let shared_lru = if config.maxmemory_policy_uses_lfu() {
+            crate::db::object::lfu_initial()
+        } else {
+            lru_clock_now()
+        };
         Server {
             dbs: (0..n).map(|i| Db::new(i, cluster)).collect(),
             config,
@@ -198,6 +208,8 @@ impl Server {
             used_memory_startup: 0,
             replid: crate::util::random_hex(40),
             acl,
+            pause_cron: false,
+            shared_int_lru: vec![shared_lru; crate::db::object::SHARED_INTEGERS as usize],
         }
     }
 
