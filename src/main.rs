@@ -13,6 +13,7 @@ mod logging;
 mod long_double;
 mod networking;
 mod object_cmd;
+mod process;
 mod resp;
 mod server;
 mod sha1;
@@ -102,6 +103,8 @@ fn fatal(msg: &str) -> ! {
 fn main() {
     use std::os::unix::ffi::OsStringExt;
     let args: Vec<Vec<u8>> = std::env::args_os().map(|a| a.into_vec()).collect();
+    // The arguments are copied: the argv area may now hold the process title.
+    process::init();
     let mut cfg = config::Config::default();
     let mut cmds = commands::CommandTable::load();
     logging::set_role(b'C');
@@ -266,6 +269,10 @@ fn main() {
     srv.commands = cmds;
     srv.config_file = config_file;
     srv.exec_argv = exec_argv;
+    if srv.config.get_bool("set-proc-title") {
+        let _ = process::set_proc_title(&srv);
+    }
+    let _ = process::update_oom_score_adj(&srv.config);
     srv.listeners = listeners;
     srv.tcp_port = srv.config.port;
 

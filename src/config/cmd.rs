@@ -21,6 +21,8 @@ enum Apply {
     Loglevel,
     ReplBacklog,
     Tls,
+    OomScoreAdj,
+    ProcTitle,
 }
 
 fn apply_of(name: &str) -> Option<Apply> {
@@ -32,6 +34,8 @@ fn apply_of(name: &str) -> Option<Apply> {
         "loglevel" => Some(Apply::Loglevel),
         "repl-backlog-size" => Some(Apply::ReplBacklog),
         "tls-port" | "tls-replication" | "tls-cluster" => Some(Apply::Tls),
+        "oom-score-adj" | "oom-score-adj-values" => Some(Apply::OomScoreAdj),
+        "proc-title-template" => Some(Apply::ProcTitle),
         _ => None,
     }
 }
@@ -302,6 +306,10 @@ fn run_apply(srv: &mut Server, a: Apply) -> Result<(), String> {
             Ok(())
         }
         Apply::Maxclients => adjust_open_files_limit(srv),
+        Apply::OomScoreAdj => crate::process::update_oom_score_adj(&srv.config)
+            .map_err(|_| "Failed to set current oom_score_adj. Check server logs.".to_string()),
+        Apply::ProcTitle => crate::process::set_proc_title(srv)
+            .map_err(|_| "failed to set process title".to_string()),
     }
 }
 

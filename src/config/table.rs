@@ -1077,6 +1077,10 @@ pub const IMPLEMENTED: &[&str] = &[
     "client-query-buffer-limit",
     "dir",
     "bind",
+    "oom-score-adj",
+    "oom-score-adj-values",
+    "proc-title-template",
+    "set-proc-title",
 ];
 
 pub fn is_implemented(name: &str) -> bool {
