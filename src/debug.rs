@@ -21,6 +21,8 @@ pub static QUICKLIST_PACKED_THRESHOLD: AtomicU64 = AtomicU64::new(1 << 30);
 pub static SKIP_CHECKSUM_VALIDATION: AtomicBool = AtomicBool::new(false);
 /// DEBUG AOF-FLUSH-SLEEP: microseconds the AOF flush sleeps first (tests only).
 pub static AOF_FLUSH_SLEEP_US: AtomicI64 = AtomicI64::new(0);
+/// DEBUG PAUSE-CRON: serverCron does nothing while set.
+pub static PAUSE_CRON: AtomicBool = AtomicBool::new(false);
 /// DEBUG SET-DISABLE-DENY-SCRIPTS: lets scripts call commands flagged noscript.
 pub static DISABLE_DENY_SCRIPTS: AtomicBool = AtomicBool::new(false);
 
@@ -337,7 +339,6 @@ fn not_built(c: &mut Client, what: &str) {
                 "the cluster bus is not implemented yet",
             "restart" | "crash-and-recover" => "server restart is not implemented yet",
             "sdslen" | "structsize" => "this server has no SDS strings or C structures",
-            "replybuffer" | "pause-cron" => "not implemented yet",
             _ => "not implemented yet",
         }
     ));
@@ -532,8 +533,37 @@ pub fn debug_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
             c.add_error("maxmemory-clients is disabled.");
         }
         ("protocol", 3) => crate::server::server_cmds::debug_protocol(c, argv.get(2)),
-        ("pause-cron", 3) => not_built(c, "pause-cron"),
-        ("replybuffer", 4) => not_built(c, "replybuffer"),
+        ("pause-cron", 3) => {
+            PAUSE_CRON.store(atoi(argv.get(2)) != 0, Ordering::Relaxed);
+            c.add_ok();
+        }
+        ("replybuffer", 4) => {
+            use crate::networking::limits::{
+                PEAK_RESET_TIME_MS, REPLY_BUFFER_DEFAULT_PEAK_RESET_MS, RESIZING_ENABLED,
+            };
+            let (what, v) = (argv.get(2), argv.get(3));
+            if eq_ic(what, "peak-reset-time") {
+                if eq_ic(v, "never") {
+                    PEAK_RESET_TIME_MS.store(-1, Ordering::Relaxed);
+                } else if eq_ic(v, "reset") {
+                    PEAK_RESET_TIME_MS.store(REPLY_BUFFER_DEFAULT_PEAK_RESET_MS, Ordering::Relaxed);
+                } else {
+                    match parse_i64(v) {
+                        Some(n) => PEAK_RESET_TIME_MS.store(n, Ordering::Relaxed),
+                        None => {
+                            c.add_error_not_int();
+                            return;
+                        }
+                    }
+                }
+            } else if eq_ic(what, "resizing") {
+                RESIZING_ENABLED.store(atoi(v) != 0, Ordering::Relaxed);
+            } else {
+                subcommand_syntax_error(c, argv);
+                return;
+            }
+            c.add_ok();
+        }
         ("clusterlink", 5) if eq_ic(argv.get(2), "kill") => {
             if !srv.config.cluster_enabled {
                 c.add_error("Debug option only available for cluster mode enabled setup!");

@@ -23,6 +23,8 @@ enum Apply {
     Tls,
     OomScoreAdj,
     ProcTitle,
+    ObufLimits,
+    MaxmemoryClients,
 }
 
 fn apply_of(name: &str) -> Option<Apply> {
@@ -36,6 +38,8 @@ fn apply_of(name: &str) -> Option<Apply> {
         "tls-port" | "tls-replication" | "tls-cluster" => Some(Apply::Tls),
         "oom-score-adj" | "oom-score-adj-values" => Some(Apply::OomScoreAdj),
         "proc-title-template" => Some(Apply::ProcTitle),
+        "client-output-buffer-limit" => Some(Apply::ObufLimits),
+        "maxmemory-clients" => Some(Apply::MaxmemoryClients),
         _ => None,
     }
 }
@@ -308,6 +312,14 @@ fn run_apply(srv: &mut Server, a: Apply) -> Result<(), String> {
         Apply::Maxclients => adjust_open_files_limit(srv),
         Apply::OomScoreAdj => crate::process::update_oom_score_adj(&srv.config)
             .map_err(|_| "Failed to set current oom_score_adj. Check server logs.".to_string()),
+        Apply::ObufLimits => {
+            srv.rearm_obuf_checks();
+            Ok(())
+        }
+        Apply::MaxmemoryClients => {
+            srv.reaccount_all_clients();
+            Ok(())
+        }
         Apply::ProcTitle => crate::process::set_proc_title(srv)
             .map_err(|_| "failed to set process title".to_string()),
     }
@@ -414,6 +426,9 @@ impl Server {
         s.expired_keys = 0;
         s.expire_cycle_time_used = 0;
         s.evicted_keys = 0;
+        s.evicted_clients = 0;
+        s.reply_buffer_shrinks = 0;
+        s.reply_buffer_expands = 0;
         s.keyspace_misses = 0;
         s.keyspace_hits = 0;
         s.rejected_conn = 0;

@@ -96,6 +96,8 @@ pub struct Config {
     pub slowlog_max_len: usize,
     pub latency_monitor_threshold: u64,
     pub maxmemory: u64,
+    /// maxmemory-clients (negative: percent of maxmemory), mirrored for the read path.
+    pub maxmemory_clients: i64,
     pub maxmemory_policy: String,
     /// LRU/LFU bits of `maxmemory_policy`, kept beside the name because the keyspace
     /// asks on every object it creates or touches.
@@ -206,6 +208,7 @@ impl Default for Config {
             slowlog_max_len: 128,
             latency_monitor_threshold: 0,
             maxmemory: 0,
+            maxmemory_clients: 0,
             maxmemory_policy: "noeviction".into(),
             maxmemory_policy_bits: 0,
             active_expire_effort: 1,
@@ -392,6 +395,12 @@ impl Config {
         } else {
             0
         };
+    }
+
+    /// Is client eviction (maxmemory-clients) configured?
+    #[inline]
+    pub fn maxmemory_clients_on(&self) -> bool {
+        self.maxmemory_clients != 0
     }
 
     /// oom-score-adj-values as the three class scores.
@@ -817,6 +826,8 @@ impl Config {
         if let Value::Obuf(l) = self.value_of("client-output-buffer-limit") {
             self.client_obuf_limits = *l;
         }
+        crate::networking::limits::publish(&self.client_obuf_limits);
+        self.maxmemory_clients = num(self, "maxmemory-clients");
         self.latency_tracking = self.get_bool("latency-tracking");
         self.lfu_log_factor = num(self, "lfu-log-factor");
         self.lfu_decay_time = num(self, "lfu-decay-time");

@@ -35,6 +35,9 @@ impl Server {
     }
 
     pub fn server_cron(&mut self) {
+        if crate::debug::PAUSE_CRON.load(std::sync::atomic::Ordering::Relaxed) {
+            return;
+        }
         self.lru_clock = super::lru_clock_now();
         let now = crate::util::mstime();
         if self.config.dynamic_hz {
@@ -94,6 +97,11 @@ impl Server {
                 continue;
             }
             resize_query_buffer(c, now);
+            let t = c.token;
+            if let Some(mut c) = self.take_client(t) {
+                self.clients_cron_limits(&mut c, now);
+                self.restore_client(c);
+            }
         }
         for t in to_close {
             if let Some(c) = self.take_client(t) {

@@ -48,6 +48,9 @@ pub struct Stats {
     /// Running estimate of the fraction of sampled TTL keys found already expired.
     pub expired_stale_perc: f64,
     pub expired_time_cap_reached_count: u64,
+    pub evicted_clients: u64,
+    pub reply_buffer_shrinks: u64,
+    pub reply_buffer_expands: u64,
 }
 
 #[derive(Default, Clone, Copy)]
@@ -138,6 +141,8 @@ pub struct Server {
     pub used_memory_startup: u64,
     /// Replication ID (INFO master_replid), random at start.
     pub replid: String,
+    /// Memory of evictable clients as last accounted (maxmemory-clients).
+    pub clients_mem_total: usize,
 }
 
 pub const FIRST_CLIENT_TOKEN: usize = 64;
@@ -193,6 +198,7 @@ impl Server {
             shutdown_now: false,
             used_memory_startup: 0,
             replid: crate::util::random_hex(40),
+            clients_mem_total: 0,
         }
     }
 
@@ -220,6 +226,7 @@ impl Server {
             c.flags.set(ClientFlags::PENDING_WRITE);
             self.pending_writes.push(c.token);
         }
+        self.check_obuf_hit(c);
     }
 
     pub fn uptime_secs(&self) -> i64 {
