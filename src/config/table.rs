@@ -1081,6 +1081,8 @@ pub const IMPLEMENTED: &[&str] = &[
     "oom-score-adj-values",
     "proc-title-template",
     "set-proc-title",
+    "client-output-buffer-limit",
+    "maxmemory-clients",
 ];
 
 pub fn is_implemented(name: &str) -> bool {
