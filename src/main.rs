@@ -6,6 +6,7 @@ mod bitops;
 mod cluster;
 mod commands;
 mod config;
+mod crash;
 mod db;
 mod debug;
 mod latency;
@@ -273,6 +274,8 @@ fn main() {
         let _ = process::set_proc_title(&srv);
     }
     let _ = process::update_oom_score_adj(&srv.config);
+    crash::install(&mut srv);
+    crash::watchdog(srv.config.get_i64("watchdog-period"), srv.config.hz);
     srv.listeners = listeners;
     srv.tcp_port = srv.config.port;
 

@@ -25,6 +25,8 @@ enum Apply {
     ProcTitle,
     ObufLimits,
     MaxmemoryClients,
+    CrashLog,
+    Watchdog,
 }
 
 fn apply_of(name: &str) -> Option<Apply> {
@@ -40,6 +42,10 @@ fn apply_of(name: &str) -> Option<Apply> {
         "proc-title-template" => Some(Apply::ProcTitle),
         "client-output-buffer-limit" => Some(Apply::ObufLimits),
         "maxmemory-clients" => Some(Apply::MaxmemoryClients),
+        "crash-log-enabled" | "crash-memcheck-enabled" | "use-exit-on-panic" => {
+            Some(Apply::CrashLog)
+        }
+        "watchdog-period" => Some(Apply::Watchdog),
         _ => None,
     }
 }
@@ -312,6 +318,14 @@ fn run_apply(srv: &mut Server, a: Apply) -> Result<(), String> {
         Apply::Maxclients => adjust_open_files_limit(srv),
         Apply::OomScoreAdj => crate::process::update_oom_score_adj(&srv.config)
             .map_err(|_| "Failed to set current oom_score_adj. Check server logs.".to_string()),
+        Apply::CrashLog => {
+            crate::crash::apply_config(&srv.config);
+            Ok(())
+        }
+        Apply::Watchdog => {
+            crate::crash::watchdog(srv.config.get_i64("watchdog-period"), srv.hz);
+            Ok(())
+        }
         Apply::ObufLimits => {
             srv.rearm_obuf_checks();
             Ok(())

@@ -1083,6 +1083,10 @@ pub const IMPLEMENTED: &[&str] = &[
     "set-proc-title",
     "client-output-buffer-limit",
     "maxmemory-clients",
+    "crash-log-enabled",
+    "crash-memcheck-enabled",
+    "use-exit-on-panic",
+    "watchdog-period",
 ];
 
 pub fn is_implemented(name: &str) -> bool {

@@ -71,6 +71,10 @@ impl Server {
         }
         self.clients_cron(now);
         self.databases_cron();
+        let wd = self.config.get_i64("watchdog-period");
+        if wd != 0 {
+            crate::crash::watchdog(wd, self.hz);
+        }
         self.cronloops += 1;
     }
 
