@@ -7,6 +7,7 @@ mod bitops;
 mod cluster;
 mod commands;
 mod config;
+mod crash;
 mod db;
 mod debug;
 mod latency;
@@ -15,6 +16,7 @@ mod long_double;
 mod lzf;
 mod networking;
 mod object_cmd;
+mod process;
 mod resp;
 mod server;
 mod sha1;
@@ -104,6 +106,8 @@ fn fatal(msg: &str) -> ! {
 fn main() {
     use std::os::unix::ffi::OsStringExt;
     let args: Vec<Vec<u8>> = std::env::args_os().map(|a| a.into_vec()).collect();
+    // The arguments are copied: the argv area may now hold the process title.
+    process::init();
     let mut cfg = config::Config::default();
     let mut cmds = commands::CommandTable::load();
     logging::set_role(b'C');
@@ -247,6 +251,12 @@ fn main() {
     }
     srv.config_file = config_file;
     srv.exec_argv = exec_argv;
+    if srv.config.get_bool("set-proc-title") {
+        let _ = process::set_proc_title(&srv);
+    }
+    let _ = process::update_oom_score_adj(&srv.config);
+    crash::install(&mut srv);
+    crash::watchdog(srv.config.get_i64("watchdog-period"), srv.config.hz);
     srv.listeners = listeners;
     srv.tcp_port = srv.config.port;
 

@@ -1077,6 +1077,16 @@ pub const IMPLEMENTED: &[&str] = &[
     "client-query-buffer-limit",
     "dir",
     "bind",
+    "oom-score-adj",
+    "oom-score-adj-values",
+    "proc-title-template",
+    "set-proc-title",
+    "client-output-buffer-limit",
+    "maxmemory-clients",
+    "crash-log-enabled",
+    "crash-memcheck-enabled",
+    "use-exit-on-panic",
+    "watchdog-period",
 ];
 
 pub fn is_implemented(name: &str) -> bool {

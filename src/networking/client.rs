@@ -67,6 +67,9 @@ impl ClientFlags {
     /// The client's user has no unrestricted selector: commands go through the
     /// ACL check (kept in step with the user by crate::acl).
     pub const ACL_CHECK: u32 = 1 << 30;
+    /// The output buffer limit was reached: replies are dropped and the server
+    /// closes the client asynchronously (see networking::limits).
+    pub const OBUF_LIMIT_HIT: u32 = 1 << 20;
     #[inline]
     pub fn has(self, f: u32) -> bool {
         self.0 & f != 0
@@ -130,6 +133,18 @@ pub struct Client {
     pub redacted_args: u64,
     /// Redacted argument indexes from 64 up (CONFIG SET with many pairs); see `arg_redacted`.
     pub redacted_high: Vec<usize>,
+    /// Redis's per-client reply buffer size (buf_usable_size, CLIENT LIST rbs=):
+    /// pending output up to this size is "the buffer", the rest "the reply list".
+    /// clientsCron resizes it by its recent peak (rbp=).
+    pub rb_size: usize,
+    pub rb_peak: usize,
+    pub rb_peak_reset_ms: i64,
+    /// `reply.len()` above which the output buffer limits are checked again.
+    pub obuf_check_at: usize,
+    /// Unix time (s) the soft output limit was first seen reached, 0 if not.
+    pub obuf_soft_since: i64,
+    /// Memory last accounted for this client in the client-eviction total.
+    pub last_mem: usize,
 }
 
 impl Client {
@@ -170,6 +185,12 @@ impl Client {
             commands_processed: 0,
             redacted_args: 0,
             redacted_high: Vec::new(),
+            rb_size: super::limits::REPLY_CHUNK_BYTES,
+            rb_peak: 0,
+            rb_peak_reset_ms: now_ms,
+            obuf_check_at: super::limits::REPLY_CHUNK_BYTES,
+            obuf_soft_since: 0,
+            last_mem: 0,
         }
     }
 

@@ -17,7 +17,12 @@ impl Server {
             unauthenticated: false,
         };
         while pos < qb.len() {
-            if c.flags.0 & (ClientFlags::CLOSE_AFTER_REPLY | ClientFlags::CLOSE_ASAP) != 0 {
+            if c.flags.0
+                & (ClientFlags::CLOSE_AFTER_REPLY
+                    | ClientFlags::CLOSE_ASAP
+                    | ClientFlags::OBUF_LIMIT_HIT)
+                != 0
+            {
                 break;
             }
             if c.flags.has(ClientFlags::PAUSED) {

@@ -213,7 +213,16 @@ impl Server {
             self.free_client(c);
             return;
         }
+        // A client whose query buffer alone breaks maxmemory-clients goes before it runs anything.
+        if self.config.maxmemory_clients_on() && self.client_eviction_check(&mut c) {
+            self.free_client(c);
+            return;
+        }
         self.process_input(&mut c);
+        if self.config.maxmemory_clients_on() && self.client_eviction_check(&mut c) {
+            self.free_client(c);
+            return;
+        }
         if closed {
             // Flush what the last commands produced, then close.
             let _ = self.write_to_client(&mut c);
@@ -244,6 +253,11 @@ impl Server {
         let Some(stream) = c.stream.as_mut() else {
             return true;
         };
+        // Redis's buf_peak: the most of the reply buffer used between flushes.
+        let pending = c.reply.len() - c.sent;
+        if pending > c.rb_peak {
+            c.rb_peak = pending.min(c.rb_size);
+        }
         let mut wrote_any = false;
         while c.sent < c.reply.len() {
             match stream.write(&c.reply[c.sent..]) {
@@ -268,6 +282,7 @@ impl Server {
         if c.sent == c.reply.len() {
             c.reply.clear();
             c.sent = 0;
+            c.obuf_rearm();
             // Give back memory after a big reply (a pipeline of large values).
             if c.reply.capacity() > 1024 * 1024 {
                 c.reply.shrink_to(16 * 1024);
@@ -307,6 +322,11 @@ impl Server {
                 continue;
             };
             c.flags.clear(ClientFlags::PENDING_WRITE);
+            // Output of a client about to be closed is never sent.
+            if c.flags.has(ClientFlags::CLOSE_ASAP) {
+                self.restore_client(c);
+                continue;
+            }
             let ok = self.write_to_client(&mut c);
             if !ok || (c.pending_reply_bytes() == 0 && c.flags.has(ClientFlags::CLOSE_AFTER_REPLY))
             {
@@ -320,6 +340,7 @@ impl Server {
         if self.pending_writes.is_empty() {
             self.pending_writes = pending;
         }
+        self.evict_clients_if_needed();
         while let Some(token) = self.close_asap.pop() {
             if let Some(c) = self.take_client(token) {
                 self.free_client(c);
@@ -329,6 +350,7 @@ impl Server {
 
     /// Closes a client and releases its slot (freeClient).
     pub fn free_client(&mut self, mut c: Box<Client>) {
+        self.clients_mem_total -= c.last_mem.min(self.clients_mem_total);
         if let (Some(reg), Some(s)) = (&self.registry, c.stream.as_mut()) {
             let _ = reg.deregister(s.source());
         }

@@ -565,7 +565,7 @@ impl Server {
              expired_time_cap_reached_count:{}\r\n\
              expire_cycle_cpu_milliseconds:{}\r\n\
              evicted_keys:{}\r\n\
-             evicted_clients:0\r\n\
+             evicted_clients:{}\r\n\
              total_eviction_exceeded_time:0\r\n\
              current_eviction_exceeded_time:0\r\n\
              keyspace_hits:{}\r\n\
@@ -593,8 +593,8 @@ impl Server {
              total_writes_processed:{}\r\n\
              io_threaded_reads_processed:0\r\n\
              io_threaded_writes_processed:0\r\n\
-             reply_buffer_shrinks:0\r\n\
-             reply_buffer_expands:0\r\n",
+             reply_buffer_shrinks:{}\r\n\
+             reply_buffer_expands:{}\r\n",
             st.numconnections,
             st.numcommands,
             st.inst[INST_OPS].value(),
@@ -608,12 +608,15 @@ impl Server {
             st.expired_time_cap_reached_count,
             st.expire_cycle_time_used / 1000,
             st.evicted_keys,
+            st.evicted_clients,
             st.keyspace_hits,
             st.keyspace_misses,
             st.unexpected_error_replies,
             st.total_error_replies,
             st.total_reads_processed,
             st.total_writes_processed,
+            st.reply_buffer_shrinks,
+            st.reply_buffer_expands,
         );
     }
 

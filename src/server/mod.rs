@@ -48,6 +48,9 @@ pub struct Stats {
     /// Running estimate of the fraction of sampled TTL keys found already expired.
     pub expired_stale_perc: f64,
     pub expired_time_cap_reached_count: u64,
+    pub evicted_clients: u64,
+    pub reply_buffer_shrinks: u64,
+    pub reply_buffer_expands: u64,
 }
 
 #[derive(Default, Clone, Copy)]
@@ -145,6 +148,8 @@ pub struct Server {
     /// LRU/LFU field of each shared integer object (0..10000): in Redis every key
     /// holding one of them shares one robj, so access times are shared too.
     pub shared_int_lru: Vec<u32>,
+    /// Memory of evictable clients as last accounted (maxmemory-clients).
+    pub clients_mem_total: usize,
 }
 
 pub const FIRST_CLIENT_TOKEN: usize = 64;
@@ -210,6 +215,7 @@ impl Server {
             acl,
             pause_cron: false,
             shared_int_lru: vec![shared_lru; crate::db::object::SHARED_INTEGERS as usize],
+            clients_mem_total: 0,
         }
     }
 
@@ -237,6 +243,7 @@ impl Server {
             c.flags.set(ClientFlags::PENDING_WRITE);
             self.pending_writes.push(c.token);
         }
+        self.check_obuf_hit(c);
     }
 
     pub fn uptime_secs(&self) -> i64 {
