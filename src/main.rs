@@ -2,13 +2,16 @@
 //! main() does, then start-up (daemonize, supervision, logging, listeners,
 //! pidfile, logo) and hand over to the event loop.
 
+mod alloc;
 mod bitops;
 mod cluster;
 mod commands;
 mod config;
 mod db;
 mod debug;
+mod evict;
 mod latency;
+mod lazyfree;
 mod logging;
 mod long_double;
 mod networking;

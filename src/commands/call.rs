@@ -1,5 +1,5 @@
 //! From parsed request to reply: processCommand's ordered gates (lookup, arity,
-//! protected commands, authentication) and call(), which runs the handler and
+//! protected commands, authentication, OOM) and call(), which runs the handler and
 //! keeps commandstats, errorstats, the slowlog and latency samples.
 
 use super::{flags, Command};
@@ -77,6 +77,11 @@ impl Server {
             self.after_rejected(c, Some(id));
             return;
         }
+        // Cluster redirection (issue 8) and client eviction come before this gate.
+        if self.config.maxmemory != 0 && !self.oom_gate(c, cmd_flags) {
+            self.after_rejected(c, Some(id));
+            return;
+        }
         if self.pause != crate::server::PauseKind::None && self.must_postpone(c, cmd_flags) {
             self.postpone_client(c);
             return;
@@ -104,6 +109,11 @@ impl Server {
         handler(self, c, argv);
         let duration = crate::util::monotonic_us() - start;
         let _dirty = self.dirty - dirty_before;
+        // Peak memory after each command, before the next command's eviction.
+        let used = crate::alloc::used_memory();
+        if used > self.stat_peak_memory {
+            self.stat_peak_memory = used;
+        }
         let cmd: &mut Command = &mut self.commands.cmds[id];
         cmd.stats.calls += 1;
         cmd.stats.usec += duration;

@@ -21,6 +21,7 @@ enum Apply {
     Loglevel,
     ReplBacklog,
     Tls,
+    Maxmemory,
 }
 
 fn apply_of(name: &str) -> Option<Apply> {
@@ -32,6 +33,7 @@ fn apply_of(name: &str) -> Option<Apply> {
         "loglevel" => Some(Apply::Loglevel),
         "repl-backlog-size" => Some(Apply::ReplBacklog),
         "tls-port" | "tls-replication" | "tls-cluster" => Some(Apply::Tls),
+        "maxmemory" => Some(Apply::Maxmemory),
         _ => None,
     }
 }
@@ -302,6 +304,10 @@ fn run_apply(srv: &mut Server, a: Apply) -> Result<(), String> {
             Ok(())
         }
         Apply::Maxclients => adjust_open_files_limit(srv),
+        Apply::Maxmemory => {
+            srv.update_maxmemory();
+            Ok(())
+        }
     }
 }
 
@@ -406,6 +412,8 @@ impl Server {
         s.expired_keys = 0;
         s.expire_cycle_time_used = 0;
         s.evicted_keys = 0;
+        self.evict.reset_stats();
+        crate::lazyfree::reset_stats();
         s.keyspace_misses = 0;
         s.keyspace_hits = 0;
         s.rejected_conn = 0;

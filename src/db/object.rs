@@ -179,6 +179,15 @@ impl Value {
             Value::Str(s) => s.refcount(),
         }
     }
+
+    /// lazyfreeGetFreeEffort: about how many allocations freeing the value takes.
+    /// A string is one allocation whatever its length; aggregate types report their
+    /// element count, so big ones go to the lazyfree thread.
+    pub fn free_effort(&self) -> usize {
+        match self {
+            Value::Str(_) => 1,
+        }
+    }
 }
 
 /// Minutes since the epoch, 16 bits: the LFU "last decrement time" clock.

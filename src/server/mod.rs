@@ -138,6 +138,8 @@ pub struct Server {
     pub used_memory_startup: u64,
     /// Replication ID (INFO master_replid), random at start.
     pub replid: String,
+    /// maxmemory eviction: candidate pool, time proc, exceeded-time stats.
+    pub evict: crate::evict::EvictState,
 }
 
 pub const FIRST_CLIENT_TOKEN: usize = 64;
@@ -148,6 +150,7 @@ impl Server {
         let cluster = config.cluster_enabled;
         let now = crate::util::mstime();
         let hz = config.hz;
+        crate::alloc::set_maxmemory(config.maxmemory);
         Server {
             dbs: (0..n).map(|i| Db::new(i, cluster)).collect(),
             config,
@@ -193,6 +196,7 @@ impl Server {
             shutdown_now: false,
             used_memory_startup: 0,
             replid: crate::util::random_hex(40),
+            evict: Default::default(),
         }
     }
 
