@@ -564,13 +564,15 @@ fn debug_object(srv: &mut Server, c: &mut Client, key: &[u8]) {
 }
 
 fn debug_populate(srv: &mut Server, c: &mut Client, argv: &Argv) {
+    // getPositiveLongFromObjectOrReply: one message for junk and negatives alike.
     let positive = |c: &mut Client, a: &[u8]| -> Option<i64> {
-        let v = crate::db::keyspace_cmds::get_long_or_reply(c, a)?;
-        if v < 0 {
-            c.add_error("value is out of range, must be positive");
-            return None;
+        match parse_i64(a) {
+            Some(v) if v >= 0 => Some(v),
+            _ => {
+                c.add_error("value is out of range, must be positive");
+                None
+            }
         }
-        Some(v)
     };
     let Some(count) = positive(c, argv.get(2)) else {
         return;

@@ -196,58 +196,62 @@ pub fn fmt_g(v: f64, prec: usize) -> String {
     }
 }
 
-/// Redis's stringmatchlen: glob with * ? [abc] [^a-z] and \ escapes.
+/// Redis's stringmatchlen: glob with * ? [abc] [^a-z] and \\ escapes, with its
+/// quirks kept (a pattern never matches an empty string unless it is empty) and
+/// its "skip longer matches" cut that keeps `a*a*a*...b` from going exponential.
 pub fn glob_match(pattern: &[u8], string: &[u8], nocase: bool) -> bool {
-    glob_rec(pattern, string, nocase, 0)
+    let mut skip_longer = false;
+    glob_impl(pattern, string, nocase, &mut skip_longer)
 }
 
-fn glob_rec(mut p: &[u8], mut s: &[u8], nocase: bool, depth: u32) -> bool {
-    if depth > 1000 {
-        return false;
-    }
-    let eq = |a: u8, b: u8| {
-        if nocase {
-            a.eq_ignore_ascii_case(&b)
-        } else {
-            a == b
-        }
-    };
-    while !p.is_empty() && !s.is_empty() || (!p.is_empty() && p[0] == b'*') {
+fn glob_impl(pat: &[u8], st: &[u8], nocase: bool, skip_longer: &mut bool) -> bool {
+    // The C code reads one byte past the pattern (its NUL terminator): 0 here.
+    let at = |p: &[u8], i: usize| -> u8 { p.get(i).copied().unwrap_or(0) };
+    let lower = |c: u8| c.to_ascii_lowercase();
+    let (mut p, mut s) = (pat, st);
+    while !p.is_empty() && !s.is_empty() {
         match p[0] {
             b'*' => {
-                while p.len() > 1 && p[1] == b'*' {
+                while !p.is_empty() && at(p, 1) == b'*' {
                     p = &p[1..];
                 }
                 if p.len() == 1 {
                     return true;
                 }
-                for i in 0..=s.len() {
-                    if glob_rec(&p[1..], &s[i..], nocase, depth + 1) {
+                while !s.is_empty() {
+                    if glob_impl(&p[1..], s, nocase, skip_longer) {
                         return true;
                     }
+                    if *skip_longer {
+                        return false;
+                    }
+                    s = &s[1..];
                 }
+                // Nothing after this star matches anywhere in the rest of the
+                // string, so earlier stars cannot help by matching more.
+                *skip_longer = true;
                 return false;
             }
-            b'?' => {
-                s = &s[1..];
-            }
+            b'?' => s = &s[1..],
             b'[' => {
                 p = &p[1..];
-                let not = !p.is_empty() && p[0] == b'^';
+                let not = at(p, 0) == b'^';
                 if not {
                     p = &p[1..];
                 }
                 let mut matched = false;
+                // `back` marks the C code's "pattern--" when the class is unterminated.
+                let mut back = false;
                 loop {
-                    if p.is_empty() {
-                        break;
-                    }
-                    if p[0] == b'\\' && p.len() >= 2 {
+                    if at(p, 0) == b'\\' && p.len() >= 2 {
                         p = &p[1..];
-                        if eq(p[0], s[0]) {
+                        if p[0] == s[0] {
                             matched = true;
                         }
-                    } else if p[0] == b']' {
+                    } else if at(p, 0) == b']' {
+                        break;
+                    } else if p.is_empty() {
+                        back = true;
                         break;
                     } else if p.len() >= 3 && p[1] == b'-' {
                         let (mut start, mut end) = (p[0], p[2]);
@@ -256,44 +260,47 @@ fn glob_rec(mut p: &[u8], mut s: &[u8], nocase: bool, depth: u32) -> bool {
                             std::mem::swap(&mut start, &mut end);
                         }
                         if nocase {
-                            start = start.to_ascii_lowercase();
-                            end = end.to_ascii_lowercase();
-                            c = c.to_ascii_lowercase();
+                            start = lower(start);
+                            end = lower(end);
+                            c = lower(c);
                         }
                         p = &p[2..];
                         if c >= start && c <= end {
                             matched = true;
                         }
-                    } else if eq(p[0], s[0]) {
+                    } else if (!nocase && p[0] == s[0]) || (nocase && lower(p[0]) == lower(s[0])) {
                         matched = true;
                     }
                     p = &p[1..];
                 }
-                if p.is_empty() {
-                    // pattern ended without ']': Redis treats the '[' chars as consumed
-                    p = &p[0..0];
-                    let m = if not { !matched } else { matched };
-                    if !m {
-                        return false;
+                if not {
+                    matched = !matched;
+                }
+                if !matched {
+                    return false;
+                }
+                s = &s[1..];
+                if back {
+                    // The shared "advance the pattern" below would step past the end.
+                    if s.is_empty() {
+                        break;
                     }
-                    s = &s[1..];
                     continue;
                 }
-                let m = if not { !matched } else { matched };
-                if !m {
-                    return false;
-                }
-                s = &s[1..];
-            }
-            b'\\' if p.len() >= 2 => {
-                p = &p[1..];
-                if !eq(p[0], s[0]) {
-                    return false;
-                }
-                s = &s[1..];
             }
             c => {
-                if !eq(c, s[0]) {
+                let c = if c == b'\\' && p.len() >= 2 {
+                    p = &p[1..];
+                    p[0]
+                } else {
+                    c
+                };
+                let ok = if nocase {
+                    lower(c) == lower(s[0])
+                } else {
+                    c == s[0]
+                };
+                if !ok {
                     return false;
                 }
                 s = &s[1..];
@@ -301,7 +308,7 @@ fn glob_rec(mut p: &[u8], mut s: &[u8], nocase: bool, depth: u32) -> bool {
         }
         p = &p[1..];
         if s.is_empty() {
-            while !p.is_empty() && p[0] == b'*' {
+            while at(p, 0) == b'*' {
                 p = &p[1..];
             }
             break;

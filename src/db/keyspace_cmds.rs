@@ -488,6 +488,24 @@ mod tests {
     use super::*;
 
     #[test]
+    fn glob_is_redis_stringmatchlen() {
+        // Must answer at once, not after exponential backtracking.
+        let long = vec![b'a'; 40];
+        let pat = b"a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*b";
+        let t = std::time::Instant::now();
+        assert!(!glob_match(pat, &long, false));
+        assert!(t.elapsed().as_millis() < 1000);
+        // Redis's quirk: a non-empty pattern never matches the empty string.
+        assert!(!glob_match(b"*", b"", false));
+        assert!(glob_match(b"", b"", false));
+        assert!(glob_match(b"a*", b"a", false));
+        assert!(glob_match(b"a[bc", b"ab", false));
+        assert!(glob_match(b"*[a-c]x", b"zzbx", false));
+        assert!(glob_match(b"\\?", b"?", false));
+        assert!(!glob_match(b"\\?", b"x", false));
+    }
+
+    #[test]
     fn scan_cursor_like_strtoul() {
         assert_eq!(parse_scan_cursor(b"0"), Some(0));
         assert_eq!(parse_scan_cursor(b""), Some(0));

@@ -342,8 +342,12 @@ impl Server {
         if !self.key_is_expired(db, key) {
             return false;
         }
-        if self.is_replica_of_master() && flags & lookup::WRITE == 0 {
+        if self.is_replica_of_master() {
             // Replicas wait for the master's DEL but answer as if the key were gone.
+            // Redis deletes here only for WRITE lookups on a writable replica
+            // (replica-read-only no), and treats keys as alive while applying the
+            // master's stream; both belong with replication, which is not built, so
+            // this assumes the default read-only replica.
             return true;
         }
         if flags & lookup::NOEXPIRE != 0 {
@@ -498,5 +502,80 @@ impl Db {
         if self.dicts.len() == 1 && n >= self.dicts[0].len() {
             self.dicts[0].expand(n);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use object::StrEnc;
+    use std::collections::HashSet;
+
+    fn obj() -> Obj {
+        Obj::string(StrEnc::from_int(1, false), 0)
+    }
+
+    /// A full SCAN returns every key present for the whole iteration, while other
+    /// keys are added (forcing growth) and then removed (forcing shrinking) mid-scan.
+    fn scan_survives_resizing(per_slot: bool) {
+        let mut db = Db::new(0, per_slot);
+        for i in 0..2000 {
+            db.add(format!("stable:{}", i).as_bytes(), obj());
+        }
+        let mut seen = HashSet::new();
+        let mut cursor = 0;
+        let mut step = 0;
+        loop {
+            cursor = db.scan(cursor, |k, _| {
+                seen.insert(k.to_vec());
+            });
+            step += 1;
+            if step < 40 {
+                for j in 0..300 {
+                    db.add(format!("tmp:{}:{}", step, j).as_bytes(), obj());
+                }
+            } else if step == 40 {
+                let tmp: Vec<Vec<u8>> = db
+                    .keys_iter()
+                    .filter(|(k, _)| k.starts_with(b"tmp:"))
+                    .map(|(k, _)| k.to_vec())
+                    .collect();
+                for k in tmp {
+                    db.remove(&k);
+                }
+            }
+            db.rehash_cron(50);
+            if cursor == 0 {
+                break;
+            }
+        }
+        for i in 0..2000 {
+            assert!(
+                seen.contains(format!("stable:{}", i).as_bytes()),
+                "stable:{} missed",
+                i
+            );
+        }
+    }
+
+    #[test]
+    fn scan_while_resizing_single_dict() {
+        scan_survives_resizing(false);
+    }
+
+    #[test]
+    fn scan_while_resizing_per_slot_dicts() {
+        scan_survives_resizing(true);
+    }
+
+    #[test]
+    fn take_contents_empties() {
+        let mut db = Db::new(0, false);
+        db.add(b"a", obj());
+        db.set_expire(b"a", 5);
+        let (dicts, expires) = db.take_contents();
+        assert_eq!(dicts[0].len(), 1);
+        assert_eq!(expires.len(), 1);
+        assert!(db.is_empty() && db.expires_len() == 0 && !db.contains(b"a"));
     }
 }
