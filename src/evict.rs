@@ -280,6 +280,10 @@ impl Server {
         let Some(to_free) = mem_to_free(self.config.maxmemory) else {
             return EvictResult::Ok;
         };
+        // The peak is what the last command reached, before eviction takes it back
+        // (Redis records it after every call; here only when it matters, to keep
+        // the unlimited case free of the extra work).
+        self.update_peak_memory();
         let policy = Policy::from_name(&self.config.maxmemory_policy);
         if policy == Policy::NoEviction {
             return EvictResult::Fail;

@@ -109,11 +109,7 @@ impl Server {
         handler(self, c, argv);
         let duration = crate::util::monotonic_us() - start;
         let _dirty = self.dirty - dirty_before;
-        // Peak memory after each command, before the next command's eviction.
-        let used = crate::alloc::used_memory();
-        if used > self.stat_peak_memory {
-            self.stat_peak_memory = used;
-        }
+
         let cmd: &mut Command = &mut self.commands.cmds[id];
         cmd.stats.calls += 1;
         cmd.stats.usec += duration;

@@ -89,12 +89,21 @@ impl Db {
 
     /// Stores `obj` under `key`, replacing any value; drops the TTL unless `keep_ttl`.
     pub fn set(&mut self, key: &[u8], obj: Obj, keep_ttl: bool) {
-        drop(self.replace(key, obj, keep_ttl));
+        let i = self.dict_index(key);
+        match self.dicts[i].get_mut(key) {
+            Some(slot) => *slot = obj,
+            None => {
+                self.dicts[i].insert_new(key.into(), obj);
+                self.total += 1;
+            }
+        }
+        if !keep_ttl && !self.expires.is_empty() {
+            self.expires.remove(key);
+        }
     }
 
     /// `set` that hands back the value it overwrote, for the caller to free
-    /// (possibly lazily, as dbSetValue does under lazyfree-lazy-server-del).
-    #[inline]
+    /// lazily (dbSetValue under lazyfree-lazy-server-del).
     pub fn replace(&mut self, key: &[u8], obj: Obj, keep_ttl: bool) -> Option<Obj> {
         let i = self.dict_index(key);
         let old = match self.dicts[i].get_mut(key) {
@@ -452,8 +461,12 @@ impl Server {
     /// Writes a new value, the way setKey does (TTL dropped unless `keep_ttl`).
     pub fn set_key(&mut self, db: usize, key: &[u8], obj: Obj, keep_ttl: bool) {
         self.expire_if_needed(db, key);
-        if let Some(old) = self.dbs[db].replace(key, obj, keep_ttl) {
-            self.free_value(old, self.config.lazyfree_lazy_server_del);
+        if self.config.lazyfree_lazy_server_del {
+            if let Some(old) = self.dbs[db].replace(key, obj, keep_ttl) {
+                crate::lazyfree::free_object(old);
+            }
+        } else {
+            self.dbs[db].set(key, obj, keep_ttl);
         }
         self.signal_modified_key(db, key);
     }
