@@ -113,10 +113,28 @@ fn rdb_int_size(v: i64) -> usize {
     }
 }
 
-/// What RDB would write for a value (rdbSavedObjectLen). RDB persistence is not
-/// built yet, so strings longer than 20 bytes are counted uncompressed: with
-/// rdbcompression on, Redis may report a smaller LZF-compressed length for them.
-pub fn serialized_len(o: &Obj) -> usize {
+/// rdbSaveRawString's size: small integers encoded, long strings LZF-compressed
+/// when `compression` (rdbcompression) is on and it saves at least four bytes.
+pub fn rdb_string_len(s: &[u8], compression: bool) -> usize {
+    if s.len() <= 11 {
+        if let Some(v) = parse_i64(s) {
+            let n = rdb_int_size(v);
+            if n > 0 {
+                return n;
+            }
+        }
+    }
+    if compression && s.len() > 20 {
+        if let Some(c) = crate::lzf::compress(s, s.len() - 4) {
+            return 1 + rdb_len_size(c.len() as u64) + rdb_len_size(s.len() as u64) + c.len();
+        }
+    }
+    rdb_len_size(s.len() as u64) + s.len()
+}
+
+/// What RDB would write for a value (rdbSavedObjectLen), computed from the RDB
+/// encoding rules; RDB saving itself is another issue.
+pub fn serialized_len(o: &Obj, compression: bool) -> usize {
     match &o.val {
         Value::Str(StrEnc::Int { v, .. }) => match rdb_int_size(*v) {
             0 => {
@@ -127,15 +145,7 @@ pub fn serialized_len(o: &Obj) -> usize {
             n => n,
         },
         Value::Str(StrEnc::Embstr(s)) | Value::Str(StrEnc::Raw(s)) => {
-            if s.len() <= 11 {
-                if let Some(v) = parse_i64(s) {
-                    let n = rdb_int_size(v);
-                    if n > 0 {
-                        return n;
-                    }
-                }
-            }
-            rdb_len_size(s.len() as u64) + s.len()
+            rdb_string_len(s, compression)
         }
     }
 }
@@ -332,12 +342,11 @@ fn not_built(c: &mut Client, what: &str) {
         match what {
             "reload" => "RDB persistence is not implemented yet",
             "loadaof" | "aof-flush-sleep" => "AOF persistence is not implemented yet",
-            "replicate" | "change-repl-id" => "replication is not implemented yet",
+            "replicate" => "replication is not implemented yet",
             "drop-cluster-packet-filter" | "clusterlink" =>
                 "the cluster bus is not implemented yet",
             "restart" | "crash-and-recover" => "server restart is not implemented yet",
             "sdslen" | "structsize" => "this server has no SDS strings or C structures",
-            "replybuffer" | "pause-cron" => "not implemented yet",
             _ => "not implemented yet",
         }
     ));
@@ -475,8 +484,16 @@ pub fn debug_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         }
         ("replicate", n) if n >= 3 => not_built(c, "replicate"),
         ("error", 3) => {
-            let text = String::from_utf8_lossy(argv.get(2)).into_owned();
-            c.add_error(&format!("-{}", text));
+            // Written raw like Redis's addReplySds: not counted in errorstats or
+            // failed_calls, unlike a real error reply.
+            let mut line = vec![b'-'];
+            line.extend(
+                argv.get(2)
+                    .iter()
+                    .map(|&b| if b == b'\r' || b == b'\n' { b' ' } else { b }),
+            );
+            line.extend_from_slice(b"\r\n");
+            c.add_raw(&line);
         }
         ("structsize", 2) => not_built(c, "structsize"),
         ("htstats", 3) => {
@@ -508,16 +525,26 @@ pub fn debug_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
             c.add_verbatim(s.as_bytes(), "txt");
         }
         ("htstats-key", 3) => {
-            if srv.lookup(c.db, argv.get(2), lookup::NOTOUCH).is_none() {
-                c.add_error("no such key");
-                return;
+            let stats = match srv.lookup(c.db, argv.get(2), lookup::NOTOUCH) {
+                None => {
+                    c.add_error("no such key");
+                    return;
+                }
+                Some(o) => o.val.hash_table_stats(),
+            };
+            match stats {
+                Some(text) => c.add_verbatim(text.as_bytes(), "txt"),
+                None => c.add_error(
+                    "The value stored at the specified key is not represented using an hash table",
+                ),
             }
-            // Strings are the only type so far, and none is a hash table.
-            c.add_error(
-                "The value stored at the specified key is not represented using an hash table",
-            );
         }
-        ("change-repl-id", 2) => not_built(c, "change-repl-id"),
+        ("change-repl-id", 2) => {
+            log::warn!("Changing replication IDs after receiving DEBUG change-repl-id");
+            // changeReplicationId; replid2 is always cleared (no replication history yet).
+            srv.replid = crate::util::random_hex(40);
+            c.add_ok();
+        }
         ("stringmatch-test", 2) => {
             stringmatch_fuzz(&mut srv.rng);
             c.add_status("Apparently Redis did not crash: test passed");
@@ -532,7 +559,10 @@ pub fn debug_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
             c.add_error("maxmemory-clients is disabled.");
         }
         ("protocol", 3) => crate::server::server_cmds::debug_protocol(c, argv.get(2)),
-        ("pause-cron", 3) => not_built(c, "pause-cron"),
+        ("pause-cron", 3) => {
+            srv.pause_cron = atoi(argv.get(2)) != 0;
+            c.add_ok();
+        }
         ("replybuffer", 4) => not_built(c, "replybuffer"),
         ("clusterlink", 5) if eq_ic(argv.get(2), "kill") => {
             if !srv.config.cluster_enabled {
@@ -556,8 +586,8 @@ fn debug_object(srv: &mut Server, c: &mut Client, key: &[u8]) {
         o as *const Obj,
         o.val.refcount().min(i32::MAX as i64),
         o.val.encoding_name(),
-        serialized_len(o),
-        o.lru,
+        serialized_len(o, srv.config.get_bool("rdbcompression")),
+        srv.obj_lru(o),
         srv.object_idle_ms(o) / 1000
     );
     c.add_status(&line);
@@ -670,12 +700,15 @@ mod tests {
     #[test]
     fn serialized_lengths() {
         let o = |v: &str| Obj::string(StrEnc::from_bytes(v.as_bytes(), true), 0);
-        assert_eq!(serialized_len(&o("1")), 2);
-        assert_eq!(serialized_len(&o("1000")), 3);
-        assert_eq!(serialized_len(&o("100000")), 5);
-        assert_eq!(serialized_len(&o("10000000000")), 12);
-        assert_eq!(serialized_len(&o("hello")), 6);
-        assert_eq!(serialized_len(&o(&"x".repeat(20))), 21);
+        assert_eq!(serialized_len(&o("1"), true), 2);
+        assert_eq!(serialized_len(&o("1000"), true), 3);
+        assert_eq!(serialized_len(&o("100000"), true), 5);
+        assert_eq!(serialized_len(&o("10000000000"), true), 12);
+        assert_eq!(serialized_len(&o("hello"), true), 6);
+        assert_eq!(serialized_len(&o(&"x".repeat(20)), true), 21);
+        // Real Redis 7.0.15: DEBUG OBJECT on SET long <100 x> says serializedlength:13.
+        assert_eq!(serialized_len(&o(&"x".repeat(100)), true), 13);
+        assert_eq!(serialized_len(&o(&"x".repeat(100)), false), 102);
     }
 
     #[test]

@@ -159,10 +159,19 @@ fn time_limit_us(tenacity: u32) -> u64 {
     }
 }
 
+/// The object's LRU/LFU field; shared integers keep theirs on the server, since
+/// in Redis all keys holding one share a single object.
+fn lru_field(o: &Obj, shared_int_lru: &[u32]) -> u32 {
+    match o.val.shared_int() {
+        Some(v) => shared_int_lru[v as usize],
+        None => o.lru,
+    }
+}
+
 /// estimateObjectIdleTime in ms, from the 24-bit LRU clock (seconds) that wraps.
-fn idle_ms(lru_clock: u32, o: &Obj) -> u64 {
+fn idle_ms(lru_clock: u32, lru: u32) -> u64 {
     let now = lru_clock as u64;
-    let lru = o.lru as u64;
+    let lru = lru as u64;
     let secs = if now >= lru {
         now - lru
     } else {
@@ -197,11 +206,12 @@ fn populate(
     rng: &mut Rng,
     lru_clock: u32,
     decay: i64,
+    shared_int_lru: &[u32],
 ) {
     let score = |o: &Obj| match policy {
-        Policy::Lru { .. } => idle_ms(lru_clock, o),
+        Policy::Lru { .. } => idle_ms(lru_clock, lru_field(o, shared_int_lru)),
         // The least frequently used is the best candidate.
-        _ => 255 - lfu_decr_and_return(o.lru, decay) as u64,
+        _ => 255 - lfu_decr_and_return(lru_field(o, shared_int_lru), decay) as u64,
     };
     if policy.allkeys() {
         db.sample_main(samples, rng, |k, o| st.insert(score(o), k, db.id));
@@ -398,6 +408,7 @@ impl Server {
                         &mut self.rng,
                         lru_clock,
                         decay,
+                        &self.shared_int_lru,
                     );
                     total_keys += keys;
                 }

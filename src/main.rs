@@ -14,6 +14,7 @@ mod latency;
 mod lazyfree;
 mod logging;
 mod long_double;
+mod lzf;
 mod networking;
 mod object_cmd;
 mod resp;

@@ -137,3 +137,67 @@ fn stat_mode() {
         assert!(l.starts_with("1 "), "sample line {l:?} in {out}");
     }
 }
+
+/// Interactive redis-cli needs a terminal: run it inside a detached tmux session, type
+/// into it and read the screen back, the way a person would use it.
+#[test]
+fn interactive_session_under_a_terminal() {
+    let srv = Server::start();
+    let session = format!("rs-cli-{}", srv.port);
+    let tmux = |args: &[&str]| {
+        std::process::Command::new("tmux")
+            .args(args)
+            .output()
+            .expect("tmux is installed by ./runtest")
+    };
+    let cli = format!("{} -p {}", common::redis_cli().display(), srv.port);
+    assert!(tmux(&[
+        "new-session",
+        "-d",
+        "-s",
+        &session,
+        "-x",
+        "120",
+        "-y",
+        "40",
+        &cli
+    ])
+    .status
+    .success());
+    let screen = || {
+        String::from_utf8_lossy(&tmux(&["capture-pane", "-t", &session, "-p"]).stdout).into_owned()
+    };
+    let prompt = format!("127.0.0.1:{}>", srv.port);
+    let wait_for = |what: &str| {
+        for _ in 0..100 {
+            if screen().contains(what) {
+                return true;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        false
+    };
+    assert!(wait_for(&prompt), "no prompt: {}", screen());
+    for line in [
+        "set greeting \"hello there\"",
+        "get greeting",
+        "select 5",
+        "set word abc",
+        "hello 3",
+        "incr word",
+    ] {
+        tmux(&["send-keys", "-t", &session, line, "Enter"]);
+        std::thread::sleep(std::time::Duration::from_millis(150));
+    }
+    let done = wait_for("(error) ERR value is not an integer or out of range");
+    let text = screen();
+    tmux(&["kill-session", "-t", &session]);
+    assert!(done, "screen was:\n{}", text);
+    assert!(text.contains("\"hello there\""), "{}", text);
+    assert!(
+        text.contains(&format!("127.0.0.1:{}[5]>", srv.port)),
+        "{}",
+        text
+    );
+    assert!(text.contains("\"proto\" => (integer) 3"), "{}", text);
+}

@@ -264,3 +264,91 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod handler_tests {
+    use super::*;
+    use crate::db::object::{Obj, StrEnc};
+    use crate::resp::OwnedArgv;
+
+    fn run(
+        srv: &mut Server,
+        c: &mut Client,
+        f: fn(&mut Server, &mut Client, &Argv),
+        args: &[&str],
+    ) -> String {
+        let a = OwnedArgv::from_slices(args.iter().map(|s| s.as_bytes()));
+        srv.cmd_time_ms = crate::util::mstime();
+        f(srv, c, &a.view());
+        String::from_utf8(c.take_reply()).unwrap()
+    }
+
+    #[test]
+    fn expire_replies() {
+        let mut srv = Server::new(crate::config::Config::default());
+        let mut c = Client::fake(1);
+        srv.dbs[0].add(b"k", Obj::string(StrEnc::from_int(1, true), 0));
+        let e = expire_command;
+        assert_eq!(
+            run(&mut srv, &mut c, e, &["expire", "nokey", "10"]),
+            ":0\r\n"
+        );
+        assert_eq!(
+            run(&mut srv, &mut c, e, &["expire", "k", "10", "xx"]),
+            ":0\r\n"
+        );
+        assert_eq!(
+            run(&mut srv, &mut c, e, &["expire", "k", "10", "gt"]),
+            ":0\r\n"
+        );
+        assert_eq!(
+            run(&mut srv, &mut c, e, &["expire", "k", "100", "nx"]),
+            ":1\r\n"
+        );
+        assert_eq!(
+            run(&mut srv, &mut c, e, &["expire", "k", "200", "nx"]),
+            ":0\r\n"
+        );
+        assert_eq!(
+            run(&mut srv, &mut c, e, &["expire", "k", "50", "gt"]),
+            ":0\r\n"
+        );
+        assert_eq!(
+            run(&mut srv, &mut c, e, &["expire", "k", "50", "lt"]),
+            ":1\r\n"
+        );
+        assert_eq!(run(&mut srv, &mut c, ttl_command, &["ttl", "k"]), ":50\r\n");
+        assert_eq!(
+            run(&mut srv, &mut c, e, &["expire", "k", "1", "nx", "lt"]),
+            "-ERR NX and XX, GT or LT options at the same time are not compatible\r\n"
+        );
+        assert_eq!(
+            run(&mut srv, &mut c, e, &["expire", "k", "abc", "foo"]),
+            "-ERR Unsupported option foo\r\n"
+        );
+        assert_eq!(
+            run(&mut srv, &mut c, e, &["expire", "k", "abc"]),
+            "-ERR value is not an integer or out of range\r\n"
+        );
+        assert_eq!(
+            run(&mut srv, &mut c, e, &["expire", "k", "9223372036854776"]),
+            "-ERR invalid expire time in 'expire' command\r\n"
+        );
+        assert_eq!(
+            run(&mut srv, &mut c, persist_command, &["persist", "k"]),
+            ":1\r\n"
+        );
+        assert_eq!(
+            run(&mut srv, &mut c, pttl_command, &["pttl", "k"]),
+            ":-1\r\n"
+        );
+        // A time in the past is a delete, not an expiry.
+        assert_eq!(run(&mut srv, &mut c, e, &["expire", "k", "-1"]), ":1\r\n");
+        assert!(!srv.dbs[0].contains(b"k"));
+        assert_eq!(srv.stats.expired_keys, 0);
+        assert_eq!(
+            run(&mut srv, &mut c, expiretime_command, &["expiretime", "k"]),
+            ":-2\r\n"
+        );
+    }
+}

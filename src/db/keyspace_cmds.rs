@@ -191,14 +191,16 @@ pub fn scan_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     let db = c.db;
     let mut keys: Vec<Vec<u8>> = Vec::new();
     // At most ten times COUNT steps, so a sparse table cannot stall the server.
-    let mut maxiterations = opts.count * 10;
+    // C's `count*10` wraps for huge COUNTs and `maxiterations--` only stops at 0:
+    // kept, so a huge COUNT scans until the cursor ends.
+    let mut maxiterations = opts.count.wrapping_mul(10);
     loop {
         cursor = srv.dbs[db].scan(cursor, |k, _| keys.push(k.to_vec()));
         if cursor == 0 {
             break;
         }
-        let more = maxiterations > 0;
-        maxiterations -= 1;
+        let more = maxiterations != 0;
+        maxiterations = maxiterations.wrapping_sub(1);
         if !more || keys.len() as i64 >= opts.count {
             break;
         }

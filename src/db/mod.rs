@@ -383,38 +383,53 @@ impl Server {
     }
 
     /// lookupKey: expiry, then LRU/LFU update and hit/miss accounting per `flags`.
+    /// One hash lookup in the main table (plus one in `expires` when it has keys).
     pub fn lookup(&mut self, db: usize, key: &[u8], flags: u32) -> Option<&mut Obj> {
-        let exists = self.dbs[db].contains(key);
-        let expired = exists && self.expire_if_needed_flags(db, key, flags);
         let count = flags & (lookup::NOSTATS | lookup::WRITE) == 0;
-        if !exists || expired {
+        // Only keys with a TTL can be expired, and every TTL belongs to a live key.
+        if self.expire_if_needed_flags(db, key, flags) {
             if count {
                 self.stats.keyspace_misses += 1;
             }
             return None;
         }
-        if count {
-            self.stats.keyspace_hits += 1;
-        }
-        let touch = if flags & lookup::NOTOUCH == 0 {
-            Some(self.lfu_policy())
-        } else {
-            None
-        };
+        let touch = flags & lookup::NOTOUCH == 0;
+        let lfu = touch && self.lfu_policy();
+        let rnd = if lfu { self.rng.next_u64() } else { 0 };
         let lru = self.lru_clock;
         let (log_factor, decay) = (self.config.lfu_log_factor, self.config.lfu_decay_time);
-        let rnd = if touch == Some(true) {
-            self.rng.next_u64()
-        } else {
-            0
-        };
-        let o = self.dbs[db].get_mut(key)?;
-        match touch {
-            Some(true) => object::lfu_touch(o, log_factor, decay, rnd),
-            Some(false) => o.lru = lru,
-            None => {}
+        let Server {
+            dbs,
+            stats,
+            shared_int_lru,
+            ..
+        } = self;
+        match dbs[db].get_mut(key) {
+            None => {
+                if count {
+                    stats.keyspace_misses += 1;
+                }
+                None
+            }
+            Some(o) => {
+                if count {
+                    stats.keyspace_hits += 1;
+                }
+                if touch {
+                    // A shared integer's access time is that of the one shared object.
+                    let field = match o.val.shared_int() {
+                        Some(v) => &mut shared_int_lru[v as usize],
+                        None => &mut o.lru,
+                    };
+                    if lfu {
+                        *field = object::lfu_touch(*field, log_factor, decay, rnd);
+                    } else {
+                        *field = lru;
+                    }
+                }
+                Some(o)
+            }
         }
-        Some(o)
     }
 
     #[inline]
@@ -496,10 +511,18 @@ impl Server {
         self.config.maxmemory == 0 || !self.config.maxmemory_policy_uses_lru_lfu()
     }
 
+    /// The object's LRU/LFU field (a shared integer's lives in `shared_int_lru`).
+    pub fn obj_lru(&self, o: &Obj) -> u32 {
+        match o.val.shared_int() {
+            Some(v) => self.shared_int_lru[v as usize],
+            None => o.lru,
+        }
+    }
+
     /// estimateObjectIdleTime, in milliseconds.
     pub fn object_idle_ms(&self, o: &Obj) -> u64 {
         let now = self.lru_clock as u64;
-        let lru = o.lru as u64;
+        let lru = self.obj_lru(o) as u64;
         let secs = if now >= lru {
             now - lru
         } else {
@@ -512,7 +535,8 @@ impl Server {
 impl Db {
     /// Pre-sizes the main table for `n` keys (DEBUG POPULATE's dictExpand).
     pub fn expand_main(&mut self, n: usize) {
-        if self.dicts.len() == 1 && n >= self.dicts[0].len() {
+        // Absurd counts are left to grow naturally rather than allocated up front.
+        if self.dicts.len() == 1 && n >= self.dicts[0].len() && n <= 1 << 28 {
             self.dicts[0].expand(n);
         }
     }

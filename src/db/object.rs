@@ -188,6 +188,23 @@ impl Value {
             Value::Str(_) => 1,
         }
     }
+
+    /// DEBUG HTSTATS-KEY: dictGetStats text when the value is stored in a hash
+    /// table (hashtable sets and hashes, skiplist sorted sets), else None.
+    pub fn hash_table_stats(&self) -> Option<String> {
+        match self {
+            Value::Str(_) => None,
+        }
+    }
+
+    /// The integer when this value is one of the shared integer objects.
+    #[inline]
+    pub fn shared_int(&self) -> Option<i64> {
+        match self {
+            Value::Str(StrEnc::Int { v, shared: true }) => Some(*v),
+            _ => None,
+        }
+    }
 }
 
 /// Minutes since the epoch, 16 bits: the LFU "last decrement time" clock.
@@ -225,9 +242,9 @@ pub fn lfu_decr_and_return(lru: u32, decay_time: i64) -> u32 {
 }
 
 /// updateLFU: decay, then a logarithmic increment (probability 1/(base*factor+1)),
-/// with `rnd` as the random draw.
-pub fn lfu_touch(o: &mut Obj, log_factor: i64, decay_time: i64, rnd: u64) {
-    let mut counter = lfu_decr_and_return(o.lru, decay_time);
+/// with `rnd` as the random draw; returns the new `lru` field.
+pub fn lfu_touch(lru: u32, log_factor: i64, decay_time: i64, rnd: u64) -> u32 {
+    let mut counter = lfu_decr_and_return(lru, decay_time);
     if counter < 255 {
         let r = (rnd >> 11) as f64 / (1u64 << 53) as f64;
         let base = counter.saturating_sub(LFU_INIT_VAL) as f64;
@@ -236,5 +253,5 @@ pub fn lfu_touch(o: &mut Obj, log_factor: i64, decay_time: i64, rnd: u64) {
             counter += 1;
         }
     }
-    o.lru = (lfu_minutes() << 8) | counter;
+    (lfu_minutes() << 8) | counter
 }

@@ -48,6 +48,10 @@ impl Server {
         } else {
             self.hz = self.config.hz;
         }
+        if self.pause_cron {
+            // DEBUG PAUSE-CRON: keep the period, skip the work.
+            return;
+        }
         if self.cronloops == 0 {
             // The first cron tick runs as the loop starts: the server is initialised.
             self.used_memory_startup = super::info::used_memory();

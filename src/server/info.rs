@@ -560,8 +560,8 @@ impl Server {
              sync_partial_ok:0\r\n\
              sync_partial_err:0\r\n\
              expired_keys:{}\r\n\
-             expired_stale_perc:0.00\r\n\
-             expired_time_cap_reached_count:0\r\n\
+             expired_stale_perc:{:.2}\r\n\
+             expired_time_cap_reached_count:{}\r\n\
              expire_cycle_cpu_milliseconds:{}\r\n\
              evicted_keys:{}\r\n\
              evicted_clients:0\r\n\
@@ -603,6 +603,8 @@ impl Server {
             st.inst[INST_NET_OUT].value() as f64 / 1024.0,
             st.rejected_conn,
             st.expired_keys,
+            st.expired_stale_perc * 100.0,
+            st.expired_time_cap_reached_count,
             st.expire_cycle_time_used / 1000,
             st.evicted_keys,
             exceeded_total,

@@ -140,6 +140,11 @@ pub struct Server {
     pub replid: String,
     /// maxmemory eviction: candidate pool, time proc, exceeded-time stats.
     pub evict: crate::evict::EvictState,
+    /// DEBUG PAUSE-CRON: serverCron skips its work while set.
+    pub pause_cron: bool,
+    /// LRU/LFU field of each shared integer object (0..10000): in Redis every key
+    /// holding one of them shares one robj, so access times are shared too.
+    pub shared_int_lru: Vec<u32>,
 }
 
 pub const FIRST_CLIENT_TOKEN: usize = 64;
@@ -151,6 +156,11 @@ impl Server {
         let now = crate::util::mstime();
         let hz = config.hz;
         crate::alloc::set_maxmemory(config.maxmemory);
+        let shared_lru = if config.maxmemory_policy_uses_lfu() {
+            crate::db::object::lfu_initial()
+        } else {
+            lru_clock_now()
+        };
         Server {
             dbs: (0..n).map(|i| Db::new(i, cluster)).collect(),
             config,
@@ -197,6 +207,8 @@ impl Server {
             used_memory_startup: 0,
             replid: crate::util::random_hex(40),
             evict: Default::default(),
+            pause_cron: false,
+            shared_int_lru: vec![shared_lru; crate::db::object::SHARED_INTEGERS as usize],
         }
     }
 
