@@ -3,6 +3,7 @@
 //! pidfile, logo) and hand over to the event loop.
 
 mod acl;
+mod alloc;
 mod bitops;
 mod cluster;
 mod commands;
@@ -10,7 +11,9 @@ mod config;
 mod crash;
 mod db;
 mod debug;
+mod evict;
 mod latency;
+mod lazyfree;
 mod logging;
 mod long_double;
 mod lzf;

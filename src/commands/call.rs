@@ -1,5 +1,5 @@
 //! From parsed request to reply: processCommand's ordered gates (lookup, arity,
-//! protected commands, authentication, ACL) and call(), which runs the handler and
+//! protected commands, authentication, ACL, OOM) and call(), which runs the handler and
 //! keeps commandstats, errorstats, the slowlog and latency samples.
 
 use super::{flags, Command};
@@ -81,6 +81,11 @@ impl Server {
             self.after_rejected(c, Some(id));
             return;
         }
+        // Cluster redirection (issue 8) and client eviction come before this gate.
+        if self.config.maxmemory != 0 && !self.oom_gate(c, cmd_flags) {
+            self.after_rejected(c, Some(id));
+            return;
+        }
         if self.pause != crate::server::PauseKind::None && self.must_postpone(c, cmd_flags) {
             self.postpone_client(c);
             return;
@@ -108,6 +113,7 @@ impl Server {
         handler(self, c, argv);
         let duration = crate::util::monotonic_us() - start;
         let _dirty = self.dirty - dirty_before;
+
         let cmd: &mut Command = &mut self.commands.cmds[id];
         cmd.stats.calls += 1;
         cmd.stats.usec += duration;

@@ -28,6 +28,7 @@ enum Apply {
     MaxmemoryClients,
     CrashLog,
     Watchdog,
+    Maxmemory,
 }
 
 fn apply_of(name: &str) -> Option<Apply> {
@@ -48,6 +49,7 @@ fn apply_of(name: &str) -> Option<Apply> {
             Some(Apply::CrashLog)
         }
         "watchdog-period" => Some(Apply::Watchdog),
+        "maxmemory" => Some(Apply::Maxmemory),
         _ => None,
     }
 }
@@ -342,6 +344,10 @@ fn run_apply(srv: &mut Server, a: Apply) -> Result<(), String> {
         }
         Apply::ProcTitle => crate::process::set_proc_title(srv)
             .map_err(|_| "failed to set process title".to_string()),
+        Apply::Maxmemory => {
+            srv.update_maxmemory();
+            Ok(())
+        }
     }
 }
 
@@ -449,6 +455,8 @@ impl Server {
         s.evicted_clients = 0;
         s.reply_buffer_shrinks = 0;
         s.reply_buffer_expands = 0;
+        self.evict.reset_stats();
+        crate::lazyfree::reset_stats();
         s.keyspace_misses = 0;
         s.keyspace_hits = 0;
         s.rejected_conn = 0;

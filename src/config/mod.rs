@@ -137,6 +137,13 @@ pub struct Config {
     pub save_loaded: bool,
     pub lfu_log_factor: i64,
     pub lfu_decay_time: i64,
+    pub maxmemory_samples: usize,
+    pub maxmemory_eviction_tenacity: u32,
+    pub lazyfree_lazy_eviction: bool,
+    pub lazyfree_lazy_expire: bool,
+    pub lazyfree_lazy_server_del: bool,
+    pub lazyfree_lazy_user_del: bool,
+    pub lazyfree_lazy_user_flush: bool,
 }
 
 fn index() -> &'static HashMap<String, usize> {
@@ -236,6 +243,13 @@ impl Default for Config {
             save_loaded: false,
             lfu_log_factor: 10,
             lfu_decay_time: 1,
+            maxmemory_samples: 5,
+            maxmemory_eviction_tenacity: 10,
+            lazyfree_lazy_eviction: false,
+            lazyfree_lazy_expire: false,
+            lazyfree_lazy_server_del: false,
+            lazyfree_lazy_user_del: false,
+            lazyfree_lazy_user_flush: false,
         };
         c.sync_typed();
         c
@@ -831,6 +845,13 @@ impl Config {
         self.latency_tracking = self.get_bool("latency-tracking");
         self.lfu_log_factor = num(self, "lfu-log-factor");
         self.lfu_decay_time = num(self, "lfu-decay-time");
+        self.maxmemory_samples = num(self, "maxmemory-samples") as usize;
+        self.maxmemory_eviction_tenacity = num(self, "maxmemory-eviction-tenacity") as u32;
+        self.lazyfree_lazy_eviction = self.get_bool("lazyfree-lazy-eviction");
+        self.lazyfree_lazy_expire = self.get_bool("lazyfree-lazy-expire");
+        self.lazyfree_lazy_server_del = self.get_bool("lazyfree-lazy-server-del");
+        self.lazyfree_lazy_user_del = self.get_bool("lazyfree-lazy-user-del");
+        self.lazyfree_lazy_user_flush = self.get_bool("lazyfree-lazy-user-flush");
         if let Value::Percentiles(p) = self.value_of("latency-tracking-info-percentiles") {
             self.latency_tracking_info_percentiles = p.clone();
         }

@@ -1087,6 +1087,17 @@ pub const IMPLEMENTED: &[&str] = &[
     "crash-memcheck-enabled",
     "use-exit-on-panic",
     "watchdog-period",
+    "maxmemory",
+    "maxmemory-policy",
+    "maxmemory-samples",
+    "maxmemory-eviction-tenacity",
+    "lfu-log-factor",
+    "lfu-decay-time",
+    "lazyfree-lazy-eviction",
+    "lazyfree-lazy-expire",
+    "lazyfree-lazy-server-del",
+    "lazyfree-lazy-user-del",
+    "lazyfree-lazy-user-flush",
 ];
 
 pub fn is_implemented(name: &str) -> bool {

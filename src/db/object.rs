@@ -180,6 +180,15 @@ impl Value {
         }
     }
 
+    /// lazyfreeGetFreeEffort: about how many allocations freeing the value takes.
+    /// A string is one allocation whatever its length; aggregate types report their
+    /// element count, so big ones go to the lazyfree thread.
+    pub fn free_effort(&self) -> usize {
+        match self {
+            Value::Str(_) => 1,
+        }
+    }
+
     /// DEBUG HTSTATS-KEY: dictGetStats text when the value is stored in a hash
     /// table (hashtable sets and hashes, skiplist sorted sets), else None.
     pub fn hash_table_stats(&self) -> Option<String> {

@@ -1,5 +1,5 @@
 //! The event loop (Redis's ae + beforeSleep): one mio Poll for listeners and
-//! clients, serverCron as a time event at `hz`, and the before-sleep flush of
+//! clients, serverCron as a time event at `hz` (and the eviction time proc), and the before-sleep flush of
 //! pending replies and deferred client frees.
 
 use super::listen::Listener;
@@ -24,7 +24,12 @@ impl Server {
         loop {
             self.before_sleep();
             let now = crate::util::monotonic_us();
-            let wait = next_cron_us.saturating_sub(now);
+            // The eviction time proc is a 0 ms timer: don't sleep while it runs.
+            let wait = if self.evict.proc_running() {
+                0
+            } else {
+                next_cron_us.saturating_sub(now)
+            };
             if let Err(e) = poll.poll(&mut events, Some(Duration::from_micros(wait))) {
                 if e.kind() != io::ErrorKind::Interrupted {
                     return Err(e);
@@ -42,6 +47,9 @@ impl Server {
                 if ev.is_writable() {
                     self.handle_writable(t);
                 }
+            }
+            if self.evict.proc_running() {
+                self.eviction_time_proc();
             }
             let now = crate::util::monotonic_us();
             if now >= next_cron_us {

@@ -143,6 +143,8 @@ pub struct Server {
     pub replid: String,
     /// ACL users, the ACL log.
     pub acl: crate::acl::Acl,
+    /// maxmemory eviction: candidate pool, time proc, exceeded-time stats.
+    pub evict: crate::evict::EvictState,
     /// DEBUG PAUSE-CRON: serverCron skips its work while set.
     pub pause_cron: bool,
     /// LRU/LFU field of each shared integer object (0..10000): in Redis every key
@@ -162,6 +164,7 @@ impl Server {
         let hz = config.hz;
         let commands = CommandTable::load();
         let acl = crate::acl::Acl::new(&commands);
+        crate::alloc::set_maxmemory(config.maxmemory);
         let shared_lru = if config.maxmemory_policy_uses_lfu() {
             crate::db::object::lfu_initial()
         } else {
@@ -213,6 +216,7 @@ impl Server {
             used_memory_startup: 0,
             replid: crate::util::random_hex(40),
             acl,
+            evict: Default::default(),
             pause_cron: false,
             shared_int_lru: vec![shared_lru; crate::db::object::SHARED_INTEGERS as usize],
             clients_mem_total: 0,
