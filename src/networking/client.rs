@@ -2,7 +2,7 @@
 //! reply buffer, selected db, protocol version, name, flags and timestamps.
 //! Fake clients (no socket) run commands for scripts, AOF loading and tests.
 
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 
 pub enum Stream {
     Tcp(mio::net::TcpStream),
@@ -10,12 +10,6 @@ pub enum Stream {
 }
 
 impl Stream {
-    pub fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        match self {
-            Stream::Tcp(s) => s.read(buf),
-            Stream::Unix(s) => s.read(buf),
-        }
-    }
     pub fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         match self {
             Stream::Tcp(s) => s.write(buf),
@@ -34,12 +28,6 @@ impl Stream {
             Stream::Tcp(s) => s.as_raw_fd(),
             Stream::Unix(s) => s.as_raw_fd(),
         }
-    }
-    pub fn shutdown(&self) {
-        let _ = match self {
-            Stream::Tcp(s) => s.shutdown(std::net::Shutdown::Both),
-            Stream::Unix(s) => s.shutdown(std::net::Shutdown::Both),
-        };
     }
 }
 

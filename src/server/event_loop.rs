@@ -6,7 +6,7 @@ use super::listen::Listener;
 use super::{Server, FIRST_CLIENT_TOKEN};
 use crate::networking::{Client, ClientFlags, Stream};
 use mio::{Events, Interest, Poll, Token};
-use std::io::{self, Write as _};
+use std::io;
 use std::time::Duration;
 
 impl Server {
