@@ -5,12 +5,14 @@
 mod acl;
 mod alloc;
 mod bitops;
+mod blocked;
 mod cluster;
 mod commands;
 mod config;
 mod crash;
 mod db;
 mod debug;
+mod ds;
 mod evict;
 mod latency;
 mod lazyfree;
@@ -24,6 +26,7 @@ mod resp;
 mod server;
 mod sha1;
 mod slowlog;
+mod t_list;
 mod t_string;
 mod util;
 

@@ -90,6 +90,9 @@ pub struct Config {
     pub databases: usize,
     pub hz: u32,
     pub dynamic_hz: bool,
+    /// list-max-listpack-size (quicklist fill) and list-compress-depth.
+    pub list_max_listpack_size: i32,
+    pub list_compress_depth: i32,
     pub proto_max_bulk_len: i64,
     pub client_query_buffer_limit: usize,
     pub slowlog_log_slower_than: i64,
@@ -209,6 +212,8 @@ impl Default for Config {
             databases: 16,
             hz: 10,
             dynamic_hz: true,
+            list_max_listpack_size: -2,
+            list_compress_depth: 0,
             proto_max_bulk_len: 512 * 1024 * 1024,
             client_query_buffer_limit: 1024 * 1024 * 1024,
             slowlog_log_slower_than: 10000,
@@ -807,6 +812,8 @@ impl Config {
         self.databases = num(self, "databases") as usize;
         self.hz = num(self, "hz").clamp(1, 500) as u32;
         self.dynamic_hz = self.get_bool("dynamic-hz");
+        self.list_max_listpack_size = num(self, "list-max-listpack-size") as i32;
+        self.list_compress_depth = num(self, "list-compress-depth") as i32;
         self.proto_max_bulk_len = num(self, "proto-max-bulk-len");
         self.client_query_buffer_limit = num(self, "client-query-buffer-limit") as usize;
         self.slowlog_log_slower_than = num(self, "slowlog-log-slower-than");

@@ -1048,6 +1048,8 @@ pub static DIRECTIVES: &[Directive] = &[
 /// non-default value is accepted and kept (CONFIG GET shows it) but logged once
 /// as not implemented yet. Subsystems add their names here as they land.
 pub const IMPLEMENTED: &[&str] = &[
+    "list-max-listpack-size",
+    "list-compress-depth",
     "daemonize",
     "always-show-logo",
     "protected-mode",

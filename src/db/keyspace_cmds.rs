@@ -286,6 +286,7 @@ fn rename_generic(srv: &mut Server, c: &mut Client, argv: &Argv, nx: bool) {
     if let Some(when) = expire {
         srv.dbs[db].set_expire(dst, when);
     }
+    srv.signal_key_as_ready(db, dst);
     srv.signal_modified_key(db, src);
     srv.signal_modified_key(db, dst);
     srv.dirty += 1;
@@ -342,6 +343,7 @@ pub fn move_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     if let Some(when) = expire {
         srv.dbs[dst].set_expire(key, when);
     }
+    srv.signal_key_as_ready(dst, key);
     srv.signal_modified_key(src, key);
     srv.signal_modified_key(dst, key);
     srv.dirty += 1;
@@ -403,6 +405,7 @@ pub fn copy_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     if let Some(when) = expire {
         srv.dbs[dst].set_expire(newkey, when);
     }
+    srv.signal_key_as_ready(dst, newkey);
     srv.signal_modified_key(dst, newkey);
     srv.dirty += 1;
     c.add_int(1);
@@ -480,6 +483,9 @@ pub fn swapdb_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         let (lo, hi) = (a.min(b), a.max(b));
         let (left, right) = srv.dbs.split_at_mut(hi);
         left[lo].swap_contents(&mut right[0]);
+        // Clients blocked in either database may now find their keys.
+        srv.scan_database_for_ready_keys(a);
+        srv.scan_database_for_ready_keys(b);
     }
     srv.dirty += 1;
     c.add_ok();

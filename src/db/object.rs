@@ -20,6 +20,8 @@ pub enum StrEnc {
 
 pub enum Value {
     Str(StrEnc),
+    /// A list: Redis 7.0 always stores lists as a quicklist (OBJECT ENCODING "quicklist").
+    List(Box<crate::ds::quicklist::Quicklist>),
 }
 
 pub struct Obj {
@@ -32,6 +34,7 @@ impl Value {
     pub fn type_name(&self) -> &'static str {
         match self {
             Value::Str(_) => "string",
+            Value::List(_) => "list",
         }
     }
 
@@ -40,6 +43,7 @@ impl Value {
             Value::Str(StrEnc::Int { .. }) => "int",
             Value::Str(StrEnc::Embstr(_)) => "embstr",
             Value::Str(StrEnc::Raw(_)) => "raw",
+            Value::List(_) => "quicklist",
         }
     }
 }
@@ -171,12 +175,14 @@ impl Value {
             }),
             Value::Str(StrEnc::Embstr(s)) => Value::Str(StrEnc::Embstr(s.clone())),
             Value::Str(StrEnc::Raw(s)) => Value::Str(StrEnc::Raw(s.clone())),
+            Value::List(l) => Value::List(l.clone()),
         }
     }
 
     pub fn refcount(&self) -> i64 {
         match self {
             Value::Str(s) => s.refcount(),
+            Value::List(_) => 1,
         }
     }
 
@@ -186,6 +192,7 @@ impl Value {
     pub fn free_effort(&self) -> usize {
         match self {
             Value::Str(_) => 1,
+            Value::List(l) => l.node_count(),
         }
     }
 
@@ -193,7 +200,7 @@ impl Value {
     /// table (hashtable sets and hashes, skiplist sorted sets), else None.
     pub fn hash_table_stats(&self) -> Option<String> {
         match self {
-            Value::Str(_) => None,
+            Value::Str(_) | Value::List(_) => None,
         }
     }
 

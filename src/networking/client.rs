@@ -58,6 +58,13 @@ impl ClientFlags {
     /// The output buffer limit was reached: replies are dropped and the server
     /// closes the client asynchronously (see networking::limits).
     pub const OBUF_LIMIT_HIT: u32 = 1 << 20;
+    /// Blocked on keys (BLPOP...): its input waits until it is served or times out.
+    pub const BLOCKED: u32 = 1 << 15;
+    /// May not block (inside MULTI/EXEC or a script): blocking commands answer
+    /// as if they timed out.
+    pub const DENY_BLOCKING: u32 = 1 << 16;
+    /// Running its blocked command again because a key became ready.
+    pub const REPROCESSING: u32 = 1 << 17;
     #[inline]
     pub fn has(self, f: u32) -> bool {
         self.0 & f != 0
@@ -133,6 +140,10 @@ pub struct Client {
     pub obuf_soft_since: i64,
     /// Memory last accounted for this client in the client-eviction total.
     pub last_mem: usize,
+    /// What the client is blocked on (with the BLOCKED flag).
+    pub bstate: Option<Box<crate::blocked::BlockState>>,
+    /// Deadline to keep if the command being run again blocks again.
+    pub reblock_timeout: Option<i64>,
 }
 
 impl Client {
@@ -179,6 +190,8 @@ impl Client {
             obuf_check_at: super::limits::REPLY_CHUNK_BYTES,
             obuf_soft_since: 0,
             last_mem: 0,
+            bstate: None,
+            reblock_timeout: None,
         }
     }
 

@@ -25,7 +25,7 @@ impl Server {
             {
                 break;
             }
-            if c.flags.has(ClientFlags::PAUSED) {
+            if c.flags.0 & (ClientFlags::PAUSED | ClientFlags::BLOCKED) != 0 {
                 break;
             }
             let limits = Limits {

@@ -149,6 +149,8 @@ pub struct Server {
     pub shared_int_lru: Vec<u32>,
     /// Memory of evictable clients as last accounted (maxmemory-clients).
     pub clients_mem_total: usize,
+    /// Clients blocked on keys, ready keys and timeouts (src/blocked.rs).
+    pub blocking: crate::blocked::Blocking,
 }
 
 pub const FIRST_CLIENT_TOKEN: usize = 64;
@@ -215,6 +217,7 @@ impl Server {
             pause_cron: false,
             shared_int_lru: vec![shared_lru; crate::db::object::SHARED_INTEGERS as usize],
             clients_mem_total: 0,
+            blocking: crate::blocked::Blocking::default(),
         }
     }
 

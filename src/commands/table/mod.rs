@@ -5,6 +5,7 @@
 mod bitmap;
 mod connection;
 mod generic;
+mod list;
 mod server;
 mod server_acl;
 mod server_config;
@@ -16,6 +17,7 @@ use super::CommandSpec;
 pub const ALL: &[&[CommandSpec]] = &[
     generic::COMMANDS,
     string::COMMANDS,
+    list::COMMANDS,
     bitmap::COMMANDS,
     connection::COMMANDS,
     server::COMMANDS,
