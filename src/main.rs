@@ -2,20 +2,26 @@
 //! main() does, then start-up (daemonize, supervision, logging, listeners,
 //! pidfile, logo) and hand over to the event loop.
 
+mod acl;
+mod alloc;
 mod bitops;
 mod blocked;
 mod cluster;
 mod commands;
 mod config;
+mod crash;
 mod db;
 mod debug;
 mod ds;
+mod evict;
 mod latency;
+mod lazyfree;
 mod logging;
 mod long_double;
 mod lzf;
 mod networking;
 mod object_cmd;
+mod process;
 mod resp;
 mod server;
 mod sha1;
@@ -108,6 +114,8 @@ fn fatal(msg: &str) -> ! {
 fn main() {
     use std::os::unix::ffi::OsStringExt;
     let args: Vec<Vec<u8>> = std::env::args_os().map(|a| a.into_vec()).collect();
+    // The arguments are copied: the argv area may now hold the process title.
+    process::init();
     let mut cfg = config::Config::default();
     let mut cmds = commands::CommandTable::load();
     logging::set_role(b'C');
@@ -244,34 +252,19 @@ fn main() {
         }
         std::process::exit(1);
     }
-    let aclfile = cfg.get_str("aclfile").unwrap_or_default();
-    if !aclfile.is_empty() {
-        if !cfg.users.is_empty() {
-            fatal("Configuring Redis with users defined in redis.conf and at the same setting an ACL file path is invalid. This setup is very likely to lead to configuration errors and security holes, please define either an ACL file or declare users directly in your redis.conf, but not both.");
-        }
-        let path = String::from_utf8_lossy(&aclfile).into_owned();
-        match std::fs::read(&path) {
-            Ok(_) => log::warn!(
-                "Config 'aclfile' is accepted and kept, but ACL users are not implemented yet in this server"
-            ),
-            Err(e) => fatal(&format!(
-                "Aborting Redis startup because of ACL errors: Error loading ACLs, opening file '{}': {}",
-                path,
-                server::listen::strerror(&e)
-            )),
-        }
-    }
-    if !cfg.users.is_empty() {
-        log::warn!(
-            "Config 'user' is accepted and kept ({} user line(s)), but ACL users are not implemented yet in this server",
-            cfg.users.len()
-        );
-    }
-
     let mut srv = Server::new(cfg);
     srv.commands = cmds;
+    if let Err(e) = acl::load_at_startup(&mut srv) {
+        fatal(&e);
+    }
     srv.config_file = config_file;
     srv.exec_argv = exec_argv;
+    if srv.config.get_bool("set-proc-title") {
+        let _ = process::set_proc_title(&srv);
+    }
+    let _ = process::update_oom_score_adj(&srv.config);
+    crash::install(&mut srv);
+    crash::watchdog(srv.config.get_i64("watchdog-period"), srv.config.hz);
     srv.listeners = listeners;
     srv.tcp_port = srv.config.port;
 

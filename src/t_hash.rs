@@ -748,6 +748,9 @@ fn hrandfield_with_count(srv: &mut Server, c: &mut Client, key: &[u8], l: i64, w
                 for _ in 0..count {
                     let (k, v) = h.random_pair(rng);
                     add_pair_reply(c, k, v, withvalues);
+                    if c.output_stopped() {
+                        break;
+                    }
                 }
             }
             HashVal::Listpack(lp) => {
@@ -756,6 +759,9 @@ fn hrandfield_with_count(srv: &mut Server, c: &mut Client, key: &[u8], l: i64, w
                     let k = idx[rng.below(idx.len() as u64) as usize];
                     let v = lp.next(k).expect("listpack hash: field without value");
                     add_pair_reply(c, lp.get(k), lp.get(v), withvalues);
+                    if c.output_stopped() {
+                        break;
+                    }
                 }
             }
         }

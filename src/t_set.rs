@@ -653,6 +653,9 @@ fn srandmember_with_count(srv: &mut Server, c: &mut Client, argv: &Argv) {
         c.add_array_len(count as usize);
         for _ in 0..count {
             add_reply_member(c, set.random(rng));
+            if c.output_stopped() {
+                break;
+            }
         }
         return;
     }

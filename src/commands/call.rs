@@ -1,5 +1,5 @@
 //! From parsed request to reply: processCommand's ordered gates (lookup, arity,
-//! protected commands, authentication) and call(), which runs the handler and
+//! protected commands, authentication, ACL, OOM) and call(), which runs the handler and
 //! keeps commandstats, errorstats, the slowlog and latency samples.
 
 use super::{flags, Command};
@@ -77,6 +77,15 @@ impl Server {
             self.after_rejected(c, Some(id));
             return;
         }
+        if !crate::acl::gate(self, c, id, argv) {
+            self.after_rejected(c, Some(id));
+            return;
+        }
+        // Cluster redirection (issue 8) and client eviction come before this gate.
+        if self.config.maxmemory != 0 && !self.oom_gate(c, cmd_flags) {
+            self.after_rejected(c, Some(id));
+            return;
+        }
         if self.pause != crate::server::PauseKind::None && self.must_postpone(c, cmd_flags) {
             self.postpone_client(c);
             return;
@@ -107,6 +116,7 @@ impl Server {
         handler(self, c, argv);
         let duration = crate::util::monotonic_us() - start;
         let _dirty = self.dirty - dirty_before;
+
         if c.flags.has(crate::networking::ClientFlags::BLOCKED) {
             // A blocked command is counted when it is served, times out or is unblocked.
             if !self.monitors.is_empty()
@@ -184,7 +194,7 @@ impl Server {
     }
 
     fn auth_required(&self) -> bool {
-        self.config.requirepass.is_some()
+        self.acl.default_requires_auth()
     }
 
     /// enable-debug-command / enable-protected-configs: "no", "yes" or "local".

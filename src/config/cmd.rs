@@ -21,6 +21,14 @@ enum Apply {
     Loglevel,
     ReplBacklog,
     Tls,
+    Requirepass,
+    OomScoreAdj,
+    ProcTitle,
+    ObufLimits,
+    MaxmemoryClients,
+    CrashLog,
+    Watchdog,
+    Maxmemory,
 }
 
 fn apply_of(name: &str) -> Option<Apply> {
@@ -32,6 +40,16 @@ fn apply_of(name: &str) -> Option<Apply> {
         "loglevel" => Some(Apply::Loglevel),
         "repl-backlog-size" => Some(Apply::ReplBacklog),
         "tls-port" | "tls-replication" | "tls-cluster" => Some(Apply::Tls),
+        "requirepass" => Some(Apply::Requirepass),
+        "oom-score-adj" | "oom-score-adj-values" => Some(Apply::OomScoreAdj),
+        "proc-title-template" => Some(Apply::ProcTitle),
+        "client-output-buffer-limit" => Some(Apply::ObufLimits),
+        "maxmemory-clients" => Some(Apply::MaxmemoryClients),
+        "crash-log-enabled" | "crash-memcheck-enabled" | "use-exit-on-panic" => {
+            Some(Apply::CrashLog)
+        }
+        "watchdog-period" => Some(Apply::Watchdog),
+        "maxmemory" => Some(Apply::Maxmemory),
         _ => None,
     }
 }
@@ -302,6 +320,34 @@ fn run_apply(srv: &mut Server, a: Apply) -> Result<(), String> {
             Ok(())
         }
         Apply::Maxclients => adjust_open_files_limit(srv),
+        Apply::Requirepass => {
+            crate::acl::update_default_password(srv);
+            Ok(())
+        }
+        Apply::OomScoreAdj => crate::process::update_oom_score_adj(&srv.config)
+            .map_err(|_| "Failed to set current oom_score_adj. Check server logs.".to_string()),
+        Apply::CrashLog => {
+            crate::crash::apply_config(&srv.config);
+            Ok(())
+        }
+        Apply::Watchdog => {
+            crate::crash::watchdog(srv.config.get_i64("watchdog-period"), srv.hz);
+            Ok(())
+        }
+        Apply::ObufLimits => {
+            srv.rearm_obuf_checks();
+            Ok(())
+        }
+        Apply::MaxmemoryClients => {
+            srv.reaccount_all_clients();
+            Ok(())
+        }
+        Apply::ProcTitle => crate::process::set_proc_title(srv)
+            .map_err(|_| "failed to set process title".to_string()),
+        Apply::Maxmemory => {
+            srv.update_maxmemory();
+            Ok(())
+        }
     }
 }
 
@@ -406,6 +452,11 @@ impl Server {
         s.expired_keys = 0;
         s.expire_cycle_time_used = 0;
         s.evicted_keys = 0;
+        s.evicted_clients = 0;
+        s.reply_buffer_shrinks = 0;
+        s.reply_buffer_expands = 0;
+        self.evict.reset_stats();
+        crate::lazyfree::reset_stats();
         s.keyspace_misses = 0;
         s.keyspace_hits = 0;
         s.rejected_conn = 0;
@@ -438,7 +489,8 @@ pub fn config_rewrite(srv: &mut Server, c: &mut Client, _argv: &Argv) {
             return;
         }
     };
-    match super::rewrite::rewrite_config(&srv.config, &srv.commands, &path, false) {
+    let users = crate::acl::user_lines(srv);
+    match super::rewrite::rewrite_config(&srv.config, &users, &path, false) {
         Ok(()) => {
             log::warn!("CONFIG REWRITE executed with success.");
             c.add_ok();

@@ -99,6 +99,8 @@ pub struct Config {
     pub slowlog_max_len: usize,
     pub latency_monitor_threshold: u64,
     pub maxmemory: u64,
+    /// maxmemory-clients (negative: percent of maxmemory), mirrored for the read path.
+    pub maxmemory_clients: i64,
     pub maxmemory_policy: String,
     /// LRU/LFU bits of `maxmemory_policy`, kept beside the name because the keyspace
     /// asks on every object it creates or touches.
@@ -138,6 +140,13 @@ pub struct Config {
     pub save_loaded: bool,
     pub lfu_log_factor: i64,
     pub lfu_decay_time: i64,
+    pub maxmemory_samples: usize,
+    pub maxmemory_eviction_tenacity: u32,
+    pub lazyfree_lazy_eviction: bool,
+    pub lazyfree_lazy_expire: bool,
+    pub lazyfree_lazy_server_del: bool,
+    pub lazyfree_lazy_user_del: bool,
+    pub lazyfree_lazy_user_flush: bool,
     /// hash-max-listpack-entries / -value and set-max-intset-entries, cached
     /// because HSET and SADD consult them on every call.
     pub hash_max_listpack_entries: usize,
@@ -216,6 +225,7 @@ impl Default for Config {
             slowlog_max_len: 128,
             latency_monitor_threshold: 0,
             maxmemory: 0,
+            maxmemory_clients: 0,
             maxmemory_policy: "noeviction".into(),
             maxmemory_policy_bits: 0,
             active_expire_effort: 1,
@@ -243,6 +253,13 @@ impl Default for Config {
             save_loaded: false,
             lfu_log_factor: 10,
             lfu_decay_time: 1,
+            maxmemory_samples: 5,
+            maxmemory_eviction_tenacity: 10,
+            lazyfree_lazy_eviction: false,
+            lazyfree_lazy_expire: false,
+            lazyfree_lazy_server_del: false,
+            lazyfree_lazy_user_del: false,
+            lazyfree_lazy_user_flush: false,
             hash_max_listpack_entries: 512,
             hash_max_listpack_value: 64,
             set_max_intset_entries: 512,
@@ -405,6 +422,20 @@ impl Config {
         } else {
             0
         };
+    }
+
+    /// Is client eviction (maxmemory-clients) configured?
+    #[inline]
+    pub fn maxmemory_clients_on(&self) -> bool {
+        self.maxmemory_clients != 0
+    }
+
+    /// oom-score-adj-values as the three class scores.
+    pub fn oom_values(&self) -> Option<[i32; 3]> {
+        match self.value_of("oom-score-adj-values") {
+            Value::Oom(v) => Some(*v),
+            _ => None,
+        }
     }
 
     fn value_of(&self, name: &str) -> &Value {
@@ -824,9 +855,18 @@ impl Config {
         if let Value::Obuf(l) = self.value_of("client-output-buffer-limit") {
             self.client_obuf_limits = *l;
         }
+        crate::networking::limits::publish(&self.client_obuf_limits);
+        self.maxmemory_clients = num(self, "maxmemory-clients");
         self.latency_tracking = self.get_bool("latency-tracking");
         self.lfu_log_factor = num(self, "lfu-log-factor");
         self.lfu_decay_time = num(self, "lfu-decay-time");
+        self.maxmemory_samples = num(self, "maxmemory-samples") as usize;
+        self.maxmemory_eviction_tenacity = num(self, "maxmemory-eviction-tenacity") as u32;
+        self.lazyfree_lazy_eviction = self.get_bool("lazyfree-lazy-eviction");
+        self.lazyfree_lazy_expire = self.get_bool("lazyfree-lazy-expire");
+        self.lazyfree_lazy_server_del = self.get_bool("lazyfree-lazy-server-del");
+        self.lazyfree_lazy_user_del = self.get_bool("lazyfree-lazy-user-del");
+        self.lazyfree_lazy_user_flush = self.get_bool("lazyfree-lazy-user-flush");
         self.hash_max_listpack_entries = num(self, "hash-max-listpack-entries") as usize;
         self.hash_max_listpack_value = num(self, "hash-max-listpack-value") as usize;
         self.set_max_intset_entries = num(self, "set-max-intset-entries") as usize;
@@ -868,6 +908,17 @@ fn validate_string(name: &str, v: &[u8]) -> Result<(), String> {
 /// result is not blank: unknown variables or an unclosed '{' are invalid, and
 /// the variables take the values configured so far.
 fn valid_proc_title(cfg: &Config, t: &[u8]) -> bool {
+    expand_proc_title(cfg, t, "", None).is_some_and(|r| !r.is_empty())
+}
+
+/// expandProcTitleTemplate: the template with its variables filled in and spaces
+/// trimmed at both ends; None for an unknown variable or a malformed template.
+pub fn expand_proc_title(
+    cfg: &Config,
+    t: &[u8],
+    title: &str,
+    config_file: Option<&str>,
+) -> Option<Vec<u8>> {
     let mut res: Vec<u8> = Vec::new();
     let mut p = 0;
     while p < t.len() {
@@ -881,7 +932,7 @@ fn valid_proc_title(cfg: &Config, t: &[u8]) -> bool {
         res.extend_from_slice(&t[p..sv]);
         let name_start = sv + 1;
         if name_start >= t.len() {
-            return false;
+            return None;
         }
         if t[name_start] == b'{' {
             res.push(b'{');
@@ -890,12 +941,12 @@ fn valid_proc_title(cfg: &Config, t: &[u8]) -> bool {
         }
         let ev = match t[name_start..].iter().position(|&c| c == b'}') {
             Some(o) => name_start + o,
-            None => return false,
+            None => return None,
         };
         let port = cfg.get_i64("port");
         let tls_port = cfg.get_i64("tls-port");
         let value = match &t[name_start..ev] {
-            b"title" => String::new(),
+            b"title" => title.to_string(),
             b"listen-addr" => {
                 if port != 0 || tls_port != 0 {
                     let bind = match cfg.value_of("bind") {
@@ -917,20 +968,23 @@ fn valid_proc_title(cfg: &Config, t: &[u8]) -> bool {
                     String::new()
                 }
             }
-            // The config file path is only known once loading is done; Redis
-            // shows "-" without one.
-            b"config-file" => "-".into(),
+            b"config-file" => config_file.unwrap_or("-").to_string(),
             b"port" => port.to_string(),
             b"tls-port" => tls_port.to_string(),
             b"unixsocket" => {
                 String::from_utf8_lossy(&cfg.get_str("unixsocket").unwrap_or_default()).into_owned()
             }
-            _ => return false,
+            _ => return None,
         };
         res.extend_from_slice(value.as_bytes());
         p = ev + 1;
     }
-    res.iter().any(|&c| c != b' ')
+    let start = res.iter().position(|&c| c != b' ').unwrap_or(res.len());
+    let end = res
+        .iter()
+        .rposition(|&c| c != b' ')
+        .map_or(start, |e| e + 1);
+    Some(res[start..end].to_vec())
 }
 
 /// numericParseString + numericBoundaryCheck.

@@ -8,7 +8,6 @@
 use super::parse::{repr, split_args, split_lines};
 use super::table::{Kind, DIRECTIVES};
 use super::{lookup, Config, Value, OBUF_DEFAULTS, OOM_DEFAULTS};
-use crate::commands::CommandTable;
 use std::collections::{HashMap, HashSet};
 use std::io::Write;
 
@@ -162,7 +161,7 @@ fn default_of(i: usize) -> Value {
 }
 
 /// Writes every directive's line into the state (the body of rewriteConfig's step 2).
-fn rewrite_all(cfg: &Config, st: &mut State) {
+fn rewrite_all(cfg: &Config, users: &[String], st: &mut State) {
     for (i, d) in DIRECTIVES.iter().enumerate() {
         let name = d.name;
         let val = &cfg.values[i];
@@ -277,19 +276,13 @@ fn rewrite_all(cfg: &Config, st: &mut State) {
             (v, k) => panic!("rewrite: config {} value {:?} kind {:?}", name, v, k),
         }
     }
-    // Users: with an ACL file the file owns them; otherwise the default user
-    // is described from requirepass (this server has no other users yet).
+    // Users (rewriteConfigUserOption): with an ACL file the file owns them;
+    // otherwise every ACL user is written as a `user` line.
     let aclfile = cfg.get_str("aclfile").unwrap_or_default();
     if aclfile.is_empty() {
-        let pass = match &cfg.requirepass {
-            Some(p) => format!("#{}", sha256_hex(p)),
-            None => "nopass".into(),
-        };
-        st.rewrite_line(
-            "user",
-            format!("user default on {} ~* &* +@all", pass),
-            true,
-        );
+        for line in users {
+            st.rewrite_line("user", line.clone(), true);
+        }
     }
     st.mark_processed("user");
     st.mark_processed("loadmodule");
@@ -299,7 +292,7 @@ fn rewrite_all(cfg: &Config, st: &mut State) {
 /// directive even at its default (DEBUG CONFIG-REWRITE-FORCE-ALL).
 pub fn rewrite_config(
     cfg: &Config,
-    _cmds: &CommandTable,
+    users: &[String],
     path: &str,
     force_all: bool,
 ) -> std::io::Result<()> {
@@ -310,7 +303,7 @@ pub fn rewrite_config(
     };
     let mut st = State::from_text(&old);
     st.force_all = force_all;
-    rewrite_all(cfg, &mut st);
+    rewrite_all(cfg, users, &mut st);
     st.remove_orphaned();
     overwrite_file(path, &st.content())
 }
@@ -349,79 +342,6 @@ fn overwrite_file(path: &str, content: &[u8]) -> std::io::Result<()> {
     res
 }
 
-/// SHA-256 (FIPS 180-4), hex-encoded: the form ACL rules use for passwords.
-pub fn sha256_hex(data: &[u8]) -> String {
-    const K: [u32; 64] = [
-        0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
-        0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
-        0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f,
-        0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
-        0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
-        0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
-        0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116,
-        0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-        0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
-        0xc67178f2,
-    ];
-    let mut h: [u32; 8] = [
-        0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab,
-        0x5be0cd19,
-    ];
-    let mut msg = data.to_vec();
-    let bitlen = (data.len() as u64).wrapping_mul(8);
-    msg.push(0x80);
-    while msg.len() % 64 != 56 {
-        msg.push(0);
-    }
-    msg.extend_from_slice(&bitlen.to_be_bytes());
-    for chunk in msg.chunks(64) {
-        let mut w = [0u32; 64];
-        for t in 0..16 {
-            w[t] = u32::from_be_bytes([
-                chunk[4 * t],
-                chunk[4 * t + 1],
-                chunk[4 * t + 2],
-                chunk[4 * t + 3],
-            ]);
-        }
-        for t in 16..64 {
-            let s0 = w[t - 15].rotate_right(7) ^ w[t - 15].rotate_right(18) ^ (w[t - 15] >> 3);
-            let s1 = w[t - 2].rotate_right(17) ^ w[t - 2].rotate_right(19) ^ (w[t - 2] >> 10);
-            w[t] = w[t - 16]
-                .wrapping_add(s0)
-                .wrapping_add(w[t - 7])
-                .wrapping_add(s1);
-        }
-        let mut v = h;
-        for t in 0..64 {
-            let s1 = v[4].rotate_right(6) ^ v[4].rotate_right(11) ^ v[4].rotate_right(25);
-            let ch = (v[4] & v[5]) ^ (!v[4] & v[6]);
-            let t1 = v[7]
-                .wrapping_add(s1)
-                .wrapping_add(ch)
-                .wrapping_add(K[t])
-                .wrapping_add(w[t]);
-            let s0 = v[0].rotate_right(2) ^ v[0].rotate_right(13) ^ v[0].rotate_right(22);
-            let maj = (v[0] & v[1]) ^ (v[0] & v[2]) ^ (v[1] & v[2]);
-            let t2 = s0.wrapping_add(maj);
-            v = [
-                t1.wrapping_add(t2),
-                v[0],
-                v[1],
-                v[2],
-                v[3].wrapping_add(t1),
-                v[4],
-                v[5],
-                v[6],
-            ];
-        }
-        for k in 0..8 {
-            h[k] = h[k].wrapping_add(v[k]);
-        }
-    }
-    h.iter().map(|x| format!("{:08x}", x)).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -431,7 +351,11 @@ mod tests {
         setup(&mut c);
         c.sync_typed();
         let mut st = State::from_text(text.as_bytes());
-        rewrite_all(&c, &mut st);
+        rewrite_all(
+            &c,
+            &["user default on nopass ~* &* +@all".to_string()],
+            &mut st,
+        );
         st.remove_orphaned();
         String::from_utf8(st.content()).unwrap()
     }
@@ -491,13 +415,5 @@ mod tests {
         assert_eq!(format_memory(1024), "1kb");
         assert_eq!(format_memory(1 << 30), "1gb");
         assert_eq!(format_memory(1000), "1000");
-    }
-
-    #[test]
-    fn sha256_known_vector() {
-        assert_eq!(
-            sha256_hex(b"abc"),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
     }
 }

@@ -44,6 +44,10 @@ pub struct Dict<V> {
     ht: [Table<V>; 2],
     rehash_idx: Option<usize>,
     hasher: RandomState,
+    /// Keyspace tables don't grow while that would cross maxmemory and the chains
+    /// are still short (dictExpandAllowed): a rehash right under the limit would
+    /// otherwise trigger mass eviction.
+    guard_memory: bool,
 }
 
 impl<V> Default for Dict<V> {
@@ -58,6 +62,15 @@ impl<V> Dict<V> {
             ht: [Table::empty(), Table::empty()],
             rehash_idx: None,
             hasher: RandomState::new(),
+            guard_memory: false,
+        }
+    }
+
+    /// A keyspace table: growth is refused while it would cross maxmemory.
+    pub fn new_memory_guarded() -> Dict<V> {
+        Dict {
+            guard_memory: true,
+            ..Dict::new()
         }
     }
 
@@ -162,7 +175,24 @@ impl<V> Dict<V> {
         if t.buckets.is_empty() {
             self.start_resize(INITIAL_SIZE);
         } else if t.used >= t.buckets.len() {
-            self.start_resize(t.used + 1);
+            if self.guard_memory && !self.expand_allowed() {
+                return;
+            }
+            self.start_resize(self.ht[0].used + 1);
+        }
+    }
+
+    /// dictExpandAllowed: under a load factor of 1.618 the table only grows when the
+    /// new bucket array fits under maxmemory.
+    #[cold]
+    fn expand_allowed(&self) -> bool {
+        let t = &self.ht[0];
+        let new_size = (t.used + 1).max(INITIAL_SIZE).next_power_of_two();
+        let more = (new_size * std::mem::size_of::<Option<Box<Entry<V>>>>()) as u64;
+        if t.used as f64 / t.buckets.len() as f64 <= 1.618 {
+            !crate::alloc::over_maxmemory_after_alloc(more)
+        } else {
+            true
         }
     }
 
@@ -372,9 +402,7 @@ impl<V> Dict<V> {
     /// (dictGetSomeKeys): the expire cycle and eviction sample this way.
     pub fn sample_keys(&self, count: usize, rng: &mut crate::util::Rng, out: &mut Vec<Box<[u8]>>) {
         out.clear();
-        let mut entries = Vec::with_capacity(count.min(self.len()));
-        self.sample_entries(count, rng, &mut entries);
-        out.extend(entries.iter().map(|e| e.key.clone()));
+        self.sample_entries(count, rng, |e| out.push(e.key.clone()));
     }
 
     /// dictGetFairRandomKey: one of up to 20 entries sampled from consecutive
@@ -383,34 +411,34 @@ impl<V> Dict<V> {
     /// and HRANDFIELD rely on this for their distribution).
     pub fn fair_random_entry(&self, rng: &mut crate::util::Rng) -> Option<&Entry<V>> {
         const GETFAIR_NUM_ENTRIES: usize = 20;
-        let mut entries = Vec::with_capacity(GETFAIR_NUM_ENTRIES);
-        self.sample_entries(GETFAIR_NUM_ENTRIES, rng, &mut entries);
+        let mut entries: Vec<&Entry<V>> = Vec::with_capacity(GETFAIR_NUM_ENTRIES);
+        self.sample_entries(GETFAIR_NUM_ENTRIES, rng, |e| entries.push(e));
         if entries.is_empty() {
             return self.random_entry(rng);
         }
         Some(entries[rng.below(entries.len() as u64) as usize])
     }
 
-    /// dictGetSomeKeys on entries: up to `count` of them, walking buckets from a
-    /// random index.
-    pub fn sample_entries<'a>(
+    /// dictGetSomeKeys visiting the sampled entries in place (no key copies):
+    /// up to `count` entries from consecutive buckets starting at a random place.
+    pub fn sample_entries<'a, F: FnMut(&'a Entry<V>)>(
         &'a self,
         count: usize,
         rng: &mut crate::util::Rng,
-        out: &mut Vec<&'a Entry<V>>,
+        mut f: F,
     ) {
-        out.clear();
         if self.len() == 0 || count == 0 {
             return;
         }
         let count = count.min(self.len());
+        let mut seen = 0;
         let tables = if self.rehash_idx.is_some() { 2 } else { 1 };
         let maxsize = self.ht[0].buckets.len().max(self.ht[1].buckets.len());
         let mask = maxsize - 1;
         let mut i = rng.next_u64() as usize & mask;
         let mut max_steps = count * 10;
         let mut empty_run = 0;
-        while out.len() < count && max_steps > 0 {
+        while seen < count && max_steps > 0 {
             max_steps -= 1;
             for t in 0..tables {
                 let table = &self.ht[t];
@@ -435,8 +463,9 @@ impl<V> Dict<V> {
                 }
                 empty_run = 0;
                 while let Some(e) = cur {
-                    out.push(e);
-                    if out.len() == count {
+                    f(e);
+                    seen += 1;
+                    if seen == count {
                         return;
                     }
                     cur = e.next.as_deref();

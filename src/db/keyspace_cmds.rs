@@ -39,12 +39,13 @@ pub fn get_long_or_reply(c: &mut Client, arg: &[u8]) -> Option<i64> {
     v
 }
 
-fn del_generic(srv: &mut Server, c: &mut Client, argv: &Argv) {
+fn del_generic(srv: &mut Server, c: &mut Client, argv: &Argv, lazy: bool) {
     let db = c.db;
     let mut n = 0;
     for key in argv.iter().skip(1) {
         srv.expire_if_needed(db, key);
-        if srv.dbs[db].remove(key).is_some() {
+        if let Some(o) = srv.dbs[db].remove(key) {
+            srv.free_value(o, lazy);
             srv.signal_modified_key(db, key);
             srv.dirty += 1;
             n += 1;
@@ -54,13 +55,12 @@ fn del_generic(srv: &mut Server, c: &mut Client, argv: &Argv) {
 }
 
 pub fn del_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
-    del_generic(srv, c, argv);
+    del_generic(srv, c, argv, srv.config.lazyfree_lazy_user_del);
 }
 
-/// UNLINK frees values on another thread in Redis; here the value is dropped at
-/// once, which is observably the same apart from latency on huge values.
+/// UNLINK: big values are freed on the lazyfree thread.
 pub fn unlink_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
-    del_generic(srv, c, argv);
+    del_generic(srv, c, argv, true);
 }
 
 pub fn exists_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
@@ -472,7 +472,7 @@ pub fn copy_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
 /// lazyfree-lazy-user-flush.
 fn flush_flags(srv: &Server, c: &mut Client, argv: &Argv) -> Option<bool> {
     match argv.len() {
-        1 => Some(srv.config.get_bool("lazyfree-lazy-user-flush")),
+        1 => Some(srv.config.lazyfree_lazy_user_flush),
         2 if eq_ic(argv.get(1), "sync") => Some(false),
         2 if eq_ic(argv.get(1), "async") => Some(true),
         _ => {
@@ -484,24 +484,21 @@ fn flush_flags(srv: &Server, c: &mut Client, argv: &Argv) -> Option<bool> {
 
 impl Server {
     /// emptyData for one database or all (`None`): returns the keys removed. With
-    /// `lazy` the old tables are dropped on a helper thread, as Redis's lazyfree does.
+    /// `lazy` the old tables are freed on the lazyfree thread (emptyDbAsync).
     pub fn empty_data(&mut self, db: Option<usize>, lazy: bool) -> u64 {
         let range = match db {
             Some(d) => d..d + 1,
             None => 0..self.dbs.len(),
         };
         let mut removed = 0;
-        let mut garbage = Vec::new();
         for i in range {
             removed += self.dbs[i].len() as u64;
             if lazy {
-                garbage.push(self.dbs[i].take_contents());
+                let (dicts, expires) = self.dbs[i].take_contents();
+                crate::lazyfree::free_database(dicts, expires);
             } else {
                 self.dbs[i].clear();
             }
-        }
-        if !garbage.is_empty() {
-            std::thread::spawn(move || drop(garbage));
         }
         removed
     }

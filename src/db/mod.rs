@@ -30,12 +30,12 @@ impl Db {
     pub fn new(id: usize, per_slot: bool) -> Db {
         let n = if per_slot { CLUSTER_SLOTS } else { 1 };
         let mut dicts = Vec::with_capacity(n);
-        dicts.resize_with(n, Dict::new);
+        dicts.resize_with(n, Dict::new_memory_guarded);
         Db {
             id,
             dicts,
             total: 0,
-            expires: Dict::new(),
+            expires: Dict::new_memory_guarded(),
             avg_ttl: 0,
             expires_cursor: 0,
         }
@@ -100,6 +100,24 @@ impl Db {
         if !keep_ttl && !self.expires.is_empty() {
             self.expires.remove(key);
         }
+    }
+
+    /// `set` that hands back the value it overwrote, for the caller to free
+    /// lazily (dbSetValue under lazyfree-lazy-server-del).
+    pub fn replace(&mut self, key: &[u8], obj: Obj, keep_ttl: bool) -> Option<Obj> {
+        let i = self.dict_index(key);
+        let old = match self.dicts[i].get_mut(key) {
+            Some(slot) => Some(std::mem::replace(slot, obj)),
+            None => {
+                self.dicts[i].insert_new(key.into(), obj);
+                self.total += 1;
+                None
+            }
+        };
+        if !keep_ttl && !self.expires.is_empty() {
+            self.expires.remove(key);
+        }
+        old
     }
 
     /// Removes a key and its TTL; returns the object.
@@ -266,13 +284,36 @@ impl Db {
     pub fn take_contents(&mut self) -> (Vec<Dict<Obj>>, Dict<i64>) {
         let n = self.dicts.len();
         let mut fresh = Vec::with_capacity(n);
-        fresh.resize_with(n, Dict::new);
+        fresh.resize_with(n, Dict::new_memory_guarded);
         let dicts = std::mem::replace(&mut self.dicts, fresh);
-        let expires = std::mem::take(&mut self.expires);
+        let expires = std::mem::replace(&mut self.expires, Dict::new_memory_guarded());
         self.total = 0;
         self.avg_ttl = 0;
         self.expires_cursor = 0;
         (dicts, expires)
+    }
+
+    /// Visits up to `count` sampled keys of the main table (eviction). With per-slot
+    /// tables one slot is picked, weighted by its size, and sampled.
+    pub fn sample_main<F: FnMut(&[u8], &Obj)>(&self, count: usize, rng: &mut Rng, mut f: F) {
+        if self.total == 0 {
+            return;
+        }
+        let d = if self.dicts.len() == 1 {
+            &self.dicts[0]
+        } else {
+            let mut n = rng.below(self.total as u64) as usize;
+            let mut chosen = &self.dicts[0];
+            for d in &self.dicts {
+                if n < d.len() {
+                    chosen = d;
+                    break;
+                }
+                n -= d.len();
+            }
+            chosen
+        };
+        d.sample_entries(count, rng, |e| f(&e.key, &e.val));
     }
 
     /// The main table(s), for DEBUG HTSTATS.
@@ -332,7 +373,9 @@ impl Server {
     /// (deleteExpiredKeyAndPropagate).
     pub fn delete_expired_key(&mut self, db: usize, key: &[u8]) {
         let start = crate::util::monotonic_us();
-        self.dbs[db].remove(key);
+        if let Some(o) = self.dbs[db].remove(key) {
+            self.free_value(o, self.config.lazyfree_lazy_expire);
+        }
         let ms = (crate::util::monotonic_us() - start) / 1000;
         self.latency_add_sample_if_needed("expire-del", ms);
         self.signal_modified_key(db, key);
@@ -410,14 +453,37 @@ impl Server {
         if self.expire_if_needed(db, key) {
             return false;
         }
-        self.dbs[db].remove(key).is_some()
+        match self.dbs[db].remove(key) {
+            Some(o) => {
+                self.free_value(o, self.config.lazyfree_lazy_server_del);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Frees a value removed from the keyspace: on the lazyfree thread when `lazy`
+    /// and the value is big (dbGenericDelete's async branch), else right here.
+    #[inline]
+    pub fn free_value(&mut self, o: Obj, lazy: bool) {
+        if lazy {
+            crate::lazyfree::free_object(o);
+        } else {
+            drop(o);
+        }
     }
 
     /// Writes a new value, the way setKey does (TTL dropped unless `keep_ttl`).
     pub fn set_key(&mut self, db: usize, key: &[u8], obj: Obj, keep_ttl: bool) {
         self.expire_if_needed(db, key);
         let container = !matches!(obj.val, object::Value::Str(_));
-        self.dbs[db].set(key, obj, keep_ttl);
+        if self.config.lazyfree_lazy_server_del {
+            if let Some(old) = self.dbs[db].replace(key, obj, keep_ttl) {
+                crate::lazyfree::free_object(old);
+            }
+        } else {
+            self.dbs[db].set(key, obj, keep_ttl);
+        }
         self.signal_modified_key(db, key);
         if container {
             self.signal_key_as_ready(db, key);

@@ -196,6 +196,19 @@ impl Value {
         }
     }
 
+    /// lazyfreeGetFreeEffort: about how many allocations freeing the value takes.
+    /// A string is one allocation whatever its length; aggregate types report their
+    /// element count, so big ones go to the lazyfree thread.
+    pub fn free_effort(&self) -> usize {
+        match self {
+            Value::Str(_) => 1,
+            Value::List(l) => l.node_count(),
+            Value::Hash(h) => h.table().map_or(1, |d| d.len()),
+            Value::Set(crate::t_set::SetVal::Table(d)) => d.len(),
+            Value::Set(_) => 1,
+        }
+    }
+
     /// DEBUG HTSTATS-KEY: dictGetStats text when the value is stored in a hash
     /// table (hashtable sets and hashes, skiplist sorted sets), else None.
     pub fn hash_table_stats(&self) -> Option<String> {

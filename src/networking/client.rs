@@ -2,7 +2,7 @@
 //! reply buffer, selected db, protocol version, name, flags and timestamps.
 //! Fake clients (no socket) run commands for scripts, AOF loading and tests.
 
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 
 pub enum Stream {
     Tcp(mio::net::TcpStream),
@@ -10,12 +10,6 @@ pub enum Stream {
 }
 
 impl Stream {
-    pub fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        match self {
-            Stream::Tcp(s) => s.read(buf),
-            Stream::Unix(s) => s.read(buf),
-        }
-    }
     pub fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         match self {
             Stream::Tcp(s) => s.write(buf),
@@ -34,12 +28,6 @@ impl Stream {
             Stream::Tcp(s) => s.as_raw_fd(),
             Stream::Unix(s) => s.as_raw_fd(),
         }
-    }
-    pub fn shutdown(&self) {
-        let _ = match self {
-            Stream::Tcp(s) => s.shutdown(std::net::Shutdown::Both),
-            Stream::Unix(s) => s.shutdown(std::net::Shutdown::Both),
-        };
     }
 }
 
@@ -64,6 +52,12 @@ impl ClientFlags {
     pub const PAUSED: u32 = 1 << 13;
     /// In subscribed mode (pub/sub sets it; PING, CLIENT LIST and RESET read it).
     pub const PUBSUB: u32 = 1 << 14;
+    /// The client's user has no unrestricted selector: commands go through the
+    /// ACL check (kept in step with the user by crate::acl).
+    pub const ACL_CHECK: u32 = 1 << 30;
+    /// The output buffer limit was reached: replies are dropped and the server
+    /// closes the client asynchronously (see networking::limits).
+    pub const OBUF_LIMIT_HIT: u32 = 1 << 20;
     /// Blocked on keys (BLPOP...): its input waits until it is served or times out.
     pub const BLOCKED: u32 = 1 << 15;
     /// May not block (inside MULTI/EXEC or a script): blocking commands answer
@@ -112,6 +106,8 @@ pub struct Client {
     pub lib_ver: Option<Vec<u8>>,
     pub authenticated: bool,
     pub user: String,
+    /// Index of the user in `Server::acl`; `acl::NO_USER` for fake clients, which bypass ACLs.
+    pub user_id: u32,
     pub flags: ClientFlags,
     pub ctime_ms: i64,
     pub last_interaction_ms: i64,
@@ -132,6 +128,18 @@ pub struct Client {
     pub redacted_args: u64,
     /// Redacted argument indexes from 64 up (CONFIG SET with many pairs); see `arg_redacted`.
     pub redacted_high: Vec<usize>,
+    /// Redis's per-client reply buffer size (buf_usable_size, CLIENT LIST rbs=):
+    /// pending output up to this size is "the buffer", the rest "the reply list".
+    /// clientsCron resizes it by its recent peak (rbp=).
+    pub rb_size: usize,
+    pub rb_peak: usize,
+    pub rb_peak_reset_ms: i64,
+    /// `reply.len()` above which the output buffer limits are checked again.
+    pub obuf_check_at: usize,
+    /// Unix time (s) the soft output limit was first seen reached, 0 if not.
+    pub obuf_soft_since: i64,
+    /// Memory last accounted for this client in the client-eviction total.
+    pub last_mem: usize,
     /// What the client is blocked on (with the BLOCKED flag).
     pub bstate: Option<Box<crate::blocked::BlockState>>,
     /// Deadline to keep if the command being run again blocks again.
@@ -162,6 +170,7 @@ impl Client {
             lib_ver: None,
             authenticated: false,
             user: "default".into(),
+            user_id: crate::acl::DEFAULT_USER,
             flags: ClientFlags::default(),
             ctime_ms: now_ms,
             last_interaction_ms: now_ms,
@@ -175,6 +184,12 @@ impl Client {
             commands_processed: 0,
             redacted_args: 0,
             redacted_high: Vec::new(),
+            rb_size: super::limits::REPLY_CHUNK_BYTES,
+            rb_peak: 0,
+            rb_peak_reset_ms: now_ms,
+            obuf_check_at: super::limits::REPLY_CHUNK_BYTES,
+            obuf_soft_since: 0,
+            last_mem: 0,
             bstate: None,
             reblock_timeout: None,
         }
@@ -194,6 +209,7 @@ impl Client {
         let mut c = Client::new(id, usize::MAX, None, crate::util::mstime());
         c.flags.set(ClientFlags::FAKE);
         c.authenticated = true;
+        c.user_id = crate::acl::NO_USER;
         c
     }
 

@@ -91,12 +91,11 @@ impl Server {
         };
         let qbuf_free = c.querybuf.capacity().saturating_sub(c.querybuf.len());
         let pending = c.pending_reply_bytes();
-        let obl = pending.min(REPLY_CHUNK);
-        let oll = pending.saturating_sub(REPLY_CHUNK).div_ceil(REPLY_CHUNK);
-        let rbs = c.reply.capacity().min(REPLY_CHUNK);
-        let omem = c.reply.capacity().saturating_sub(REPLY_CHUNK);
-        let tot_mem =
-            omem + rbs + c.querybuf.capacity() + c.argv_mem + std::mem::size_of::<Client>();
+        let obl = pending.min(c.rb_size);
+        let omem = c.obuf_list_bytes();
+        let oll = omem.div_ceil(REPLY_CHUNK);
+        let rbs = c.rb_size;
+        let tot_mem = c.memory_usage();
         format!(
             "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 multi=-1 qbuf={} qbuf-free={} argv-mem={} multi-mem=0 rbs={} rbp={} obl={} oll={} omem={} tot-mem={} events={} cmd={} user={} redir=-1 resp={}",
             c.id,
@@ -112,7 +111,7 @@ impl Server {
             qbuf_free,
             c.argv_mem,
             rbs,
-            c.reply.len().min(REPLY_CHUNK),
+            c.rb_peak,
             obl,
             oll,
             omem,
@@ -468,8 +467,7 @@ pub fn client_kill(srv: &mut Server, c: &mut Client, argv: &Argv) {
             } else if opt.eq_ignore_ascii_case(b"laddr") {
                 f.laddr = Some(sval);
             } else if opt.eq_ignore_ascii_case(b"user") {
-                // Only the default user exists until ACL users land.
-                if val != b"default" {
+                if srv.acl.id_of(val).is_none() {
                     c.add_error(&format!("No such user '{}'", sval));
                     return;
                 }

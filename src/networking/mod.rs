@@ -3,6 +3,7 @@
 
 pub mod client;
 pub mod client_cmd;
+pub mod limits;
 pub mod read;
 pub mod reply;
 

@@ -11,7 +11,17 @@ pub struct Deferred(usize);
 impl Client {
     #[inline]
     fn replies_off(&self) -> bool {
-        self.flags.0 & (ClientFlags::REPLY_OFF | ClientFlags::REPLY_SKIP) != 0
+        self.flags.0
+            & (ClientFlags::REPLY_OFF | ClientFlags::REPLY_SKIP | ClientFlags::OBUF_LIMIT_HIT)
+            != 0
+    }
+
+    /// The only per-reply cost of output buffer limits: one compare.
+    #[inline]
+    fn after_append(&mut self) {
+        if self.reply.len() > self.obuf_check_at {
+            self.obuf_threshold_crossed();
+        }
     }
 
     #[inline]
@@ -20,6 +30,7 @@ impl Client {
             return;
         }
         self.reply.extend_from_slice(b);
+        self.after_append();
     }
 
     #[inline]
@@ -33,6 +44,7 @@ impl Client {
         self.reply.push(prefix);
         self.reply.extend_from_slice(digits);
         self.reply.extend_from_slice(b"\r\n");
+        self.after_append();
     }
 
     #[inline]
@@ -54,6 +66,7 @@ impl Client {
                 .map(|&c| if c == b'\r' || c == b'\n' { b' ' } else { c }),
         );
         self.reply.extend_from_slice(b"\r\n");
+        self.after_append();
     }
 
     /// An error reply. Text starting with '-' carries its own code ("-WRONGTYPE ...");
@@ -76,6 +89,7 @@ impl Client {
                 .map(|c| if c == b'\r' || c == b'\n' { b' ' } else { c }),
         );
         self.reply.extend_from_slice(b"\r\n");
+        self.after_append();
     }
 
     pub fn add_error_fmt(&mut self, args: std::fmt::Arguments) {
@@ -100,6 +114,7 @@ impl Client {
         self.reply.extend_from_slice(b"\r\n");
         self.reply.extend_from_slice(b);
         self.reply.extend_from_slice(b"\r\n");
+        self.after_append();
     }
 
     pub fn add_bulk_str(&mut self, s: &str) {

@@ -1,6 +1,6 @@
 //! Connection commands: PING ECHO SELECT QUIT, and the authentication-related
-//! AUTH HELLO RESET. Until ACL users exist, the only user is "default", whose
-//! password is `requirepass` (no password means "nopass": any password works).
+//! AUTH HELLO RESET, which authenticate against the ACL users (crate::acl); the
+//! default user's password is `requirepass`.
 
 use crate::networking::{Client, ClientFlags};
 use crate::resp::Argv;
@@ -51,26 +51,9 @@ pub fn quit_command(_srv: &mut Server, c: &mut Client, _argv: &Argv) {
     c.flags.set(ClientFlags::CLOSE_AFTER_REPLY);
 }
 
-/// Is the default user "nopass" (no requirepass)? Then every connection starts authenticated.
+/// Is the default user "nopass"? Then AUTH <password> has nothing to check.
 pub fn default_user_nopass(srv: &Server) -> bool {
-    srv.config.requirepass.is_none()
-}
-
-/// Checks a username/password pair and, on success, authenticates the client as that
-/// user (ACLAuthenticateUser for the default user only).
-pub fn authenticate_user(srv: &Server, c: &mut Client, user: &[u8], pass: &[u8]) -> bool {
-    if user != b"default" {
-        return false;
-    }
-    let ok = match &srv.config.requirepass {
-        None => true,
-        Some(p) => p.as_slice() == pass,
-    };
-    if ok {
-        c.authenticated = true;
-        c.user = "default".into();
-    }
-    ok
+    srv.acl.default_user().has(crate::acl::uflags::NOPASS)
 }
 
 /// Marks argument `i` to be shown as "(redacted)" in MONITOR and the slowlog.
@@ -100,7 +83,7 @@ pub fn auth_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     } else {
         (argv.get(1), argv.get(2))
     };
-    if authenticate_user(srv, c, user, pass) {
+    if crate::acl::authenticate(srv, c, user, pass, argv.get(0)) {
         c.add_ok();
     } else {
         c.add_error(WRONGPASS);
@@ -144,7 +127,7 @@ pub fn hello_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         if opt.eq_ignore_ascii_case(b"auth") && more >= 2 {
             redact_arg(c, j + 1);
             redact_arg(c, j + 2);
-            if !authenticate_user(srv, c, argv.get(j + 1), argv.get(j + 2)) {
+            if !crate::acl::authenticate(srv, c, argv.get(j + 1), argv.get(j + 2), argv.get(0)) {
                 c.add_error(WRONGPASS);
                 return;
             }
@@ -204,8 +187,7 @@ pub fn reset_command(srv: &mut Server, c: &mut Client, _argv: &Argv) {
     }
     c.db = 0;
     c.resp = 2;
-    c.authenticated = default_user_nopass(srv);
-    c.user = "default".into();
+    crate::acl::set_default_auth(srv, c);
     c.name = None;
     // MULTI state, subscriptions and client tracking are reset by their own features
     // (transactions, pub/sub, tracking) when they land; none exists on this branch.
@@ -244,8 +226,9 @@ mod tests {
         let mut cfg = Config::default();
         cfg.requirepass = Some(b"abc\0def".to_vec());
         let mut srv = Server::new(cfg);
+        crate::acl::update_default_password(&mut srv);
         let mut c = Client::fake(2);
-        c.authenticated = false;
+        crate::acl::set_default_auth(&srv, &mut c);
         assert!(run(&mut srv, &mut c, &["PING"]).starts_with("-NOAUTH"));
         assert!(run(&mut srv, &mut c, &["HELLO", "3"]).starts_with("-NOAUTH HELLO must be"));
         assert!(run(&mut srv, &mut c, &["AUTH", "abc"]).starts_with("-WRONGPASS"));

@@ -72,6 +72,10 @@ impl Server {
         }
         self.clients_cron(now);
         self.databases_cron();
+        let wd = self.config.get_i64("watchdog-period");
+        if wd != 0 {
+            crate::crash::watchdog(wd, self.hz);
+        }
         self.cronloops += 1;
     }
 
@@ -98,6 +102,11 @@ impl Server {
                 continue;
             }
             resize_query_buffer(c, now);
+            let t = c.token;
+            if let Some(mut c) = self.take_client(t) {
+                self.clients_cron_limits(&mut c, now);
+                self.restore_client(c);
+            }
         }
         for t in to_close {
             if let Some(c) = self.take_client(t) {

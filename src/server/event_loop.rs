@@ -1,12 +1,12 @@
 //! The event loop (Redis's ae + beforeSleep): one mio Poll for listeners and
-//! clients, serverCron as a time event at `hz`, and the before-sleep flush of
+//! clients, serverCron as a time event at `hz` (and the eviction time proc), and the before-sleep flush of
 //! pending replies and deferred client frees.
 
 use super::listen::Listener;
 use super::{Server, FIRST_CLIENT_TOKEN};
 use crate::networking::{Client, ClientFlags, Stream};
 use mio::{Events, Interest, Poll, Token};
-use std::io::{self, Write as _};
+use std::io;
 use std::time::Duration;
 
 impl Server {
@@ -24,7 +24,12 @@ impl Server {
         loop {
             self.before_sleep();
             let now = crate::util::monotonic_us();
-            let wait = next_cron_us.saturating_sub(now);
+            // The eviction time proc is a 0 ms timer: don't sleep while it runs.
+            let wait = if self.evict.proc_running() {
+                0
+            } else {
+                next_cron_us.saturating_sub(now)
+            };
             if let Err(e) = poll.poll(&mut events, Some(Duration::from_micros(wait))) {
                 if e.kind() != io::ErrorKind::Interrupted {
                     return Err(e);
@@ -42,6 +47,9 @@ impl Server {
                 if ev.is_writable() {
                     self.handle_writable(t);
                 }
+            }
+            if self.evict.proc_running() {
+                self.eviction_time_proc();
             }
             let now = crate::util::monotonic_us();
             if now >= next_cron_us {
@@ -103,15 +111,14 @@ impl Server {
         }
         if !is_unix
             && self.config.protected_mode
-            && self.config.requirepass.is_none()
+            && self.acl.default_user().has(crate::acl::uflags::NOPASS)
             && !is_loopback(&addr)
         {
             let _ = stream.write(PROTECTED_MODE_DENIED.as_bytes());
             self.stats.rejected_conn += 1;
             return;
         }
-        let entry = self.clients.vacant_entry();
-        let token = entry.key() + FIRST_CLIENT_TOKEN;
+        let token = self.clients.vacant_key() + FIRST_CLIENT_TOKEN;
         if let Some(reg) = &self.registry {
             if let Err(e) = reg.register(stream.source(), Token(token), Interest::READABLE) {
                 log::warn!("Error registering fd event for the new client: {}", e);
@@ -123,11 +130,12 @@ impl Server {
         let mut c = Client::new(id, token, Some(stream), crate::util::mstime());
         c.addr = addr;
         c.laddr = laddr;
-        c.authenticated = self.config.requirepass.is_none();
+        crate::acl::set_default_auth(self, &mut c);
         if is_unix {
             c.flags.set(ClientFlags::UNIX_SOCKET);
         }
-        entry.insert(Some(Box::new(c)));
+        let key = self.clients.insert(Some(Box::new(c)));
+        debug_assert_eq!(key + FIRST_CLIENT_TOKEN, token);
         self.stats.numconnections += 1;
         log::debug!(
             "Accepted {}",
@@ -213,7 +221,16 @@ impl Server {
             self.free_client(c);
             return;
         }
+        // A client whose query buffer alone breaks maxmemory-clients goes before it runs anything.
+        if self.config.maxmemory_clients_on() && self.client_eviction_check(&mut c) {
+            self.free_client(c);
+            return;
+        }
         self.process_input(&mut c);
+        if self.config.maxmemory_clients_on() && self.client_eviction_check(&mut c) {
+            self.free_client(c);
+            return;
+        }
         if closed {
             // Flush what the last commands produced, then close.
             let _ = self.write_to_client(&mut c);
@@ -244,6 +261,11 @@ impl Server {
         let Some(stream) = c.stream.as_mut() else {
             return true;
         };
+        // Redis's buf_peak: the most of the reply buffer used between flushes.
+        let pending = c.reply.len() - c.sent;
+        if pending > c.rb_peak {
+            c.rb_peak = pending.min(c.rb_size);
+        }
         let mut wrote_any = false;
         while c.sent < c.reply.len() {
             match stream.write(&c.reply[c.sent..]) {
@@ -268,6 +290,7 @@ impl Server {
         if c.sent == c.reply.len() {
             c.reply.clear();
             c.sent = 0;
+            c.obuf_rearm();
             // Give back memory after a big reply (a pipeline of large values).
             if c.reply.capacity() > 1024 * 1024 {
                 c.reply.shrink_to(16 * 1024);
@@ -312,6 +335,11 @@ impl Server {
                 continue;
             };
             c.flags.clear(ClientFlags::PENDING_WRITE);
+            // Output of a client about to be closed is never sent.
+            if c.flags.has(ClientFlags::CLOSE_ASAP) {
+                self.restore_client(c);
+                continue;
+            }
             let ok = self.write_to_client(&mut c);
             if !ok || (c.pending_reply_bytes() == 0 && c.flags.has(ClientFlags::CLOSE_AFTER_REPLY))
             {
@@ -325,6 +353,7 @@ impl Server {
         if self.pending_writes.is_empty() {
             self.pending_writes = pending;
         }
+        self.evict_clients_if_needed();
         while let Some(token) = self.close_asap.pop() {
             if let Some(c) = self.take_client(token) {
                 self.free_client(c);
@@ -334,6 +363,7 @@ impl Server {
 
     /// Closes a client and releases its slot (freeClient).
     pub fn free_client(&mut self, mut c: Box<Client>) {
+        self.clients_mem_total -= c.last_mem.min(self.clients_mem_total);
         if let (Some(reg), Some(s)) = (&self.registry, c.stream.as_mut()) {
             let _ = reg.deregister(s.source());
         }

@@ -1,6 +1,6 @@
 //! INFO: section selection (default / all / everything / several names) and one
 //! function per section, with Redis 7.0's field names and order. Memory figures
-//! come from the C allocator (mallinfo2) and /proc; persistence and replication
+//! come from the counting allocator (src/alloc.rs) and /proc; persistence and replication
 //! show what this server really is: a master with no replicas, no RDB/AOF activity.
 
 use super::Server;
@@ -101,18 +101,9 @@ fn safe_info(s: &str) -> String {
         .collect()
 }
 
-/// The allocator's view of the heap: (bytes in use, bytes obtained from the system).
-pub fn malloc_stats() -> (u64, u64) {
-    // SAFETY: mallinfo2 only reads the allocator's own bookkeeping and returns a struct.
-    let mi = unsafe { libc::mallinfo2() };
-    let used = (mi.uordblks + mi.hblkhd) as u64;
-    let active = (mi.arena + mi.hblkhd) as u64;
-    (used, active)
-}
-
-/// Heap bytes in use (Redis's used_memory).
+/// Heap bytes in use (Redis's used_memory), from the counting allocator.
 pub fn used_memory() -> u64 {
-    malloc_stats().0
+    crate::alloc::used_memory()
 }
 
 fn page_size() -> u64 {
@@ -213,8 +204,11 @@ impl Server {
     }
 
     pub fn memory_overhead(&self, me: Option<&Client>) -> MemoryOverhead {
-        let (allocated, active) = malloc_stats();
-        let used = allocated;
+        let used = used_memory();
+        let rss = rss_bytes();
+        // As Redis on libc: the allocator reports no figures of its own, so the
+        // allocator_* fields are the counted bytes and the process's RSS.
+        let (allocated, active) = (used, rss);
         let startup = self.used_memory_startup;
         let clients_normal: u64 = self
             .clients
@@ -247,7 +241,7 @@ impl Server {
             keys,
             allocated,
             active,
-            rss: rss_bytes(),
+            rss,
         }
     }
 
@@ -460,17 +454,17 @@ impl Server {
              rss_overhead_bytes:{}\r\n\
              mem_fragmentation_ratio:{:.2}\r\n\
              mem_fragmentation_bytes:{}\r\n\
-             mem_not_counted_for_evict:0\r\n\
+             mem_not_counted_for_evict:{}\r\n\
              mem_replication_backlog:0\r\n\
              mem_total_replication_buffers:0\r\n\
              mem_clients_slaves:0\r\n\
              mem_clients_normal:{}\r\n\
              mem_cluster_links:0\r\n\
              mem_aof_buffer:0\r\n\
-             mem_allocator:libc\r\n\
+             mem_allocator:{}\r\n\
              active_defrag_running:0\r\n\
-             lazyfree_pending_objects:0\r\n\
-             lazyfreed_objects:0\r\n",
+             lazyfree_pending_objects:{}\r\n\
+             lazyfreed_objects:{}\r\n",
             m.used,
             bytes_to_human(m.used),
             m.rss,
@@ -498,7 +492,11 @@ impl Server {
             0,
             ratio(m.rss, used),
             m.rss as i64 - used as i64,
+            crate::alloc::not_counted_for_evict(),
             m.clients_normal,
+            crate::alloc::ALLOCATOR_NAME,
+            crate::lazyfree::pending_objects(),
+            crate::lazyfree::freed_objects(),
         );
     }
 
@@ -543,6 +541,7 @@ impl Server {
     fn info_stats(&self, out: &mut String) {
         use super::{INST_NET_IN, INST_NET_OUT, INST_OPS};
         let st = &self.stats;
+        let (exceeded_total, exceeded_now) = self.evict.exceeded_times_ms();
         let _ = write!(
             out,
             "# Stats\r\n\
@@ -566,9 +565,9 @@ impl Server {
              expired_time_cap_reached_count:{}\r\n\
              expire_cycle_cpu_milliseconds:{}\r\n\
              evicted_keys:{}\r\n\
-             evicted_clients:0\r\n\
-             total_eviction_exceeded_time:0\r\n\
-             current_eviction_exceeded_time:0\r\n\
+             evicted_clients:{}\r\n\
+             total_eviction_exceeded_time:{}\r\n\
+             current_eviction_exceeded_time:{}\r\n\
              keyspace_hits:{}\r\n\
              keyspace_misses:{}\r\n\
              pubsub_channels:0\r\n\
@@ -594,8 +593,8 @@ impl Server {
              total_writes_processed:{}\r\n\
              io_threaded_reads_processed:0\r\n\
              io_threaded_writes_processed:0\r\n\
-             reply_buffer_shrinks:0\r\n\
-             reply_buffer_expands:0\r\n",
+             reply_buffer_shrinks:{}\r\n\
+             reply_buffer_expands:{}\r\n",
             st.numconnections,
             st.numcommands,
             st.inst[INST_OPS].value(),
@@ -609,12 +608,17 @@ impl Server {
             st.expired_time_cap_reached_count,
             st.expire_cycle_time_used / 1000,
             st.evicted_keys,
+            st.evicted_clients,
+            exceeded_total,
+            exceeded_now,
             st.keyspace_hits,
             st.keyspace_misses,
             st.unexpected_error_replies,
             st.total_error_replies,
             st.total_reads_processed,
             st.total_writes_processed,
+            st.reply_buffer_shrinks,
+            st.reply_buffer_expands,
         );
     }
 

@@ -48,6 +48,9 @@ pub struct Stats {
     /// Running estimate of the fraction of sampled TTL keys found already expired.
     pub expired_stale_perc: f64,
     pub expired_time_cap_reached_count: u64,
+    pub evicted_clients: u64,
+    pub reply_buffer_shrinks: u64,
+    pub reply_buffer_expands: u64,
 }
 
 #[derive(Default, Clone, Copy)]
@@ -119,7 +122,6 @@ pub struct Server {
     pub latency: LatencyMonitor,
     pub shutdown_asap: bool,
     pub shutdown_signal: i32,
-    pub start_time_ms: i64,
     pub start_monotonic_us: u64,
     pub run_id: String,
     pub pause: PauseKind,
@@ -132,17 +134,21 @@ pub struct Server {
     pub clients_cron_cursor: usize,
     /// Tokens of clients whose current command waits for CLIENT PAUSE to end.
     pub paused_clients: Vec<usize>,
-    /// Set by SHUTDOWN: the loop exits after flushing (serverCron's shutdown path).
-    pub shutdown_now: bool,
     /// Heap in use once the server was initialised (INFO used_memory_startup).
     pub used_memory_startup: u64,
     /// Replication ID (INFO master_replid), random at start.
     pub replid: String,
+    /// ACL users, the ACL log.
+    pub acl: crate::acl::Acl,
+    /// maxmemory eviction: candidate pool, time proc, exceeded-time stats.
+    pub evict: crate::evict::EvictState,
     /// DEBUG PAUSE-CRON: serverCron skips its work while set.
     pub pause_cron: bool,
     /// LRU/LFU field of each shared integer object (0..10000): in Redis every key
     /// holding one of them shares one robj, so access times are shared too.
     pub shared_int_lru: Vec<u32>,
+    /// Memory of evictable clients as last accounted (maxmemory-clients).
+    pub clients_mem_total: usize,
     /// Clients blocked on keys, ready keys and timeouts (src/blocked.rs).
     pub blocking: crate::blocked::Blocking,
 }
@@ -155,6 +161,9 @@ impl Server {
         let cluster = config.cluster_enabled;
         let now = crate::util::mstime();
         let hz = config.hz;
+        let commands = CommandTable::load();
+        let acl = crate::acl::Acl::new(&commands);
+        crate::alloc::set_maxmemory(config.maxmemory);
         let shared_lru = if config.maxmemory_policy_uses_lfu() {
             crate::db::object::lfu_initial()
         } else {
@@ -165,7 +174,7 @@ impl Server {
             config,
             config_file: None,
             exec_argv: Vec::new(),
-            commands: CommandTable::load(),
+            commands,
             clients: Slab::new(),
             next_client_id: 1,
             stats: Stats::default(),
@@ -188,7 +197,6 @@ impl Server {
             latency: LatencyMonitor::default(),
             shutdown_asap: false,
             shutdown_signal: 0,
-            start_time_ms: now,
             start_monotonic_us: crate::util::monotonic_us(),
             run_id: crate::util::random_hex(40),
             pause: PauseKind::None,
@@ -202,11 +210,13 @@ impl Server {
             last_save_time: now / 1000,
             clients_cron_cursor: 0,
             paused_clients: Vec::new(),
-            shutdown_now: false,
             used_memory_startup: 0,
             replid: crate::util::random_hex(40),
+            acl,
+            evict: Default::default(),
             pause_cron: false,
             shared_int_lru: vec![shared_lru; crate::db::object::SHARED_INTEGERS as usize],
+            clients_mem_total: 0,
             blocking: crate::blocked::Blocking::default(),
         }
     }
@@ -221,12 +231,6 @@ impl Server {
         self.pause != PauseKind::None && crate::util::mstime() < self.pause_end_ms
     }
 
-    pub fn client_mut(&mut self, token: usize) -> Option<&mut Client> {
-        self.clients
-            .get_mut(token - FIRST_CLIENT_TOKEN)
-            .and_then(|c| c.as_deref_mut())
-    }
-
     /// Queues a client for the before-sleep flush (putClientInPendingWriteQueue).
     #[inline]
     pub fn mark_pending_write(&mut self, c: &mut Client) {
@@ -235,6 +239,7 @@ impl Server {
             c.flags.set(ClientFlags::PENDING_WRITE);
             self.pending_writes.push(c.token);
         }
+        self.check_obuf_hit(c);
     }
 
     pub fn uptime_secs(&self) -> i64 {

@@ -8,6 +8,7 @@ mod generic;
 mod hash;
 mod list;
 mod server;
+mod server_acl;
 mod server_config;
 mod server_debug;
 mod set;
@@ -22,6 +23,7 @@ pub const ALL: &[&[CommandSpec]] = &[
     bitmap::COMMANDS,
     connection::COMMANDS,
     server::COMMANDS,
+    server_acl::COMMANDS,
     server_config::COMMANDS,
     server_debug::COMMANDS,
     hash::COMMANDS,

@@ -2,7 +2,7 @@
 //! subcommand rows: Redis 7.0 declares none for it).
 
 use crate::commands::{CommandSpec, BASE};
-use crate::debug::debug_command;
+use crate::debug::debugCommand;
 
 pub const COMMANDS: &[CommandSpec] = &[CommandSpec {
     name: "debug",
@@ -11,6 +11,6 @@ pub const COMMANDS: &[CommandSpec] = &[CommandSpec {
     complexity: "Depends on subcommand.",
     arity: -2,
     flags: "admin noscript loading stale protected",
-    handler: Some(debug_command),
+    handler: Some(debugCommand),
     ..BASE
 }];

@@ -1,0 +1,100 @@
+//! Client limits against the real binary: a client that floods the server with
+//! requests for big replies and never reads is cut off at its class's hard output
+//! limit, the server's memory stays bounded, and other clients are unaffected.
+//! (The pub/sub variant — a subscriber that stops reading while a publisher
+//! floods it — needs PUBLISH/SUBSCRIBE, which issue 7 builds.)
+
+mod common;
+
+use common::{resp, Server};
+use std::io::{Read, Write};
+use std::time::{Duration, Instant};
+
+fn rss_kb(pid: u32) -> u64 {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    s.lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap()
+}
+
+#[test]
+fn normal_client_that_never_reads_is_closed_at_hard_limit() {
+    let srv = Server::start_with(&["--client-output-buffer-limit", "normal 4mb 0 0"]);
+    let mut con = srv.client();
+    let big = "x".repeat(1 << 20);
+    let _: () = redis::cmd("SET")
+        .arg("big")
+        .arg(&big)
+        .query(&mut con)
+        .unwrap();
+    let rss_before = rss_kb(srv.pid());
+
+    // 512 GETs of 1MB each: 512MB of replies if the server buffered them all.
+    let mut flood = srv.raw();
+    let mut one = Vec::new();
+    one.extend(resp(&[b"CLIENT", b"SETNAME", b"flooder"]));
+    flood.write_all(&one).unwrap();
+    let mut ok = [0u8; 5];
+    flood.read_exact(&mut ok).unwrap();
+    assert_eq!(&ok, b"+OK\r\n");
+    let get = resp(&[b"GET", b"big"]);
+    let mut req = Vec::new();
+    for _ in 0..512 {
+        req.extend_from_slice(&get);
+    }
+    // The server may close the socket mid-write; that is the expected outcome.
+    let _ = flood.write_all(&req);
+
+    let start = Instant::now();
+    loop {
+        let list: String = redis::cmd("CLIENT").arg("LIST").query(&mut con).unwrap();
+        if !list.contains("name=flooder") {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "flooding client still connected: {list}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let rss_after = rss_kb(srv.pid());
+    // Bounded: well under the 512MB the replies would take.
+    assert!(
+        rss_after < rss_before + 64 * 1024,
+        "RSS grew from {rss_before}kB to {rss_after}kB"
+    );
+    // The log names the reason exactly as Redis does.
+    let log = srv.log();
+    assert!(
+        log.contains("scheduled to be closed ASAP for overcoming of output buffer limits.")
+            && log.contains("name=flooder"),
+        "no limit log line in:\n{log}"
+    );
+    // Whatever the flooder reads back is at most what was sent before the cut.
+    flood
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let mut got = Vec::new();
+    let _ = flood.read_to_end(&mut got);
+    assert!(got.len() < 16 << 20, "read {} bytes", got.len());
+    // Other clients are served as before.
+    let pong: String = redis::cmd("PING").query(&mut con).unwrap();
+    assert_eq!(pong, "PONG");
+}
+
+#[test]
+fn no_limit_by_default_for_normal_clients() {
+    let srv = Server::start();
+    let mut con = srv.client();
+    let v = "y".repeat(200_000);
+    let _: () = redis::cmd("SET").arg("k").arg(&v).query(&mut con).unwrap();
+    let mut p = redis::pipe();
+    for _ in 0..50 {
+        p.cmd("GET").arg("k");
+    }
+    let got: Vec<String> = p.query(&mut con).unwrap();
+    assert_eq!(got.len(), 50);
+    assert!(got.iter().all(|g| g.len() == 200_000));
+}
