@@ -207,12 +207,6 @@ impl SetVal {
         }
     }
 
-    /// Every member as an owned string.
-    pub fn members(&self) -> Vec<Vec<u8>> {
-        let mut out = Vec::with_capacity(self.len());
-        self.for_each(|m| out.push(m.to_vec()));
-        out
-    }
 
     /// setTypeRandomElement: a fair random member of a non-empty set.
     pub fn random(&self, rng: &mut Rng) -> Member<'_> {
