@@ -215,7 +215,6 @@ impl HashVal {
         }
     }
 
-
     /// hashTypeRandomElement: a fair random pair of a non-empty hash.
     pub fn random_pair(&self, rng: &mut Rng) -> (LpValue<'_>, LpValue<'_>) {
         match self {

@@ -207,7 +207,6 @@ impl SetVal {
         }
     }
 
-
     /// setTypeRandomElement: a fair random member of a non-empty set.
     pub fn random(&self, rng: &mut Rng) -> Member<'_> {
         match self {

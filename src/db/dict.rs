@@ -286,6 +286,11 @@ impl<V> Dict<V> {
 
     /// Inserts a key known to be absent (the caller looked it up).
     pub fn insert_new(&mut self, key: Box<[u8]>, val: V) {
+        // dictAdd moves one bucket per insert, so a table that only grows (a
+        // set under SADD) finishes its rehash instead of piling into ht[1].
+        if self.rehash_idx.is_some() {
+            self.rehash_step(1);
+        }
         self.expand_if_needed();
         let t = if self.rehash_idx.is_some() { 1 } else { 0 };
         let h = self.hasher.hash_one(&*key) as usize & self.ht[t].mask();
@@ -684,6 +689,18 @@ mod tests {
                 i
             );
         }
+    }
+
+    #[test]
+    fn inserts_alone_finish_a_rehash() {
+        let mut d: Dict<()> = Dict::new();
+        for i in 0..100_000u32 {
+            d.insert_new(i.to_string().into_bytes().into(), ());
+        }
+        // Every resize was driven to completion by the inserts themselves, so the
+        // table kept growing with the element count (no cron involved).
+        assert!(d.buckets() >= 100_000, "{}", d.stats_text());
+        assert_eq!(d.len(), 100_000);
     }
 
     #[test]
