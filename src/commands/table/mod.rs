@@ -5,6 +5,7 @@
 mod bitmap;
 mod connection;
 mod generic;
+mod hyperloglog;
 mod list;
 mod server;
 mod server_acl;
@@ -19,6 +20,7 @@ pub const ALL: &[&[CommandSpec]] = &[
     string::COMMANDS,
     list::COMMANDS,
     bitmap::COMMANDS,
+    hyperloglog::COMMANDS,
     connection::COMMANDS,
     server::COMMANDS,
     server_acl::COMMANDS,
