@@ -14,6 +14,7 @@ mod db;
 mod debug;
 mod ds;
 mod evict;
+mod hyperloglog;
 mod latency;
 mod lazyfree;
 mod logging;

@@ -93,6 +93,8 @@ pub struct Config {
     /// list-max-listpack-size (quicklist fill) and list-compress-depth.
     pub list_max_listpack_size: i32,
     pub list_compress_depth: i32,
+    /// hll-sparse-max-bytes: sparse HLLs larger than this turn dense.
+    pub hll_sparse_max_bytes: usize,
     pub proto_max_bulk_len: i64,
     pub client_query_buffer_limit: usize,
     pub slowlog_log_slower_than: i64,
@@ -219,6 +221,7 @@ impl Default for Config {
             dynamic_hz: true,
             list_max_listpack_size: -2,
             list_compress_depth: 0,
+            hll_sparse_max_bytes: 3000,
             proto_max_bulk_len: 512 * 1024 * 1024,
             client_query_buffer_limit: 1024 * 1024 * 1024,
             slowlog_log_slower_than: 10000,
@@ -822,6 +825,7 @@ impl Config {
         self.dynamic_hz = self.get_bool("dynamic-hz");
         self.list_max_listpack_size = num(self, "list-max-listpack-size") as i32;
         self.list_compress_depth = num(self, "list-compress-depth") as i32;
+        self.hll_sparse_max_bytes = num(self, "hll-sparse-max-bytes") as usize;
         self.proto_max_bulk_len = num(self, "proto-max-bulk-len");
         self.client_query_buffer_limit = num(self, "client-query-buffer-limit") as usize;
         self.slowlog_log_slower_than = num(self, "slowlog-log-slower-than");

@@ -6,6 +6,7 @@ mod bitmap;
 mod connection;
 mod generic;
 mod hash;
+mod hyperloglog;
 mod list;
 mod server;
 mod server_acl;
@@ -21,6 +22,7 @@ pub const ALL: &[&[CommandSpec]] = &[
     string::COMMANDS,
     list::COMMANDS,
     bitmap::COMMANDS,
+    hyperloglog::COMMANDS,
     connection::COMMANDS,
     server::COMMANDS,
     server_acl::COMMANDS,
