@@ -25,6 +25,7 @@ mod server;
 mod sha1;
 mod slowlog;
 mod t_string;
+mod tracking;
 mod util;
 
 use server::startup;

@@ -145,6 +145,15 @@ pub struct Client {
     pub obuf_soft_since: i64,
     /// Memory last accounted for this client in the client-eviction total.
     pub last_mem: usize,
+    /// While a big bulk argument is arriving: the query buffer length at which
+    /// the pending request's big bulk is complete (0 otherwise). The buffer
+    /// is reserved up to it and reads stop there (Redis's big-arg reading).
+    pub big_bulk_end: usize,
+    /// Where that bulk's data starts in the query buffer: Redis has parsed what
+    /// precedes it out of the buffer, so CLIENT LIST qbuf counts from here.
+    pub big_bulk_start: usize,
+    /// Client-side caching state; None until CLIENT TRACKING is first used.
+    pub tracking: Option<Box<crate::tracking::ClientTracking>>,
 }
 
 impl Client {
@@ -191,6 +200,9 @@ impl Client {
             obuf_check_at: super::limits::REPLY_CHUNK_BYTES,
             obuf_soft_since: 0,
             last_mem: 0,
+            big_bulk_end: 0,
+            big_bulk_start: 0,
+            tracking: None,
         }
     }
 

@@ -152,6 +152,8 @@ pub struct Server {
     pub shared_int_lru: Vec<u32>,
     /// Memory of evictable clients as last accounted (maxmemory-clients).
     pub clients_mem_total: usize,
+    /// Client-side caching: tracked keys, BCAST prefixes, pending invalidations.
+    pub tracking: crate::tracking::Tracking,
 }
 
 pub const FIRST_CLIENT_TOKEN: usize = 64;
@@ -220,6 +222,7 @@ impl Server {
             pause_cron: false,
             shared_int_lru: vec![shared_lru; crate::db::object::SHARED_INTEGERS as usize],
             clients_mem_total: 0,
+            tracking: Default::default(),
         }
     }
 
