@@ -102,6 +102,10 @@ pub struct Tracking {
     pub in_use: bool,
     /// Id of the client running a command, while tracking is in use.
     pub current: u64,
+    /// Length of the running client's reply when its command started: Redis
+    /// writes a redirected message to the running client at once, that is
+    /// before the reply the command then adds; delivered late, it goes here.
+    reply_mark: Option<usize>,
     table: Dict<Vec<Ref>>,
     total_items: u64,
     prefixes: BTreeMap<Vec<u8>, Bcast>,
@@ -323,14 +327,24 @@ impl Server {
     /// to it now, after its reply.
     pub fn tracking_flush_pending(&mut self, c: &mut Client) {
         let pending = std::mem::take(&mut self.tracking.pending);
+        let mut at = match self.tracking.reply_mark {
+            Some(m) => m.min(c.reply.len()).max(c.sent),
+            None => c.reply.len(),
+        };
         for p in &pending {
             if p.token != c.token || p.id.is_some_and(|id| id != c.id) {
                 continue;
             }
             if let Some(body) = &p.raw {
-                // c is a redirect target.
+                // c is a redirect target: the message goes where it would have
+                // been written while c's command ran.
                 if let Some(m) = framed(c, true, body) {
+                    let len = c.reply.len();
                     c.add_push_raw(&m);
+                    if c.reply.len() > len && at < len {
+                        c.reply[at..].rotate_right(m.len());
+                    }
+                    at += m.len();
                 }
                 continue;
             }
@@ -353,6 +367,20 @@ impl Server {
         if self.tracking.pending.is_empty() {
             self.tracking.pending = pending;
         }
+    }
+
+    /// Delivers only the messages redirected to `c` (it ran a command), at the
+    /// reply mark; the rest stay pending.
+    fn tracking_flush_redirected(&mut self, c: &mut Client) {
+        if !self.tracking.pending.iter().any(|p| p.raw.is_some()) {
+            return;
+        }
+        let (raw, rest): (Vec<Pending>, Vec<Pending>) = std::mem::take(&mut self.tracking.pending)
+            .into_iter()
+            .partition(|p| p.raw.is_some());
+        self.tracking.pending = raw;
+        self.tracking_flush_pending(c);
+        self.tracking.pending = rest;
     }
 
     /// trackingInvalidateKeysOnFlush: every tracking client is told "all
@@ -390,6 +418,7 @@ impl Server {
     #[cold]
     pub fn tracking_before_call(&mut self, c: &Client) {
         self.tracking.current = c.id;
+        self.tracking.reply_mark = Some(c.reply.len());
         if self.tracking.clients != 0 {
             self.tracking_limit_used_slots();
         }
@@ -401,6 +430,12 @@ impl Server {
     #[cold]
     pub fn tracking_after_call(&mut self, c: &mut Client, id: usize, argv: &Argv) {
         self.tracking.current = 0;
+        if !self.tracking.pending.is_empty() {
+            // Messages redirected to this client go before its reply, those
+            // about its own keys after it: deliver the first kind now.
+            self.tracking_flush_redirected(c);
+        }
+        self.tracking.reply_mark = None;
         let f = flags_of(c);
         if f & ON != 0 {
             let cmd = &self.commands.cmds[id];
