@@ -12,7 +12,6 @@ impl Server {
         let mut ranges = std::mem::take(&mut c.argv_ranges);
         let mut scratch = std::mem::take(&mut c.inline_buf);
         let mut pos = c.qb_pos;
-        let had_big_bulk = c.big_bulk_end != 0;
         let mut big_bulk_end = 0;
         let mut big_bulk_start = 0;
         let base_limits = Limits {
@@ -115,10 +114,8 @@ impl Server {
         }
         c.big_bulk_end = big_bulk_end;
         c.big_bulk_start = big_bulk_start;
-        // A big argument is done with: give its buffer back, as Redis hands
-        // its query buffer over to the argument and starts a fresh one.
-        if had_big_bulk && c.querybuf.is_empty() {
-            c.querybuf = Vec::new();
-        }
+        // After a big argument the buffer keeps its size: Redis hands its query
+        // buffer to the argument and allocates one as big, expecting another;
+        // clientsCron shrinks it by its recent peak.
     }
 }
