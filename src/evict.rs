@@ -326,7 +326,7 @@ impl Server {
             self.latency_add_sample_if_needed("eviction-del", del_ms);
             freed += before - crate::alloc::used_memory() as i64;
             self.stats.evicted_keys += 1;
-            self.signal_modified_key(dbid, &victim);
+            self.signal_key_removed_by_server(dbid, &victim);
             // Issue 7: notifyKeyspaceEvent(NOTIFY_EVICTED, "evicted", key, dbid) goes here.
             // Issues 5/6: propagateDeletion (DEL, or UNLINK when `lazy`) to AOF and replicas.
             keys_freed += 1;

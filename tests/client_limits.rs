@@ -98,3 +98,56 @@ fn no_limit_by_default_for_normal_clients() {
     assert_eq!(got.len(), 50);
     assert!(got.iter().all(|g| g.len() == 200_000));
 }
+
+/// A big bulk argument (32KB or more) reserves its whole size as soon as its
+/// header arrives, as Redis does: the client's memory shows at once, so
+/// `maxmemory-clients` can act before the argument is complete.
+#[test]
+fn big_bulk_header_reserves_its_size() {
+    let srv = Server::start();
+    let mut con = srv.client();
+    let mut slow = srv.raw();
+    slow.write_all(b"CLIENT SETNAME big\r\n").unwrap();
+    let mut ok = [0u8; 5];
+    slow.read_exact(&mut ok).unwrap();
+    slow.write_all(b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$2000000\r\n0123456789")
+        .unwrap();
+    let field = |list: &str, f: &str| -> u64 {
+        let line = list.lines().find(|l| l.contains("name=big")).unwrap();
+        let v = line
+            .split(' ')
+            .find_map(|kv| kv.strip_prefix(&format!("{f}=")));
+        v.unwrap().parse().unwrap()
+    };
+    let start = Instant::now();
+    let list = loop {
+        let list: String = redis::cmd("CLIENT").arg("LIST").query(&mut con).unwrap();
+        if field(&list, "qbuf") == 10 || start.elapsed() > Duration::from_secs(5) {
+            break list;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    // qbuf counts the bulk's bytes only (the parsed header is gone, as in Redis).
+    assert_eq!(field(&list, "qbuf"), 10, "{list}");
+    assert!(field(&list, "tot-mem") >= 2_000_000, "{list}");
+
+    // Client eviction sees it: a limit under the reservation closes the client.
+    let _: () = redis::cmd("CLIENT")
+        .arg("NO-EVICT")
+        .arg("on")
+        .query(&mut con)
+        .unwrap();
+    let _: () = redis::cmd("CONFIG")
+        .arg("SET")
+        .arg("maxmemory-clients")
+        .arg("1mb")
+        .query(&mut con)
+        .unwrap();
+    let mut rest = Vec::new();
+    assert!(
+        matches!(slow.read_to_end(&mut rest), Ok(_)) && rest.is_empty(),
+        "the client was not closed"
+    );
+    let evicted: String = redis::cmd("INFO").arg("stats").query(&mut con).unwrap();
+    assert!(evicted.contains("evicted_clients:1\r\n"), "{evicted}");
+}

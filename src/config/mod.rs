@@ -103,6 +103,8 @@ pub struct Config {
     pub maxmemory: u64,
     /// maxmemory-clients (negative: percent of maxmemory), mirrored for the read path.
     pub maxmemory_clients: i64,
+    /// tracking-table-max-keys, mirrored for the command path.
+    pub tracking_table_max_keys: usize,
     pub maxmemory_policy: String,
     /// LRU/LFU bits of `maxmemory_policy`, kept beside the name because the keyspace
     /// asks on every object it creates or touches.
@@ -229,6 +231,7 @@ impl Default for Config {
             latency_monitor_threshold: 0,
             maxmemory: 0,
             maxmemory_clients: 0,
+            tracking_table_max_keys: 1_000_000,
             maxmemory_policy: "noeviction".into(),
             maxmemory_policy_bits: 0,
             active_expire_effort: 1,
@@ -861,6 +864,7 @@ impl Config {
         }
         crate::networking::limits::publish(&self.client_obuf_limits);
         self.maxmemory_clients = num(self, "maxmemory-clients");
+        self.tracking_table_max_keys = num(self, "tracking-table-max-keys") as usize;
         self.latency_tracking = self.get_bool("latency-tracking");
         self.lfu_log_factor = num(self, "lfu-log-factor");
         self.lfu_decay_time = num(self, "lfu-decay-time");

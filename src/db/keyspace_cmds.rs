@@ -486,6 +486,8 @@ impl Server {
     /// emptyData for one database or all (`None`): returns the keys removed. With
     /// `lazy` the old tables are freed on the lazyfree thread (emptyDbAsync).
     pub fn empty_data(&mut self, db: Option<usize>, lazy: bool) -> u64 {
+        // signalFlushedDb: tracking clients hear "everything" before the flush.
+        self.tracking_on_flush();
         let range = match db {
             Some(d) => d..d + 1,
             None => 0..self.dbs.len(),

@@ -378,7 +378,7 @@ impl Server {
         }
         let ms = (crate::util::monotonic_us() - start) / 1000;
         self.latency_add_sample_if_needed("expire-del", ms);
-        self.signal_modified_key(db, key);
+        self.signal_key_removed_by_server(db, key);
         self.stats.expired_keys += 1;
     }
 
@@ -490,9 +490,23 @@ impl Server {
         }
     }
 
-    /// Hook for WATCH and client-side caching: a key's value changed.
-    pub fn signal_modified_key(&mut self, _db: usize, _key: &[u8]) {
+    /// Hook for WATCH and client-side caching: a key's value changed (by the
+    /// running command's client).
+    #[inline]
+    pub fn signal_modified_key(&mut self, _db: usize, key: &[u8]) {
         self.stats.keys_modified += 1;
+        if self.tracking.in_use {
+            self.tracking_invalidate_key(key, self.tracking.current, true);
+        }
+    }
+
+    /// signalModifiedKey(NULL, ...): the server itself removed the key (expiry,
+    /// eviction), so even the running client's NOLOOP BCAST hears of it.
+    pub fn signal_key_removed_by_server(&mut self, _db: usize, key: &[u8]) {
+        self.stats.keys_modified += 1;
+        if self.tracking.in_use {
+            self.tracking_invalidate_key(key, 0, true);
+        }
     }
 
     /// Whether the maxmemory policy keeps LFU counters in `Obj::lru`.

@@ -144,6 +144,15 @@ pub struct Client {
     pub bstate: Option<Box<crate::blocked::BlockState>>,
     /// Deadline to keep if the command being run again blocks again.
     pub reblock_timeout: Option<i64>,
+    /// While a big bulk argument is arriving: the query buffer length at which
+    /// the pending request's big bulk is complete (0 otherwise). The buffer
+    /// is reserved up to it and reads stop there (Redis's big-arg reading).
+    pub big_bulk_end: usize,
+    /// Where that bulk's data starts in the query buffer: Redis has parsed what
+    /// precedes it out of the buffer, so CLIENT LIST qbuf counts from here.
+    pub big_bulk_start: usize,
+    /// Client-side caching state; None until CLIENT TRACKING is first used.
+    pub tracking: Option<Box<crate::tracking::ClientTracking>>,
 }
 
 impl Client {
@@ -192,6 +201,9 @@ impl Client {
             last_mem: 0,
             bstate: None,
             reblock_timeout: None,
+            big_bulk_end: 0,
+            big_bulk_start: 0,
+            tracking: None,
         }
     }
 

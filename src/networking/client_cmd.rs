@@ -61,6 +61,16 @@ impl Server {
         if c.flags.0 & (ClientFlags::PAUSED | ClientFlags::BLOCKED) != 0 {
             flags.push('b');
         }
+        let tf = crate::tracking::flags_of(c);
+        if tf & crate::tracking::ON != 0 {
+            flags.push('t');
+        }
+        if tf & crate::tracking::BROKEN_REDIR != 0 {
+            flags.push('R');
+        }
+        if tf & crate::tracking::BCAST != 0 {
+            flags.push('B');
+        }
         if c.flags.has(ClientFlags::CLOSE_AFTER_REPLY) {
             flags.push('c');
         }
@@ -86,6 +96,8 @@ impl Server {
         };
         let qbuf = if c.qbuf_snapshot > 0 {
             c.qbuf_snapshot
+        } else if c.big_bulk_end != 0 {
+            c.querybuf.len() - c.big_bulk_start
         } else {
             c.querybuf.len() - c.qb_pos
         };
@@ -97,7 +109,7 @@ impl Server {
         let rbs = c.rb_size;
         let tot_mem = c.memory_usage();
         format!(
-            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 multi=-1 qbuf={} qbuf-free={} argv-mem={} multi-mem=0 rbs={} rbp={} obl={} oll={} omem={} tot-mem={} events={} cmd={} user={} redir=-1 resp={}",
+            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 multi=-1 qbuf={} qbuf-free={} argv-mem={} multi-mem=0 rbs={} rbp={} obl={} oll={} omem={} tot-mem={} events={} cmd={} user={} redir={} resp={}",
             c.id,
             c.addr,
             c.laddr,
@@ -119,6 +131,10 @@ impl Server {
             events,
             c.last_cmd,
             c.user,
+            match &c.tracking {
+                Some(t) if t.has(crate::tracking::ON) => t.redirect as i64,
+                _ => -1,
+            },
             c.resp
         )
     }
@@ -593,25 +609,7 @@ pub fn client_unblock(srv: &mut Server, c: &mut Client, argv: &Argv) {
     c.add_int(done as i64);
 }
 
-fn tracking_not_built(c: &mut Client) {
-    c.add_error("client-side caching (CLIENT TRACKING, CACHING, GETREDIR, TRACKINGINFO) is not implemented yet");
-}
-
-pub fn client_tracking(_srv: &mut Server, c: &mut Client, _argv: &Argv) {
-    tracking_not_built(c);
-}
-
-pub fn client_caching(_srv: &mut Server, c: &mut Client, _argv: &Argv) {
-    tracking_not_built(c);
-}
-
-pub fn client_getredir(_srv: &mut Server, c: &mut Client, _argv: &Argv) {
-    tracking_not_built(c);
-}
-
-pub fn client_trackinginfo(_srv: &mut Server, c: &mut Client, _argv: &Argv) {
-    tracking_not_built(c);
-}
+pub use crate::tracking::{client_caching, client_getredir, client_tracking, client_trackinginfo};
 
 #[cfg(test)]
 mod tests {

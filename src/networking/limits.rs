@@ -72,19 +72,22 @@ impl Client {
         list.div_ceil(REPLY_BLOCK_USABLE) * REPLY_BLOCK_USABLE
     }
 
-    /// getClientMemoryUsage.
+    /// getClientMemoryUsage. Redis sums its fixed reply buffer (rbs) and the
+    /// reply list; ours is one vector holding both, so what it really holds
+    /// is its allocation (written bytes stay in it until all is sent, and it
+    /// grows by doubling). Counting less would let client memory push the
+    /// server into key eviction before client eviction sees it.
     pub fn memory_usage(&self) -> usize {
-        self.obuf_list_bytes()
+        self.reply.capacity().max(self.rb_size)
             + self.querybuf.capacity()
             + std::mem::size_of::<Client>()
-            + self.rb_size
             + self.argv_mem
             + self.extra_memory()
     }
 
     /// Memory held by optional per-client state (tracking prefixes).
     fn extra_memory(&self) -> usize {
-        0
+        crate::tracking::client_extra_memory(self)
     }
 
     /// checkClientOutputBufferLimits: is a hard limit exceeded, or a soft one
@@ -150,7 +153,7 @@ impl Client {
 /// getClientEvictionLimit: bytes, or 0 when client eviction is off. Never below
 /// 128k, so a bad setting can't cut every connection.
 pub fn client_eviction_limit(cfg: &crate::config::Config) -> usize {
-    let v = cfg.get_i64("maxmemory-clients");
+    let v = cfg.maxmemory_clients;
     let limit = if v < 0 && cfg.maxmemory > 0 {
         (cfg.maxmemory as f64 * (-v) as f64 / 100.0) as usize
     } else if v > 0 {
@@ -297,6 +300,23 @@ impl Server {
         self.evict_clients(Some(c), limit)
     }
 
+    /// processCommand's client eviction step, before key eviction: if the
+    /// clients' memory (as last accounted) is over the limit, the largest go.
+    /// Returns true when `c` itself was evicted: it is closed and its command
+    /// does not run.
+    #[cold]
+    pub fn client_eviction_gate(&mut self, c: &mut Client) -> bool {
+        let limit = client_eviction_limit(&self.config);
+        if limit == 0 || self.clients_mem_total < limit {
+            return false;
+        }
+        if self.evict_clients(Some(c), limit) {
+            self.free_client_async(c);
+            return true;
+        }
+        false
+    }
+
     /// evictClients: the largest evictable clients go first.
     fn evict_clients(&mut self, mut me: Option<&mut Client>, limit: usize) -> bool {
         // Re-account everyone exactly: the running total may be stale.
@@ -349,10 +369,14 @@ impl Server {
     }
 }
 
-/// clientEvictionAllowed: normal and pub/sub clients without NO-EVICT.
+/// clientEvictionAllowed: normal and pub/sub clients without NO-EVICT. A
+/// client already doomed by its output limit is not counted: it is closed
+/// before its memory could matter, and the limit takes precedence.
 fn client_eviction_allowed(c: &Client) -> bool {
     !c.is_fake()
-        && !c.flags.has(ClientFlags::NO_EVICT)
+        && c.flags.0
+            & (ClientFlags::NO_EVICT | ClientFlags::OBUF_LIMIT_HIT | ClientFlags::CLOSE_ASAP)
+            == 0
         && matches!(client_type(c), ClientType::Normal | ClientType::Pubsub)
 }
 

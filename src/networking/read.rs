@@ -15,6 +15,8 @@ impl Server {
         let mut ranges = std::mem::take(&mut c.argv_ranges);
         let mut scratch = std::mem::take(&mut c.inline_buf);
         let mut pos = c.qb_pos;
+        let mut big_bulk_end = 0;
+        let mut big_bulk_start = 0;
         let base_limits = Limits {
             proto_max_bulk_len: self.config.proto_max_bulk_len,
             unauthenticated: false,
@@ -51,6 +53,12 @@ impl Server {
                     };
                     c.argv_mem = argv.buf.len();
                     self.process_command(c, &argv);
+                    if self.config.maxmemory_clients_on() {
+                        // Redis re-accounts the client after every command, so
+                        // the next command's client-eviction step sees its output.
+                        c.argv_mem = 0;
+                        self.account_client_memory(c);
+                    }
                     if c.flags.has(ClientFlags::PAUSED) {
                         // CLIENT PAUSE holds this command in the buffer until it ends.
                         break;
@@ -65,6 +73,11 @@ impl Server {
                 }
                 ParseOutcome::Empty { consumed } => pos += consumed,
                 ParseOutcome::Incomplete => break,
+                ParseOutcome::IncompleteBigBulk { start, end } => {
+                    big_bulk_start = start;
+                    big_bulk_end = end;
+                    break;
+                }
                 ParseOutcome::Error(e) => {
                     let msg = e.message();
                     log::debug!(
@@ -101,5 +114,17 @@ impl Server {
         } else {
             c.qb_pos = pos;
         }
+        // The unparsed request now starts the buffer: make room for its big
+        // bulk at once (sdsMakeRoomForNonGreedy), so its memory shows (client
+        // eviction) and the argument is read without regrowing.
+        if big_bulk_end != 0 && c.querybuf.capacity() < big_bulk_end {
+            let len = c.querybuf.len();
+            c.querybuf.reserve_exact(big_bulk_end - len);
+        }
+        c.big_bulk_end = big_bulk_end;
+        c.big_bulk_start = big_bulk_start;
+        // After a big argument the buffer keeps its size: Redis hands its query
+        // buffer to the argument and allocates one as big, expecting another;
+        // clientsCron shrinks it by its recent peak.
     }
 }

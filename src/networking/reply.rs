@@ -33,6 +33,17 @@ impl Client {
         self.after_append();
     }
 
+    /// A complete out-of-band message (an invalidation push). Like Redis's
+    /// CLIENT_PUSHING it gets through CLIENT REPLY OFF/SKIP; only a client past
+    /// its output limit drops it.
+    pub fn add_push_raw(&mut self, b: &[u8]) {
+        if self.flags.has(ClientFlags::OBUF_LIMIT_HIT) {
+            return;
+        }
+        self.reply.extend_from_slice(b);
+        self.after_append();
+    }
+
     #[inline]
     fn add_header(&mut self, prefix: u8, n: i64) {
         if self.replies_off() {

@@ -13,6 +13,8 @@ pub struct Limits {
 
 const PROTO_INLINE_MAX_SIZE: usize = 64 * 1024;
 const MULTIBULK_MAX: i64 = 1024 * 1024;
+/// PROTO_MBULK_BIG_ARG: bulks from this size up are read into a buffer sized for them.
+pub const PROTO_MBULK_BIG_ARG: usize = 32 * 1024;
 
 #[derive(Debug, PartialEq)]
 pub enum ParseOutcome {
@@ -27,6 +29,16 @@ pub enum ParseOutcome {
         consumed: usize,
     },
     Incomplete,
+    /// Incomplete inside a bulk of at least PROTO_MBULK_BIG_ARG bytes whose
+    /// header was read: the request needs `end` bytes from the start of the
+    /// input. The reader reserves that much at once, as Redis does, so the
+    /// client's memory shows the whole argument before it arrives. `start` is
+    /// where the bulk's data begins (what precedes it Redis has already parsed
+    /// out of its query buffer).
+    IncompleteBigBulk {
+        start: usize,
+        end: usize,
+    },
     Error(ProtoError),
 }
 
@@ -158,6 +170,12 @@ fn parse_multibulk(buf: &[u8], ranges: &mut Vec<(u32, u32)>, limits: Limits) -> 
         let start = pos + nl + 2;
         let end = start + len;
         if end + 2 > buf.len() {
+            if len >= PROTO_MBULK_BIG_ARG {
+                return ParseOutcome::IncompleteBigBulk {
+                    start,
+                    end: end + 2,
+                };
+            }
             return ParseOutcome::Incomplete;
         }
         ranges.push((start as u32, end as u32));
@@ -341,6 +359,21 @@ mod tests {
                 cut
             );
         }
+    }
+
+    #[test]
+    fn big_bulk_hint() {
+        let n = PROTO_MBULK_BIG_ARG;
+        let head = format!("*2\r\n$3\r\nSET\r\n${}\r\n", n);
+        let mut req = head.clone().into_bytes();
+        let start = req.len();
+        let end = start + n + 2;
+        assert_eq!(args(&req).0, ParseOutcome::IncompleteBigBulk { start, end });
+        req.extend(std::iter::repeat(b'v').take(n / 2));
+        assert_eq!(args(&req).0, ParseOutcome::IncompleteBigBulk { start, end });
+        // Below the threshold nothing is reserved ahead.
+        let small = format!("*1\r\n${}\r\nab", n - 1);
+        assert_eq!(args(small.as_bytes()).0, ParseOutcome::Incomplete);
     }
 
     #[test]

@@ -189,8 +189,9 @@ pub fn reset_command(srv: &mut Server, c: &mut Client, _argv: &Argv) {
     c.resp = 2;
     crate::acl::set_default_auth(srv, c);
     c.name = None;
-    // MULTI state, subscriptions and client tracking are reset by their own features
-    // (transactions, pub/sub, tracking) when they land; none exists on this branch.
+    srv.disable_tracking(c);
+    // MULTI state and subscriptions are reset by their own features
+    // (transactions, pub/sub) when they land.
     c.flags
         .clear(ClientFlags::PUBSUB | ClientFlags::REPLY_OFF | ClientFlags::REPLY_SKIP_NEXT);
     c.add_status("RESET");

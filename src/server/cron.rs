@@ -72,6 +72,11 @@ impl Server {
         }
         self.clients_cron(now);
         self.databases_cron();
+        // Also done before every command; here so that a lowered limit
+        // applies on an idle server too.
+        if self.tracking.clients != 0 {
+            self.tracking_limit_used_slots();
+        }
         let wd = self.config.get_i64("watchdog-period");
         if wd != 0 {
             crate::crash::watchdog(wd, self.hz);

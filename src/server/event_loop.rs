@@ -162,7 +162,8 @@ impl Server {
 
     /// Reads what the socket has. A short read means the socket is drained (Linux
     /// raises a new edge for any later data), unless the peer also closed: then
-    /// no further event will come, so read on until EOF.
+    /// no further event will come, so read on until EOF. A read that completes
+    /// a big bulk argument stops there: the request runs, then reading goes on.
     fn read_from_client(&mut self, token: usize, peer_closed: bool) {
         let Some(mut c) = self.take_client(token) else {
             return;
@@ -171,17 +172,71 @@ impl Server {
             self.restore_client(c);
             return;
         }
-        let mut closed = false;
         loop {
-            if c.querybuf.capacity() - c.querybuf.len() < 1024 {
-                c.querybuf.reserve(16 * 1024);
+            let (closed, more) = self.read_socket(&mut c, peer_closed);
+            c.last_interaction_ms = crate::util::mstime();
+            if c.querybuf.len() - c.qb_pos > self.config.client_query_buffer_limit {
+                log::warn!("Closing client that reached max query buffer length: {} (qbuf initial bytes: {:?})", self.client_info_string(&c), String::from_utf8_lossy(&c.querybuf[c.qb_pos..c.qb_pos + 64.min(c.querybuf.len() - c.qb_pos)]));
+                self.stats.client_qbuf_limit_disconnections += 1;
+                self.free_client(c);
+                return;
             }
+            // A client whose query buffer alone breaks maxmemory-clients goes before it runs anything.
+            if self.config.maxmemory_clients_on() && self.client_eviction_check(&mut c) {
+                self.free_client(c);
+                return;
+            }
+            self.process_input(&mut c);
+            // beforeNextClient: a client marked to close (output limit, its own
+            // eviction) goes now, so its buffers no longer count for the next one.
+            self.check_obuf_hit(&mut c);
+            if c.flags.has(ClientFlags::CLOSE_ASAP) {
+                self.free_client(c);
+                return;
+            }
+            if self.config.maxmemory_clients_on() && self.client_eviction_check(&mut c) {
+                self.free_client(c);
+                return;
+            }
+            if closed {
+                // Flush what the last commands produced, then close.
+                let _ = self.write_to_client(&mut c);
+                self.free_client(c);
+                return;
+            }
+            if !more {
+                break;
+            }
+        }
+        if c.pending_reply_bytes() > 0 {
+            self.mark_pending_write(&mut c);
+        }
+        self.restore_client(c);
+    }
+
+    /// One round of reads into the query buffer. Returns (peer closed or
+    /// failed, stopped at the end of a big bulk with more maybe pending).
+    fn read_socket(&mut self, c: &mut Client, peer_closed: bool) -> (bool, bool) {
+        loop {
             let len = c.querybuf.len();
-            let room = c.querybuf.capacity() - len;
+            let big = c.big_bulk_end;
+            let room = if big > len {
+                // Exactly the rest of the big argument (Redis's readlen).
+                if c.querybuf.capacity() < big {
+                    c.querybuf.reserve_exact(big - len);
+                }
+                big - len
+            } else {
+                if c.querybuf.capacity() - len < 1024 {
+                    c.querybuf.reserve(16 * 1024);
+                }
+                c.querybuf.capacity() - len
+            };
             let fd = c.fd;
             let spare = c.querybuf.spare_capacity_mut();
-            // SAFETY: read(2) writes at most `room` bytes into the vector's spare capacity,
-            // which we own; only the bytes it reports are then marked initialised.
+            // SAFETY: read(2) writes at most `room` bytes (never more than the spare
+            // capacity) into the vector's spare capacity, which we own; only the bytes
+            // it reports are then marked initialised.
             let r = unsafe { libc::read(fd, spare.as_mut_ptr() as *mut libc::c_void, room) };
             let r = if r < 0 {
                 Err(io::Error::last_os_error())
@@ -191,8 +246,7 @@ impl Server {
             match r {
                 Ok(0) => {
                     log::debug!("Client closed connection id={} addr={}", c.id, c.addr);
-                    closed = true;
-                    break;
+                    return (true, false);
                 }
                 Ok(n) => {
                     // SAFETY: the kernel initialised exactly n bytes past len.
@@ -201,46 +255,21 @@ impl Server {
                     c.net_input_bytes += n as u64;
                     self.stats.net_input_bytes += n as u64;
                     self.stats.total_reads_processed += 1;
+                    if big > len && len + n == big {
+                        return (false, true);
+                    }
                     if n < room && !peer_closed {
-                        break;
+                        return (false, false);
                     }
                 }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return (false, false),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => {
                     log::debug!("Reading from client: {}", e);
-                    closed = true;
-                    break;
+                    return (true, false);
                 }
             }
         }
-        c.last_interaction_ms = crate::util::mstime();
-        if c.querybuf.len() - c.qb_pos > self.config.client_query_buffer_limit {
-            log::warn!("Closing client that reached max query buffer length: {} (qbuf initial bytes: {:?})", self.client_info_string(&c), String::from_utf8_lossy(&c.querybuf[c.qb_pos..c.qb_pos + 64.min(c.querybuf.len() - c.qb_pos)]));
-            self.stats.client_qbuf_limit_disconnections += 1;
-            self.free_client(c);
-            return;
-        }
-        // A client whose query buffer alone breaks maxmemory-clients goes before it runs anything.
-        if self.config.maxmemory_clients_on() && self.client_eviction_check(&mut c) {
-            self.free_client(c);
-            return;
-        }
-        self.process_input(&mut c);
-        if self.config.maxmemory_clients_on() && self.client_eviction_check(&mut c) {
-            self.free_client(c);
-            return;
-        }
-        if closed {
-            // Flush what the last commands produced, then close.
-            let _ = self.write_to_client(&mut c);
-            self.free_client(c);
-            return;
-        }
-        if c.pending_reply_bytes() > 0 {
-            self.mark_pending_write(&mut c);
-        }
-        self.restore_client(c);
     }
 
     fn handle_writable(&mut self, token: usize) {
@@ -291,9 +320,10 @@ impl Server {
             c.reply.clear();
             c.sent = 0;
             c.obuf_rearm();
-            // Give back memory after a big reply (a pipeline of large values).
-            if c.reply.capacity() > 1024 * 1024 {
-                c.reply.shrink_to(16 * 1024);
+            // Give back memory after a big reply (a pipeline of large values):
+            // Redis frees its reply list once written, keeping only its buffer.
+            if c.reply.capacity() > 4 * crate::networking::limits::REPLY_CHUNK_BYTES {
+                c.reply.shrink_to(c.rb_size);
             }
             if c.flags.has(ClientFlags::WRITE_INTEREST) {
                 c.flags.clear(ClientFlags::WRITE_INTEREST);
@@ -310,6 +340,9 @@ impl Server {
                     Interest::READABLE | Interest::WRITABLE,
                 );
             }
+        }
+        if wrote_any && self.config.maxmemory_clients_on() {
+            self.account_client_memory(c);
         }
         true
     }
@@ -329,6 +362,9 @@ impl Server {
             self.handle_clients_blocked_on_keys();
         }
         self.process_unblocked_clients();
+        if self.tracking.in_use {
+            self.tracking_broadcast();
+        }
         let pending = std::mem::take(&mut self.pending_writes);
         for token in pending.iter().copied() {
             let Some(mut c) = self.take_client(token) else {
@@ -364,6 +400,9 @@ impl Server {
     /// Closes a client and releases its slot (freeClient).
     pub fn free_client(&mut self, mut c: Box<Client>) {
         self.clients_mem_total -= c.last_mem.min(self.clients_mem_total);
+        if c.tracking.is_some() {
+            self.disable_tracking(&mut c);
+        }
         if let (Some(reg), Some(s)) = (&self.registry, c.stream.as_mut()) {
             let _ = reg.deregister(s.source());
         }

@@ -388,13 +388,14 @@ impl Server {
              client_recent_max_input_buffer:{}\r\n\
              client_recent_max_output_buffer:{}\r\n\
              blocked_clients:{}\r\n\
-             tracking_clients:0\r\n\
+             tracking_clients:{}\r\n\
              clients_in_timeout_table:{}\r\n",
             self.clients.len() - monitors,
             self.config.maxclients,
             max_in,
             max_out,
             self.paused_clients.len() + self.blocking.count,
+            self.tracking.clients,
             self.blocking.timeouts_len(),
         );
     }
@@ -583,9 +584,9 @@ impl Server {
              active_defrag_key_misses:0\r\n\
              total_active_defrag_time:0\r\n\
              current_active_defrag_time:0\r\n\
-             tracking_total_keys:0\r\n\
-             tracking_total_items:0\r\n\
-             tracking_total_prefixes:0\r\n\
+             tracking_total_keys:{}\r\n\
+             tracking_total_items:{}\r\n\
+             tracking_total_prefixes:{}\r\n\
              unexpected_error_replies:{}\r\n\
              total_error_replies:{}\r\n\
              dump_payload_sanitizations:0\r\n\
@@ -613,6 +614,9 @@ impl Server {
             exceeded_now,
             st.keyspace_hits,
             st.keyspace_misses,
+            self.tracking.total_keys(),
+            self.tracking.total_items(),
+            self.tracking.total_prefixes(),
             st.unexpected_error_replies,
             st.total_error_replies,
             st.total_reads_processed,

@@ -151,6 +151,8 @@ pub struct Server {
     pub clients_mem_total: usize,
     /// Clients blocked on keys, ready keys and timeouts (src/blocked.rs).
     pub blocking: crate::blocked::Blocking,
+    /// Client-side caching: tracked keys, BCAST prefixes, pending invalidations.
+    pub tracking: crate::tracking::Tracking,
 }
 
 pub const FIRST_CLIENT_TOKEN: usize = 64;
@@ -218,6 +220,7 @@ impl Server {
             shared_int_lru: vec![shared_lru; crate::db::object::SHARED_INTEGERS as usize],
             clients_mem_total: 0,
             blocking: crate::blocked::Blocking::default(),
+            tracking: Default::default(),
         }
     }
 
