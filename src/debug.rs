@@ -48,6 +48,7 @@ fn type_code(v: &Value) -> u32 {
     match v {
         Value::Str(_) => 0,
         Value::List(_) => 1,
+        Value::ZSet(_) => 3,
     }
 }
 
@@ -69,6 +70,15 @@ pub fn object_digest(digest: &mut [u8; 20], o: &Obj, has_expire: bool) {
                 }
                 true
             });
+        }
+        Value::ZSet(z) => {
+            // Each member digested with its "%.17g" score, xored in: order-free.
+            for (e, sc) in z.items() {
+                let mut ed = [0u8; 20];
+                mix_digest(&mut ed, &e);
+                mix_digest(&mut ed, crate::util::fmt_f64_g17(sc).as_bytes());
+                xor_digest(digest, &ed);
+            }
         }
     }
     if has_expire {
@@ -175,6 +185,18 @@ pub fn serialized_len(o: &Obj, compression: bool) -> usize {
             });
             n
         }
+        // RDB_TYPE_ZSET_LISTPACK: the listpack as one string; RDB_TYPE_ZSET_2:
+        // length, then each member as a string and its score as 8 raw bytes.
+        Value::ZSet(z) => match &**z {
+            crate::t_zset::ZSet::Lp(lp) => rdb_string_len(lp.as_bytes(), compression),
+            crate::t_zset::ZSet::Sl(sz) => {
+                let mut n = rdb_len_size(sz.sl.len() as u64);
+                for (e, _) in sz.sl.iter() {
+                    n += rdb_string_len(e, compression) + 8;
+                }
+                n
+            }
+        },
     }
 }
 

@@ -28,6 +28,7 @@ mod sha1;
 mod slowlog;
 mod t_list;
 mod t_string;
+mod t_zset;
 mod util;
 
 use server::startup;

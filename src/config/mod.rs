@@ -93,6 +93,9 @@ pub struct Config {
     /// list-max-listpack-size (quicklist fill) and list-compress-depth.
     pub list_max_listpack_size: i32,
     pub list_compress_depth: i32,
+    /// zset-max-listpack-entries / -value: sorted sets stay listpacks below both.
+    pub zset_max_listpack_entries: usize,
+    pub zset_max_listpack_value: usize,
     pub proto_max_bulk_len: i64,
     pub client_query_buffer_limit: usize,
     pub slowlog_log_slower_than: i64,
@@ -214,6 +217,8 @@ impl Default for Config {
             dynamic_hz: true,
             list_max_listpack_size: -2,
             list_compress_depth: 0,
+            zset_max_listpack_entries: 128,
+            zset_max_listpack_value: 64,
             proto_max_bulk_len: 512 * 1024 * 1024,
             client_query_buffer_limit: 1024 * 1024 * 1024,
             slowlog_log_slower_than: 10000,
@@ -814,6 +819,8 @@ impl Config {
         self.dynamic_hz = self.get_bool("dynamic-hz");
         self.list_max_listpack_size = num(self, "list-max-listpack-size") as i32;
         self.list_compress_depth = num(self, "list-compress-depth") as i32;
+        self.zset_max_listpack_entries = num(self, "zset-max-listpack-entries") as usize;
+        self.zset_max_listpack_value = num(self, "zset-max-listpack-value") as usize;
         self.proto_max_bulk_len = num(self, "proto-max-bulk-len");
         self.client_query_buffer_limit = num(self, "client-query-buffer-limit") as usize;
         self.slowlog_log_slower_than = num(self, "slowlog-log-slower-than");

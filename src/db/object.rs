@@ -22,6 +22,8 @@ pub enum Value {
     Str(StrEnc),
     /// A list: Redis 7.0 always stores lists as a quicklist (OBJECT ENCODING "quicklist").
     List(Box<crate::ds::quicklist::Quicklist>),
+    /// A sorted set: "listpack" while small, "skiplist" (dict + skiplist) after.
+    ZSet(Box<crate::t_zset::ZSet>),
 }
 
 pub struct Obj {
@@ -35,6 +37,7 @@ impl Value {
         match self {
             Value::Str(_) => "string",
             Value::List(_) => "list",
+            Value::ZSet(_) => "zset",
         }
     }
 
@@ -44,6 +47,7 @@ impl Value {
             Value::Str(StrEnc::Embstr(_)) => "embstr",
             Value::Str(StrEnc::Raw(_)) => "raw",
             Value::List(_) => "quicklist",
+            Value::ZSet(z) => z.encoding_name(),
         }
     }
 }
@@ -176,13 +180,14 @@ impl Value {
             Value::Str(StrEnc::Embstr(s)) => Value::Str(StrEnc::Embstr(s.clone())),
             Value::Str(StrEnc::Raw(s)) => Value::Str(StrEnc::Raw(s.clone())),
             Value::List(l) => Value::List(l.clone()),
+            Value::ZSet(z) => Value::ZSet(z.clone()),
         }
     }
 
     pub fn refcount(&self) -> i64 {
         match self {
             Value::Str(s) => s.refcount(),
-            Value::List(_) => 1,
+            Value::List(_) | Value::ZSet(_) => 1,
         }
     }
 
@@ -193,6 +198,11 @@ impl Value {
         match self {
             Value::Str(_) => 1,
             Value::List(l) => l.node_count(),
+            // A listpack is one allocation; a skiplist frees a node per member.
+            Value::ZSet(z) => match &**z {
+                crate::t_zset::ZSet::Lp(_) => 1,
+                crate::t_zset::ZSet::Sl(s) => s.sl.len(),
+            },
         }
     }
 
@@ -201,6 +211,7 @@ impl Value {
     pub fn hash_table_stats(&self) -> Option<String> {
         match self {
             Value::Str(_) | Value::List(_) => None,
+            Value::ZSet(z) => z.hash_table_stats(),
         }
     }
 

@@ -11,6 +11,7 @@ mod server_acl;
 mod server_config;
 mod server_debug;
 mod string;
+mod zset;
 
 use super::CommandSpec;
 
@@ -18,6 +19,7 @@ pub const ALL: &[&[CommandSpec]] = &[
     generic::COMMANDS,
     string::COMMANDS,
     list::COMMANDS,
+    zset::COMMANDS,
     bitmap::COMMANDS,
     connection::COMMANDS,
     server::COMMANDS,
