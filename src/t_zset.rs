@@ -1442,3 +1442,418 @@ mod tests {
         assert!(parse_lex_range(b"a", b"+").is_none());
     }
 }
+
+#[derive(Clone, Copy, PartialEq)]
+enum SetOp {
+    Union,
+    Inter,
+    Diff,
+}
+
+#[derive(Clone, Copy)]
+enum Aggr {
+    Sum,
+    Min,
+    Max,
+}
+
+fn aggregate(target: &mut f64, val: f64, a: Aggr) {
+    match a {
+        Aggr::Sum => {
+            *target += val;
+            if target.is_nan() {
+                *target = 0.0;
+            }
+        }
+        Aggr::Min => {
+            if val < *target {
+                *target = val
+            }
+        }
+        Aggr::Max => {
+            if val > *target {
+                *target = val
+            }
+        }
+    }
+}
+
+/// zunionInterDiffGenericCommand. Inputs must be sorted sets: plain sets
+/// arrive with the hashes/sets work (they are refused as WRONGTYPE until then).
+fn zsetop_generic(
+    srv: &mut Server,
+    c: &mut Client,
+    argv: &Argv,
+    dst: Option<&[u8]>,
+    numkeys_idx: usize,
+    op: SetOp,
+    card_only: bool,
+    cmdname: &str,
+) {
+    let Some(setnum) = parse_i64(argv.get(numkeys_idx)) else {
+        return c.add_error_not_int();
+    };
+    if setnum < 1 {
+        return c.add_error(&format!(
+            "at least 1 input key is needed for '{}' command",
+            cmdname
+        ));
+    }
+    if setnum > (argv.len() - numkeys_idx - 1) as i64 {
+        return c.add_error_syntax();
+    }
+    let setnum = setnum as usize;
+    let db = c.db;
+    // (index of the key, items, weight)
+    let mut srcs: Vec<(Option<usize>, f64)> = Vec::with_capacity(setnum);
+    for i in 0..setnum {
+        let k = argv.get(numkeys_idx + 1 + i);
+        match kind(srv, db, k, false) {
+            Look::WrongType => return c.add_error_wrongtype(),
+            Look::Missing => srcs.push((None, 1.0)),
+            Look::Z => srcs.push((Some(numkeys_idx + 1 + i), 1.0)),
+        }
+    }
+    let mut j = numkeys_idx + 1 + setnum;
+    let mut aggr = Aggr::Sum;
+    let mut withscores = false;
+    let mut limit = 0i64;
+    while j < argv.len() {
+        let remaining = argv.len() - j;
+        let a = argv.get(j);
+        if op != SetOp::Diff && !card_only && remaining > setnum && eq_ic(a, "weights") {
+            j += 1;
+            for s in srcs.iter_mut() {
+                match parse_f64(argv.get(j)) {
+                    Some(w) => s.1 = w,
+                    None => return c.add_error("weight value is not a float"),
+                }
+                j += 1;
+            }
+        } else if op != SetOp::Diff && !card_only && remaining >= 2 && eq_ic(a, "aggregate") {
+            let v = argv.get(j + 1);
+            aggr = if eq_ic(v, "sum") {
+                Aggr::Sum
+            } else if eq_ic(v, "min") {
+                Aggr::Min
+            } else if eq_ic(v, "max") {
+                Aggr::Max
+            } else {
+                return c.add_error_syntax();
+            };
+            j += 2;
+        } else if dst.is_none() && !card_only && eq_ic(a, "withscores") {
+            withscores = true;
+            j += 1;
+        } else if card_only && remaining >= 2 && eq_ic(a, "limit") {
+            match parse_i64(argv.get(j + 1)) {
+                Some(v) if v >= 0 => limit = v,
+                Some(_) => return c.add_error("LIMIT can't be negative"),
+                None => return c.add_error_not_int(),
+            }
+            j += 2;
+        } else {
+            return c.add_error_syntax();
+        }
+    }
+    let sets: Vec<(Option<usize>, f64, usize)> = srcs
+        .iter()
+        .map(|&(k, w)| (k, w, k.map_or(0, |k| zs_ref(srv, db, argv.get(k)).len())))
+        .collect();
+    let mut order: Vec<usize> = (0..setnum).collect();
+    if op != SetOp::Diff {
+        order.sort_by_key(|&i| sets[i].2);
+    }
+    let get = |i: usize| -> Option<&ZSet> { sets[i].0.map(|k| zs_ref(srv, db, argv.get(k))) };
+    let mut result: Vec<(Vec<u8>, f64)> = Vec::new();
+    let mut cardinality = 0i64;
+    match op {
+        SetOp::Inter => {
+            let first = order[0];
+            if let Some(z0) = get(first) {
+                for (e, s0) in z0.items() {
+                    let mut score = sets[first].1 * s0;
+                    if score.is_nan() {
+                        score = 0.0;
+                    }
+                    let mut all = true;
+                    for &o in &order[1..] {
+                        match get(o).and_then(|z| z.score(&e)) {
+                            Some(v) => aggregate(&mut score, v * sets[o].1, aggr),
+                            None => {
+                                all = false;
+                                break;
+                            }
+                        }
+                    }
+                    if all {
+                        if card_only {
+                            cardinality += 1;
+                            if limit > 0 && cardinality >= limit {
+                                break;
+                            }
+                        } else {
+                            result.push((e, score));
+                        }
+                    }
+                }
+            }
+        }
+        SetOp::Union => {
+            let mut acc: std::collections::HashMap<Vec<u8>, f64> = std::collections::HashMap::new();
+            let mut keys_order: Vec<Vec<u8>> = Vec::new();
+            for &o in &order {
+                let Some(z) = get(o) else { continue };
+                for (e, s) in z.items() {
+                    let mut score = sets[o].1 * s;
+                    if score.is_nan() {
+                        score = 0.0;
+                    }
+                    match acc.get_mut(&e) {
+                        Some(t) => aggregate(t, score, aggr),
+                        None => {
+                            keys_order.push(e.clone());
+                            acc.insert(e, score);
+                        }
+                    }
+                }
+            }
+            for e in keys_order {
+                let s = acc[&e];
+                result.push((e, s));
+            }
+        }
+        SetOp::Diff => {
+            if let Some(z0) = get(0) {
+                for (e, s) in z0.items() {
+                    if (1..setnum).all(|o| get(o).and_then(|z| z.score(&e)).is_none()) {
+                        result.push((e, s));
+                    }
+                }
+            }
+        }
+    }
+    if card_only {
+        return c.add_int(cardinality);
+    }
+    // The result is ordered as a skiplist orders it.
+    result.sort_by(|a, b| a.1.partial_cmp(&b.1).unwrap().then_with(|| a.0.cmp(&b.0)));
+    match dst {
+        Some(dst) => {
+            if result.is_empty() {
+                c.add_int(0);
+                if srv.db_delete(db, dst) {
+                    srv.signal_modified_key(db, dst);
+                    srv.dirty += 1;
+                }
+            } else {
+                let mut z = ZSet::Sl(Box::new(SkipZ {
+                    dict: Dict::new(),
+                    sl: Skiplist::new(),
+                }));
+                let lim = Limits::of(srv);
+                for (e, s) in &result {
+                    z.insert_new(lim, e, *s);
+                }
+                z.shrink_if_fits(srv);
+                let n = z.len();
+                store_new(srv, db, dst, z);
+                c.add_int(n as i64);
+                srv.dirty += 1;
+            }
+        }
+        None => reply_items(c, &result, withscores),
+    }
+}
+
+pub fn zunion_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
+    zsetop_generic(srv, c, argv, None, 1, SetOp::Union, false, "zunion")
+}
+pub fn zinter_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
+    zsetop_generic(srv, c, argv, None, 1, SetOp::Inter, false, "zinter")
+}
+pub fn zdiff_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
+    zsetop_generic(srv, c, argv, None, 1, SetOp::Diff, false, "zdiff")
+}
+pub fn zintercard_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
+    zsetop_generic(srv, c, argv, None, 1, SetOp::Inter, true, "zintercard")
+}
+pub fn zunionstore_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
+    let dst = argv.get(1).to_vec();
+    zsetop_generic(
+        srv,
+        c,
+        argv,
+        Some(&dst),
+        2,
+        SetOp::Union,
+        false,
+        "zunionstore",
+    )
+}
+pub fn zinterstore_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
+    let dst = argv.get(1).to_vec();
+    zsetop_generic(
+        srv,
+        c,
+        argv,
+        Some(&dst),
+        2,
+        SetOp::Inter,
+        false,
+        "zinterstore",
+    )
+}
+pub fn zdiffstore_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
+    let dst = argv.get(1).to_vec();
+    zsetop_generic(
+        srv,
+        c,
+        argv,
+        Some(&dst),
+        2,
+        SetOp::Diff,
+        false,
+        "zdiffstore",
+    )
+}
+
+/// Redis's d2string: how ZSCAN writes a skiplist score.
+fn d2string(v: f64) -> String {
+    if v == 0.0 {
+        return if v.is_sign_negative() {
+            "-0".into()
+        } else {
+            "0".into()
+        };
+    }
+    match score_as_int(v) {
+        Some(i) => i.to_string(),
+        None => fmt_f64_g17(v),
+    }
+}
+
+pub fn zscan_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
+    use crate::db::keyspace_cmds::{parse_scan_cursor, parse_scan_opts};
+    let Some(mut cursor) = parse_scan_cursor(argv.get(2)) else {
+        return c.add_error("invalid cursor");
+    };
+    let db = c.db;
+    let key = argv.get(1);
+    match kind(srv, db, key, false) {
+        Look::Missing => {
+            c.add_array_len(2);
+            c.add_bulk(b"0");
+            c.add_array_len(0);
+            return;
+        }
+        Look::WrongType => return c.add_error_wrongtype(),
+        Look::Z => {}
+    }
+    let Some(opts) = parse_scan_opts(c, argv, 3, false) else {
+        return;
+    };
+    let z = zs_ref(srv, db, key);
+    let mut out: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+    match z {
+        ZSet::Lp(lp) => {
+            let mut it = lp.iter();
+            while let (Some(e), Some(s)) = (it.next(), it.next()) {
+                out.push((e.to_vec(), s.to_vec()));
+            }
+            cursor = 0;
+        }
+        ZSet::Sl(sz) => {
+            let mut maxiterations = opts.count.wrapping_mul(10);
+            loop {
+                cursor = sz.dict.scan(cursor, |k, v| {
+                    out.push((k.to_vec(), d2string(*v).into_bytes()))
+                });
+                if cursor == 0 {
+                    break;
+                }
+                let more = maxiterations != 0;
+                maxiterations = maxiterations.wrapping_sub(1);
+                if !more || out.len() as i64 >= opts.count {
+                    break;
+                }
+            }
+        }
+    }
+    if let Some(p) = opts.pattern {
+        out.retain(|(k, _)| crate::util::glob_match(p, k, false));
+    }
+    c.add_array_len(2);
+    c.add_bulk(cursor.to_string().as_bytes());
+    c.add_array_len(out.len() * 2);
+    for (k, v) in &out {
+        c.add_bulk(k);
+        c.add_bulk(v);
+    }
+}
+
+pub fn zrandmember_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
+    let db = c.db;
+    let key = argv.get(1);
+    if argv.len() >= 3 {
+        let l = match parse_i64(argv.get(2)) {
+            Some(v) if v >= -i64::MAX => v,
+            Some(_) => return c.add_error("value is out of range"),
+            None => return c.add_error_not_int(),
+        };
+        let mut withscores = false;
+        if argv.len() == 4 && eq_ic(argv.get(3), "withscores") {
+            withscores = true;
+        } else if argv.len() >= 4 {
+            return c.add_error_syntax();
+        }
+        if withscores && l < -i64::MAX / 2 {
+            return c.add_error("value is out of range");
+        }
+        match kind(srv, db, key, false) {
+            Look::Missing => return c.add_array_len(0),
+            Look::WrongType => return c.add_error_wrongtype(),
+            Look::Z => {}
+        }
+        if l == 0 {
+            return c.add_array_len(0);
+        }
+        let items = zs_ref(srv, db, key).items();
+        let size = items.len();
+        let picks: Vec<usize> = if l < 0 {
+            let n = l.unsigned_abs() as usize;
+            (0..n)
+                .map(|_| srv.rng.below(size as u64) as usize)
+                .collect()
+        } else if l as usize >= size {
+            (0..size).collect()
+        } else {
+            // A random subset without repetition (partial Fisher-Yates).
+            let n = l as usize;
+            let mut idx: Vec<usize> = (0..size).collect();
+            for i in 0..n {
+                let j = i + srv.rng.below((size - i) as u64) as usize;
+                idx.swap(i, j);
+            }
+            idx.truncate(n);
+            idx
+        };
+        let pairs: Vec<(Vec<u8>, f64)> = picks.iter().map(|&i| items[i].clone()).collect();
+        reply_items(c, &pairs, withscores);
+        return;
+    }
+    match kind(srv, db, key, false) {
+        Look::Missing => c.add_null(),
+        Look::WrongType => c.add_error_wrongtype(),
+        Look::Z => {
+            let n = zs_ref(srv, db, key).len();
+            let i = srv.rng.below(n as u64) as usize;
+            let e = zs_ref(srv, db, key)
+                .by_rank(i, i, false)
+                .pop()
+                .expect("in range")
+                .0;
+            c.add_bulk(&e);
+        }
+    }
+}

@@ -84,6 +84,7 @@ pub const COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zdiff",
+        handler: Some(zdiff_command),
         group: "sorted-set",
         since: "6.2.0",
         summary: "Subtract multiple sorted sets",
@@ -96,6 +97,7 @@ pub const COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zdiffstore",
+        handler: Some(zdiffstore_command),
         group: "sorted-set",
         since: "6.2.0",
         summary: "Subtract multiple sorted sets and store the resulting sorted set in a new key",
@@ -121,6 +123,7 @@ pub const COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zinter",
+        handler: Some(zinter_command),
         group: "sorted-set",
         since: "6.2.0",
         summary: "Intersect multiple sorted sets",
@@ -133,6 +136,7 @@ pub const COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zintercard",
+        handler: Some(zintercard_command),
         group: "sorted-set",
         since: "7.0.0",
         summary: "Intersect multiple sorted sets and return the cardinality of the result",
@@ -145,6 +149,7 @@ pub const COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zinterstore",
+        handler: Some(zinterstore_command),
         group: "sorted-set",
         since: "2.0.0",
         summary: "Intersect multiple sorted sets and store the resulting sorted set in a new key",
@@ -222,6 +227,7 @@ pub const COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrandmember",
+        handler: Some(zrandmember_command),
         group: "sorted-set",
         since: "6.2.0",
         summary: "Get one or multiple random elements from a sorted set",
@@ -404,6 +410,7 @@ pub const COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zscan",
+        handler: Some(zscan_command),
         group: "sorted-set",
         since: "2.8.0",
         summary: "Incrementally iterate sorted sets elements and associated scores",
@@ -430,6 +437,7 @@ pub const COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zunion",
+        handler: Some(zunion_command),
         group: "sorted-set",
         since: "6.2.0",
         summary: "Add multiple sorted sets",
@@ -442,6 +450,7 @@ pub const COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zunionstore",
+        handler: Some(zunionstore_command),
         group: "sorted-set",
         since: "2.0.0",
         summary: "Add multiple sorted sets and store the resulting sorted set in a new key",
