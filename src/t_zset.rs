@@ -1548,8 +1548,7 @@ fn zsetop_generic(
         } else if card_only && remaining >= 2 && eq_ic(a, "limit") {
             match parse_i64(argv.get(j + 1)) {
                 Some(v) if v >= 0 => limit = v,
-                Some(_) => return c.add_error("LIMIT can't be negative"),
-                None => return c.add_error_not_int(),
+                _ => return c.add_error("LIMIT can't be negative"),
             }
             j += 2;
         } else {
@@ -1798,16 +1797,18 @@ pub fn zrandmember_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     if argv.len() >= 3 {
         let l = match parse_i64(argv.get(2)) {
             Some(v) if v >= -i64::MAX => v,
-            Some(_) => return c.add_error("value is out of range"),
+            Some(_) => {
+                return c.add_error(
+                    "value is out of range, value must between -9223372036854775807 and 9223372036854775807",
+                )
+            }
             None => return c.add_error_not_int(),
         };
-        let mut withscores = false;
-        if argv.len() == 4 && eq_ic(argv.get(3), "withscores") {
-            withscores = true;
-        } else if argv.len() >= 4 {
+        if argv.len() > 4 || (argv.len() == 4 && !eq_ic(argv.get(3), "withscores")) {
             return c.add_error_syntax();
         }
-        if withscores && l < -i64::MAX / 2 {
+        let withscores = argv.len() == 4;
+        if withscores && !(-i64::MAX / 2..=i64::MAX / 2).contains(&l) {
             return c.add_error("value is out of range");
         }
         match kind(srv, db, key, false) {
