@@ -47,17 +47,6 @@ fn lp_score(v: LpValue) -> f64 {
     }
 }
 
-/// Member then score offsets of every pair, in order.
-fn lp_positions(lp: &Listpack) -> Vec<usize> {
-    let mut v = Vec::with_capacity(lp.len() / 2);
-    let mut p = lp.first();
-    while let Some(e) = p {
-        v.push(e);
-        p = lp.next(e).and_then(|s| lp.next(s));
-    }
-    v
-}
-
 /// The score range of ZRANGEBYSCORE and friends (zrangespec).
 #[derive(Clone, Copy)]
 pub struct ScoreRange {
