@@ -531,13 +531,29 @@ impl ZSet {
         }
     }
 
-    /// Approximate heap bytes, for MEMORY USAGE.
-    pub fn memory_estimate(&self) -> usize {
+    /// objectComputeSize's estimate (without the robj): the listpack's
+    /// allocation, or the fixed parts plus the average of `samples` members
+    /// (sds, dict entry, skiplist node) times the member count.
+    pub fn memory_estimate(&self, samples: usize) -> usize {
+        use crate::server::server_cmds::{alloc_size, sds_alloc_size};
         match self {
-            ZSet::Lp(lp) => lp.capacity(),
+            ZSet::Lp(lp) => alloc_size(lp.total_bytes()),
             ZSet::Sl(z) => {
-                let per: usize = z.dict.iter().map(|(k, _)| k.len() + 8 + 16 + 64).sum();
-                per + z.dict.buckets() * 8
+                // zset 16 + zskiplist 32 + dict 56, the bucket array, the 32-level header node.
+                let mut asize = 16 + 32 + 56 + 8 * z.dict.buckets() + alloc_size(24 + 32 * 16);
+                let (mut elesize, mut n) = (0usize, 0usize);
+                let mut x = z.sl.first();
+                while x != NIL && n < samples {
+                    elesize += sds_alloc_size(z.sl.ele(x).len())
+                        + 24
+                        + alloc_size(24 + 16 * z.sl.node_levels(x));
+                    n += 1;
+                    x = z.sl.next(x);
+                }
+                if n > 0 {
+                    asize += (elesize as f64 / n as f64 * z.dict.len() as f64) as usize;
+                }
+                asize
             }
         }
     }

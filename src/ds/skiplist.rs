@@ -102,6 +102,11 @@ impl Skiplist {
         &self.nodes[n as usize].ele
     }
 
+    /// How many levels a node has (its allocation size in Redis).
+    pub fn node_levels(&self, n: u32) -> usize {
+        self.nodes[n as usize].levels.len()
+    }
+
     pub fn first(&self) -> u32 {
         self.fwd(HEAD, 0)
     }
