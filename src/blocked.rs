@@ -269,6 +269,7 @@ impl Server {
         }
         match (self.dbs[db].get(key).map(|o| &o.val), btype) {
             (Some(crate::db::object::Value::List(l)), BlockType::List) => !l.is_empty(),
+            (Some(crate::db::object::Value::ZSet(z)), BlockType::Zset) => !z.is_empty(),
             _ => false,
         }
     }

@@ -50,6 +50,7 @@ fn type_code(v: &Value) -> u32 {
         Value::List(_) => 1,
         Value::Set(_) => 2,
         Value::Hash(_) => 4,
+        Value::ZSet(_) => 3,
     }
 }
 
@@ -74,6 +75,15 @@ pub fn object_digest(digest: &mut [u8; 20], o: &Obj, has_expire: bool) {
         }
         Value::Hash(h) => h.digest(digest),
         Value::Set(s) => s.digest(digest),
+        Value::ZSet(z) => {
+            // Each member digested with its "%.17g" score, xored in: order-free.
+            for (e, sc) in z.items() {
+                let mut ed = [0u8; 20];
+                mix_digest(&mut ed, &e);
+                mix_digest(&mut ed, crate::util::fmt_f64_g17(sc).as_bytes());
+                xor_digest(digest, &ed);
+            }
+        }
     }
     if has_expire {
         xor_digest(digest, b"!!expire!!");
@@ -181,6 +191,18 @@ pub fn serialized_len(o: &Obj, compression: bool) -> usize {
         }
         Value::Hash(h) => h.serialized_len(compression),
         Value::Set(s) => s.serialized_len(compression),
+        // RDB_TYPE_ZSET_LISTPACK: the listpack as one string; RDB_TYPE_ZSET_2:
+        // length, then each member as a string and its score as 8 raw bytes.
+        Value::ZSet(z) => match &**z {
+            crate::t_zset::ZSet::Lp(lp) => rdb_string_len(lp.as_bytes(), compression),
+            crate::t_zset::ZSet::Sl(sz) => {
+                let mut n = rdb_len_size(sz.sl.len() as u64);
+                for (e, _) in sz.sl.iter() {
+                    n += rdb_string_len(e, compression) + 8;
+                }
+                n
+            }
+        },
     }
 }
 

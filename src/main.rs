@@ -31,6 +31,7 @@ mod t_hash;
 mod t_list;
 mod t_set;
 mod t_string;
+mod t_zset;
 mod tracking;
 mod util;
 

@@ -95,6 +95,9 @@ pub struct Config {
     pub list_compress_depth: i32,
     /// hll-sparse-max-bytes: sparse HLLs larger than this turn dense.
     pub hll_sparse_max_bytes: usize,
+    /// zset-max-listpack-entries / -value: sorted sets stay listpacks below both.
+    pub zset_max_listpack_entries: usize,
+    pub zset_max_listpack_value: usize,
     pub proto_max_bulk_len: i64,
     pub client_query_buffer_limit: usize,
     pub slowlog_log_slower_than: i64,
@@ -224,6 +227,8 @@ impl Default for Config {
             list_max_listpack_size: -2,
             list_compress_depth: 0,
             hll_sparse_max_bytes: 3000,
+            zset_max_listpack_entries: 128,
+            zset_max_listpack_value: 64,
             proto_max_bulk_len: 512 * 1024 * 1024,
             client_query_buffer_limit: 1024 * 1024 * 1024,
             slowlog_log_slower_than: 10000,
@@ -829,6 +834,8 @@ impl Config {
         self.list_max_listpack_size = num(self, "list-max-listpack-size") as i32;
         self.list_compress_depth = num(self, "list-compress-depth") as i32;
         self.hll_sparse_max_bytes = num(self, "hll-sparse-max-bytes") as usize;
+        self.zset_max_listpack_entries = num(self, "zset-max-listpack-entries") as usize;
+        self.zset_max_listpack_value = num(self, "zset-max-listpack-value") as usize;
         self.proto_max_bulk_len = num(self, "proto-max-bulk-len");
         self.client_query_buffer_limit = num(self, "client-query-buffer-limit") as usize;
         self.slowlog_log_slower_than = num(self, "slowlog-log-slower-than");

@@ -24,6 +24,8 @@ pub enum Value {
     List(Box<crate::ds::quicklist::Quicklist>),
     Hash(crate::t_hash::HashVal),
     Set(crate::t_set::SetVal),
+    /// A sorted set: "listpack" while small, "skiplist" (dict + skiplist) after.
+    ZSet(Box<crate::t_zset::ZSet>),
 }
 
 pub struct Obj {
@@ -39,6 +41,7 @@ impl Value {
             Value::List(_) => "list",
             Value::Hash(_) => "hash",
             Value::Set(_) => "set",
+            Value::ZSet(_) => "zset",
         }
     }
 
@@ -50,6 +53,7 @@ impl Value {
             Value::List(_) => "quicklist",
             Value::Hash(h) => h.encoding_name(),
             Value::Set(s) => s.encoding_name(),
+            Value::ZSet(z) => z.encoding_name(),
         }
     }
 }
@@ -184,6 +188,7 @@ impl Value {
             Value::List(l) => Value::List(l.clone()),
             Value::Hash(h) => Value::Hash(h.dup()),
             Value::Set(s) => Value::Set(s.dup()),
+            Value::ZSet(z) => Value::ZSet(z.clone()),
         }
     }
 
@@ -193,6 +198,7 @@ impl Value {
             Value::List(_) => 1,
             Value::Hash(_) => 1,
             Value::Set(_) => 1,
+            Value::ZSet(_) => 1,
         }
     }
 
@@ -206,6 +212,11 @@ impl Value {
             Value::Hash(h) => h.table().map_or(1, |d| d.len()),
             Value::Set(crate::t_set::SetVal::Table(d)) => d.len(),
             Value::Set(_) => 1,
+            // A listpack is one allocation; a skiplist frees a node per member.
+            Value::ZSet(z) => match &**z {
+                crate::t_zset::ZSet::Lp(_) => 1,
+                crate::t_zset::ZSet::Sl(s) => s.sl.len(),
+            },
         }
     }
 
@@ -216,6 +227,7 @@ impl Value {
             Value::Str(_) | Value::List(_) => None,
             Value::Hash(h) => h.table_stats(),
             Value::Set(s) => s.table_stats(),
+            Value::ZSet(z) => z.hash_table_stats(),
         }
     }
 

@@ -6,3 +6,4 @@
 pub mod intset;
 pub mod listpack;
 pub mod quicklist;
+pub mod skiplist;

@@ -14,6 +14,7 @@ mod server_config;
 mod server_debug;
 mod set;
 mod string;
+mod zset;
 
 use super::CommandSpec;
 
@@ -21,6 +22,7 @@ pub const ALL: &[&[CommandSpec]] = &[
     generic::COMMANDS,
     string::COMMANDS,
     list::COMMANDS,
+    zset::COMMANDS,
     bitmap::COMMANDS,
     hyperloglog::COMMANDS,
     connection::COMMANDS,
