@@ -47,6 +47,9 @@ pub fn mix_digest(digest: &mut [u8; 20], data: &[u8]) {
 fn type_code(v: &Value) -> u32 {
     match v {
         Value::Str(_) => 0,
+        Value::List(_) => 1,
+        Value::Set(_) => 2,
+        Value::Hash(_) => 4,
     }
 }
 
@@ -58,6 +61,19 @@ pub fn object_digest(digest: &mut [u8; 20], o: &Obj, has_expire: bool) {
             let mut t = [0u8; 20];
             mix_digest(digest, s.as_bytes(&mut t));
         }
+        Value::List(l) => {
+            // Every element in order, integers as their decimal strings.
+            let mut b = crate::ds::listpack::IntBuf::new();
+            l.for_each(0, false, |_, v| {
+                match v {
+                    crate::ds::listpack::LpValue::Str(s) => mix_digest(digest, s),
+                    crate::ds::listpack::LpValue::Int(i) => mix_digest(digest, b.format(i)),
+                }
+                true
+            });
+        }
+        Value::Hash(h) => h.digest(digest),
+        Value::Set(s) => s.digest(digest),
     }
     if has_expire {
         xor_digest(digest, b"!!expire!!");
@@ -88,7 +104,7 @@ impl Server {
 // ---------------------------------------------------------------- serialized length
 
 /// rdbSaveLen's size for a length prefix.
-fn rdb_len_size(len: u64) -> usize {
+pub fn rdb_len_size(len: u64) -> usize {
     if len < 1 << 6 {
         1
     } else if len < 1 << 14 {
@@ -147,6 +163,24 @@ pub fn serialized_len(o: &Obj, compression: bool) -> usize {
         Value::Str(StrEnc::Embstr(s)) | Value::Str(StrEnc::Raw(s)) => {
             rdb_string_len(s, compression)
         }
+        // RDB_TYPE_LIST_QUICKLIST_2: node count, then per node its container
+        // type and either its LZF blob as stored or its raw bytes as a string.
+        Value::List(l) => {
+            let mut n = rdb_len_size(l.node_count() as u64);
+            l.for_each_node(|_plain, raw, lzf| {
+                n += 1;
+                n += match (raw, lzf) {
+                    (Some(r), _) => rdb_string_len(r, compression),
+                    (None, Some((z, raw_len))) => {
+                        1 + rdb_len_size(z.len() as u64) + rdb_len_size(raw_len as u64) + z.len()
+                    }
+                    _ => 0,
+                };
+            });
+            n
+        }
+        Value::Hash(h) => h.serialized_len(compression),
+        Value::Set(s) => s.serialized_len(compression),
     }
 }
 
@@ -428,11 +462,28 @@ pub fn debug_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
                 c.add_error("no such key");
                 return;
             }
-            // Only strings exist so far, and they are never listpacks or quicklists.
-            if sub == "listpack" {
-                c.add_error("Not a listpack encoded object.");
-            } else {
-                c.add_error("Not a quicklist encoded object.");
+            let ql = match srv.dbs[c.db].get(argv.get(2)).map(|o| &o.val) {
+                Some(Value::List(l)) => Some(l),
+                _ => None,
+            };
+            match ql {
+                Some(l) if sub == "quicklist" => {
+                    // quicklistRepr prints the structure on stdout.
+                    println!("{{count : {}}}\n{{len : {}}}", l.len(), l.node_count());
+                    for (i, (container, count, sz, lzf)) in l.node_info().iter().enumerate() {
+                        println!(
+                            "{{quicklist node({})\n{{container : {}, encoding: {}, size: {}, count: {}}}}}",
+                            i,
+                            container,
+                            if *lzf { "LZF" } else { "RAW" },
+                            sz,
+                            count
+                        );
+                    }
+                    c.add_status("Quicklist structure printed on stdout");
+                }
+                _ if sub == "listpack" => c.add_error("Not a listpack encoded object."),
+                _ => c.add_error("Not a quicklist encoded object."),
             }
         }
         ("populate", 3..=5) => debug_populate(srv, c, argv),

@@ -41,21 +41,6 @@ pub fn parse_i64(s: &[u8]) -> Option<i64> {
     }
 }
 
-/// Parses an unsigned decimal (used for cursors).
-pub fn parse_u64(s: &[u8]) -> Option<u64> {
-    if s.is_empty() || s.len() > 20 {
-        return None;
-    }
-    let mut v: u64 = 0;
-    for &b in s {
-        if !b.is_ascii_digit() {
-            return None;
-        }
-        v = v.checked_mul(10)?.checked_add((b - b'0') as u64)?;
-    }
-    Some(v)
-}
-
 /// Parses a long double the way Redis's string2ld does (strtold, no spaces, no nan).
 pub fn parse_f64(s: &[u8]) -> Option<f64> {
     if s.is_empty() || s.len() > 5120 {
@@ -111,38 +96,6 @@ pub fn fmt_i64(v: i64, buf: &mut [u8; 20]) -> &[u8] {
         buf[i] = b'-';
     }
     &buf[i..]
-}
-
-/// Formats a double the way Redis's INCRBYFLOAT / ld2string(LD_STR_HUMAN) does:
-/// fixed notation with 17 significant digits, trailing zeros removed.
-pub fn fmt_f64_human(v: f64) -> Option<String> {
-    if v.is_infinite() || v.is_nan() {
-        return None;
-    }
-    // %.17Lf with long double in Redis; we only have f64, so print with enough digits
-    // for round trip and strip trailing zeros.
-    let mut s = format!("{:.17}", v);
-    if s.contains('.') {
-        while s.ends_with('0') {
-            s.pop();
-        }
-        if s.ends_with('.') {
-            s.pop();
-        }
-    }
-    if s == "-0" {
-        s = "0".into();
-    }
-    // Trim noise beyond f64 precision: use shortest round-trip repr when it is plain.
-    let short = format!("{}", v);
-    if !short.contains('e') && short.len() <= s.len() {
-        let mut t = short;
-        if t == "-0" {
-            t = "0".into();
-        }
-        return Some(t);
-    }
-    Some(s)
 }
 
 /// Formats a double as Redis's addReplyDouble / %.17g does.

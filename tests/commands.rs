@@ -357,3 +357,19 @@ fn config_get_set() {
         "ERR unknown subcommand 'FOO'. Try CONFIG HELP."
     );
 }
+
+/// keyspace.tcl "Regression for pattern matching long nested loops": Redis's glob matcher
+/// gives up early on stars that cannot lead to a match; a naive one takes exponential time.
+#[test]
+fn keys_pattern_with_many_stars_is_fast() {
+    let srv = Server::start();
+    let mut c = srv.client();
+    c.set_read_timeout(Some(std::time::Duration::from_secs(5)))
+        .unwrap();
+    let _: () = cmd("SET").arg("a".repeat(40)).arg(1).query(&mut c).unwrap();
+    let keys: Vec<String> = cmd("KEYS")
+        .arg("a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*b")
+        .query(&mut c)
+        .expect("KEYS did not answer within 5 s");
+    assert!(keys.is_empty());
+}

@@ -105,6 +105,9 @@ impl Server {
             return;
         }
         self.call(c, id, argv);
+        if self.has_ready_keys() {
+            self.handle_clients_blocked_on_keys();
+        }
     }
 
     /// Executes a command that passed the gates.
@@ -135,6 +138,15 @@ impl Server {
         }
         let _dirty = self.dirty - dirty_before;
 
+        if c.flags.has(crate::networking::ClientFlags::BLOCKED) {
+            // A blocked command is counted when it is served, times out or is unblocked.
+            if !self.monitors.is_empty()
+                && !c.flags.has(crate::networking::ClientFlags::REPROCESSING)
+            {
+                self.feed_monitors(c, argv);
+            }
+            return;
+        }
         let cmd: &mut Command = &mut self.commands.cmds[id];
         cmd.stats.calls += 1;
         cmd.stats.usec += duration;
@@ -154,7 +166,10 @@ impl Server {
             self.slowlog_push_if_needed(c, argv, duration);
         }
         // MONITOR sees the command after it ran, so AUTH/HELLO can redact passwords first.
-        if !self.monitors.is_empty() && cmd_flags & (flags::SKIP_MONITOR | flags::ADMIN) == 0 {
+        if !self.monitors.is_empty()
+            && cmd_flags & (flags::SKIP_MONITOR | flags::ADMIN) == 0
+            && !c.flags.has(crate::networking::ClientFlags::REPROCESSING)
+        {
             self.feed_monitors(c, argv);
         }
         c.redacted_args = 0;

@@ -180,9 +180,6 @@ impl Command {
     pub fn has(&self, f: u64) -> bool {
         self.flags & f != 0
     }
-    pub fn name(&self) -> &'static str {
-        self.spec.name
-    }
 }
 
 pub struct CommandTable {

@@ -90,6 +90,9 @@ pub struct Config {
     pub databases: usize,
     pub hz: u32,
     pub dynamic_hz: bool,
+    /// list-max-listpack-size (quicklist fill) and list-compress-depth.
+    pub list_max_listpack_size: i32,
+    pub list_compress_depth: i32,
     pub proto_max_bulk_len: i64,
     pub client_query_buffer_limit: usize,
     pub slowlog_log_slower_than: i64,
@@ -146,6 +149,11 @@ pub struct Config {
     pub lazyfree_lazy_server_del: bool,
     pub lazyfree_lazy_user_del: bool,
     pub lazyfree_lazy_user_flush: bool,
+    /// hash-max-listpack-entries / -value and set-max-intset-entries, cached
+    /// because HSET and SADD consult them on every call.
+    pub hash_max_listpack_entries: usize,
+    pub hash_max_listpack_value: usize,
+    pub set_max_intset_entries: usize,
 }
 
 fn index() -> &'static HashMap<String, usize> {
@@ -211,6 +219,8 @@ impl Default for Config {
             databases: 16,
             hz: 10,
             dynamic_hz: true,
+            list_max_listpack_size: -2,
+            list_compress_depth: 0,
             proto_max_bulk_len: 512 * 1024 * 1024,
             client_query_buffer_limit: 1024 * 1024 * 1024,
             slowlog_log_slower_than: 10000,
@@ -253,6 +263,9 @@ impl Default for Config {
             lazyfree_lazy_server_del: false,
             lazyfree_lazy_user_del: false,
             lazyfree_lazy_user_flush: false,
+            hash_max_listpack_entries: 512,
+            hash_max_listpack_value: 64,
+            set_max_intset_entries: 512,
         };
         c.sync_typed();
         c
@@ -810,6 +823,8 @@ impl Config {
         self.databases = num(self, "databases") as usize;
         self.hz = num(self, "hz").clamp(1, 500) as u32;
         self.dynamic_hz = self.get_bool("dynamic-hz");
+        self.list_max_listpack_size = num(self, "list-max-listpack-size") as i32;
+        self.list_compress_depth = num(self, "list-compress-depth") as i32;
         self.proto_max_bulk_len = num(self, "proto-max-bulk-len");
         self.client_query_buffer_limit = num(self, "client-query-buffer-limit") as usize;
         self.slowlog_log_slower_than = num(self, "slowlog-log-slower-than");
@@ -856,6 +871,9 @@ impl Config {
         self.lazyfree_lazy_server_del = self.get_bool("lazyfree-lazy-server-del");
         self.lazyfree_lazy_user_del = self.get_bool("lazyfree-lazy-user-del");
         self.lazyfree_lazy_user_flush = self.get_bool("lazyfree-lazy-user-flush");
+        self.hash_max_listpack_entries = num(self, "hash-max-listpack-entries") as usize;
+        self.hash_max_listpack_value = num(self, "hash-max-listpack-value") as usize;
+        self.set_max_intset_entries = num(self, "set-max-intset-entries") as usize;
         if let Value::Percentiles(p) = self.value_of("latency-tracking-info-percentiles") {
             self.latency_tracking_info_percentiles = p.clone();
         }

@@ -1048,6 +1048,8 @@ pub static DIRECTIVES: &[Directive] = &[
 /// non-default value is accepted and kept (CONFIG GET shows it) but logged once
 /// as not implemented yet. Subsystems add their names here as they land.
 pub const IMPLEMENTED: &[&str] = &[
+    "list-max-listpack-size",
+    "list-compress-depth",
     "daemonize",
     "always-show-logo",
     "protected-mode",
@@ -1098,6 +1100,9 @@ pub const IMPLEMENTED: &[&str] = &[
     "lazyfree-lazy-server-del",
     "lazyfree-lazy-user-del",
     "lazyfree-lazy-user-flush",
+    "hash-max-listpack-entries",
+    "hash-max-listpack-value",
+    "set-max-intset-entries",
 ];
 
 pub fn is_implemented(name: &str) -> bool {

@@ -286,6 +286,11 @@ impl<V> Dict<V> {
 
     /// Inserts a key known to be absent (the caller looked it up).
     pub fn insert_new(&mut self, key: Box<[u8]>, val: V) {
+        // dictAdd moves one bucket per insert, so a table that only grows (a
+        // set under SADD) finishes its rehash instead of piling into ht[1].
+        if self.rehash_idx.is_some() {
+            self.rehash_step(1);
+        }
         self.expand_if_needed();
         let t = if self.rehash_idx.is_some() { 1 } else { 0 };
         let h = self.hasher.hash_one(&*key) as usize & self.ht[t].mask();
@@ -405,10 +410,24 @@ impl<V> Dict<V> {
         self.sample_entries(count, rng, |e| out.push(e.key.clone()));
     }
 
+    /// dictGetFairRandomKey: one of up to 20 entries sampled from consecutive
+    /// buckets, so elements in long chains are not favoured or starved the way a
+    /// random bucket followed by a random chain element would (SRANDMEMBER, SPOP
+    /// and HRANDFIELD rely on this for their distribution).
+    pub fn fair_random_entry(&self, rng: &mut crate::util::Rng) -> Option<&Entry<V>> {
+        const GETFAIR_NUM_ENTRIES: usize = 20;
+        let mut entries: Vec<&Entry<V>> = Vec::with_capacity(GETFAIR_NUM_ENTRIES);
+        self.sample_entries(GETFAIR_NUM_ENTRIES, rng, |e| entries.push(e));
+        if entries.is_empty() {
+            return self.random_entry(rng);
+        }
+        Some(entries[rng.below(entries.len() as u64) as usize])
+    }
+
     /// dictGetSomeKeys visiting the sampled entries in place (no key copies):
     /// up to `count` entries from consecutive buckets starting at a random place.
-    pub fn sample_entries<F: FnMut(&Entry<V>)>(
-        &self,
+    pub fn sample_entries<'a, F: FnMut(&'a Entry<V>)>(
+        &'a self,
         count: usize,
         rng: &mut crate::util::Rng,
         mut f: F,
@@ -670,6 +689,18 @@ mod tests {
                 i
             );
         }
+    }
+
+    #[test]
+    fn inserts_alone_finish_a_rehash() {
+        let mut d: Dict<()> = Dict::new();
+        for i in 0..100_000u32 {
+            d.insert_new(i.to_string().into_bytes().into(), ());
+        }
+        // Every resize was driven to completion by the inserts themselves, so the
+        // table kept growing with the element count (no cron involved).
+        assert!(d.buckets() >= 100_000, "{}", d.stats_text());
+        assert_eq!(d.len(), 100_000);
     }
 
     #[test]

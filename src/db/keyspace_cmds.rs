@@ -230,6 +230,63 @@ pub fn scan_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     }
 }
 
+/// scanGenericCommand's walk of a collection's dict (HSCAN, SSCAN, ZSCAN):
+/// bucket by bucket until `count` items were gathered or ten times `count`
+/// buckets were visited. `push` adds what one entry contributes to `out`.
+pub fn scan_dict<V>(
+    d: &super::dict::Dict<V>,
+    mut cursor: u64,
+    count: i64,
+    mut push: impl FnMut(&[u8], &V, &mut Vec<Vec<u8>>),
+    out: &mut Vec<Vec<u8>>,
+) -> u64 {
+    let mut maxiterations = count.wrapping_mul(10);
+    loop {
+        cursor = d.scan(cursor, |k, v| push(k, v, out));
+        if cursor == 0 {
+            break;
+        }
+        let more = maxiterations != 0;
+        maxiterations = maxiterations.wrapping_sub(1);
+        if !more || out.len() as i64 >= count {
+            break;
+        }
+    }
+    cursor
+}
+
+/// The reply of a collection scan: `items` filtered by MATCH (for `pairs`,
+/// the pattern applies to the field and its value goes with it).
+pub fn scan_reply(
+    c: &mut Client,
+    cursor: u64,
+    mut items: Vec<Vec<u8>>,
+    pairs: bool,
+    pattern: Option<&[u8]>,
+) {
+    if let Some(p) = pattern {
+        if pairs {
+            let mut kept = Vec::with_capacity(items.len());
+            let mut it = items.into_iter();
+            while let (Some(k), Some(v)) = (it.next(), it.next()) {
+                if glob_match(p, &k, false) {
+                    kept.push(k);
+                    kept.push(v);
+                }
+            }
+            items = kept;
+        } else {
+            items.retain(|k| glob_match(p, k, false));
+        }
+    }
+    c.add_array_len(2);
+    c.add_bulk(cursor.to_string().as_bytes());
+    c.add_array_len(items.len());
+    for k in &items {
+        c.add_bulk(k);
+    }
+}
+
 pub fn randomkey_command(srv: &mut Server, c: &mut Client, _argv: &Argv) {
     let db = c.db;
     let mut maxtries = 100;
@@ -286,6 +343,7 @@ fn rename_generic(srv: &mut Server, c: &mut Client, argv: &Argv, nx: bool) {
     if let Some(when) = expire {
         srv.dbs[db].set_expire(dst, when);
     }
+    srv.signal_key_as_ready(db, dst);
     srv.signal_modified_key(db, src);
     srv.signal_modified_key(db, dst);
     srv.dirty += 1;
@@ -342,6 +400,7 @@ pub fn move_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     if let Some(when) = expire {
         srv.dbs[dst].set_expire(key, when);
     }
+    srv.signal_key_as_ready(dst, key);
     srv.signal_modified_key(src, key);
     srv.signal_modified_key(dst, key);
     srv.dirty += 1;
@@ -403,6 +462,7 @@ pub fn copy_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     if let Some(when) = expire {
         srv.dbs[dst].set_expire(newkey, when);
     }
+    srv.signal_key_as_ready(dst, newkey);
     srv.signal_modified_key(dst, newkey);
     srv.dirty += 1;
     c.add_int(1);
@@ -482,6 +542,9 @@ pub fn swapdb_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         let (lo, hi) = (a.min(b), a.max(b));
         let (left, right) = srv.dbs.split_at_mut(hi);
         left[lo].swap_contents(&mut right[0]);
+        // Clients blocked in either database may now find their keys.
+        srv.scan_database_for_ready_keys(a);
+        srv.scan_database_for_ready_keys(b);
     }
     srv.dirty += 1;
     c.add_ok();

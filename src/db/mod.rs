@@ -476,6 +476,7 @@ impl Server {
     /// Writes a new value, the way setKey does (TTL dropped unless `keep_ttl`).
     pub fn set_key(&mut self, db: usize, key: &[u8], obj: Obj, keep_ttl: bool) {
         self.expire_if_needed(db, key);
+        let container = !matches!(obj.val, object::Value::Str(_));
         if self.config.lazyfree_lazy_server_del {
             if let Some(old) = self.dbs[db].replace(key, obj, keep_ttl) {
                 crate::lazyfree::free_object(old);
@@ -484,6 +485,9 @@ impl Server {
             self.dbs[db].set(key, obj, keep_ttl);
         }
         self.signal_modified_key(db, key);
+        if container {
+            self.signal_key_as_ready(db, key);
+        }
     }
 
     /// Hook for WATCH and client-side caching: a key's value changed (by the

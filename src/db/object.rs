@@ -20,6 +20,10 @@ pub enum StrEnc {
 
 pub enum Value {
     Str(StrEnc),
+    /// A list: Redis 7.0 always stores lists as a quicklist (OBJECT ENCODING "quicklist").
+    List(Box<crate::ds::quicklist::Quicklist>),
+    Hash(crate::t_hash::HashVal),
+    Set(crate::t_set::SetVal),
 }
 
 pub struct Obj {
@@ -32,6 +36,9 @@ impl Value {
     pub fn type_name(&self) -> &'static str {
         match self {
             Value::Str(_) => "string",
+            Value::List(_) => "list",
+            Value::Hash(_) => "hash",
+            Value::Set(_) => "set",
         }
     }
 
@@ -40,6 +47,9 @@ impl Value {
             Value::Str(StrEnc::Int { .. }) => "int",
             Value::Str(StrEnc::Embstr(_)) => "embstr",
             Value::Str(StrEnc::Raw(_)) => "raw",
+            Value::List(_) => "quicklist",
+            Value::Hash(h) => h.encoding_name(),
+            Value::Set(s) => s.encoding_name(),
         }
     }
 }
@@ -171,12 +181,18 @@ impl Value {
             }),
             Value::Str(StrEnc::Embstr(s)) => Value::Str(StrEnc::Embstr(s.clone())),
             Value::Str(StrEnc::Raw(s)) => Value::Str(StrEnc::Raw(s.clone())),
+            Value::List(l) => Value::List(l.clone()),
+            Value::Hash(h) => Value::Hash(h.dup()),
+            Value::Set(s) => Value::Set(s.dup()),
         }
     }
 
     pub fn refcount(&self) -> i64 {
         match self {
             Value::Str(s) => s.refcount(),
+            Value::List(_) => 1,
+            Value::Hash(_) => 1,
+            Value::Set(_) => 1,
         }
     }
 
@@ -186,6 +202,10 @@ impl Value {
     pub fn free_effort(&self) -> usize {
         match self {
             Value::Str(_) => 1,
+            Value::List(l) => l.node_count(),
+            Value::Hash(h) => h.table().map_or(1, |d| d.len()),
+            Value::Set(crate::t_set::SetVal::Table(d)) => d.len(),
+            Value::Set(_) => 1,
         }
     }
 
@@ -193,7 +213,9 @@ impl Value {
     /// table (hashtable sets and hashes, skiplist sorted sets), else None.
     pub fn hash_table_stats(&self) -> Option<String> {
         match self {
-            Value::Str(_) => None,
+            Value::Str(_) | Value::List(_) => None,
+            Value::Hash(h) => h.table_stats(),
+            Value::Set(s) => s.table_stats(),
         }
     }
 

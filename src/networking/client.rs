@@ -2,7 +2,7 @@
 //! reply buffer, selected db, protocol version, name, flags and timestamps.
 //! Fake clients (no socket) run commands for scripts, AOF loading and tests.
 
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 
 pub enum Stream {
     Tcp(mio::net::TcpStream),
@@ -10,12 +10,6 @@ pub enum Stream {
 }
 
 impl Stream {
-    pub fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        match self {
-            Stream::Tcp(s) => s.read(buf),
-            Stream::Unix(s) => s.read(buf),
-        }
-    }
     pub fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         match self {
             Stream::Tcp(s) => s.write(buf),
@@ -34,12 +28,6 @@ impl Stream {
             Stream::Tcp(s) => s.as_raw_fd(),
             Stream::Unix(s) => s.as_raw_fd(),
         }
-    }
-    pub fn shutdown(&self) {
-        let _ = match self {
-            Stream::Tcp(s) => s.shutdown(std::net::Shutdown::Both),
-            Stream::Unix(s) => s.shutdown(std::net::Shutdown::Both),
-        };
     }
 }
 
@@ -70,6 +58,13 @@ impl ClientFlags {
     /// The output buffer limit was reached: replies are dropped and the server
     /// closes the client asynchronously (see networking::limits).
     pub const OBUF_LIMIT_HIT: u32 = 1 << 20;
+    /// Blocked on keys (BLPOP...): its input waits until it is served or times out.
+    pub const BLOCKED: u32 = 1 << 15;
+    /// May not block (inside MULTI/EXEC or a script): blocking commands answer
+    /// as if they timed out.
+    pub const DENY_BLOCKING: u32 = 1 << 16;
+    /// Running its blocked command again because a key became ready.
+    pub const REPROCESSING: u32 = 1 << 17;
     #[inline]
     pub fn has(self, f: u32) -> bool {
         self.0 & f != 0
@@ -154,6 +149,10 @@ pub struct Client {
     pub big_bulk_start: usize,
     /// Client-side caching state; None until CLIENT TRACKING is first used.
     pub tracking: Option<Box<crate::tracking::ClientTracking>>,
+    /// What the client is blocked on (with the BLOCKED flag).
+    pub bstate: Option<Box<crate::blocked::BlockState>>,
+    /// Deadline to keep if the command being run again blocks again.
+    pub reblock_timeout: Option<i64>,
 }
 
 impl Client {
@@ -203,6 +202,8 @@ impl Client {
             big_bulk_end: 0,
             big_bulk_start: 0,
             tracking: None,
+            bstate: None,
+            reblock_timeout: None,
         }
     }
 

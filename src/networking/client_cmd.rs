@@ -58,7 +58,7 @@ impl Server {
         if c.flags.has(ClientFlags::PUBSUB) {
             flags.push('P');
         }
-        if c.flags.has(ClientFlags::PAUSED) {
+        if c.flags.0 & (ClientFlags::PAUSED | ClientFlags::BLOCKED) != 0 {
             flags.push('b');
         }
         let tf = crate::tracking::flags_of(c);
@@ -588,8 +588,7 @@ pub fn client_pause(srv: &mut Server, c: &mut Client, argv: &Argv) {
     c.add_ok();
 }
 
-/// CLIENT UNBLOCK: no command on this branch blocks a client, so no client can be
-/// unblocked (the blocking-operations feature takes this over).
+/// CLIENT UNBLOCK: ends a key block as a timeout would, or with an UNBLOCKED error.
 pub fn client_unblock(srv: &mut Server, c: &mut Client, argv: &Argv) {
     if argv.len() == 4 {
         let r = argv.get(3);
@@ -601,12 +600,13 @@ pub fn client_unblock(srv: &mut Server, c: &mut Client, argv: &Argv) {
         subcommand_syntax_error(c, argv);
         return;
     }
-    if crate::util::parse_i64(argv.get(2)).is_none() {
+    let Some(id) = crate::util::parse_i64(argv.get(2)) else {
         c.add_error_not_int();
         return;
-    }
-    let _ = srv;
-    c.add_int(0);
+    };
+    let error = argv.len() == 4 && argv.get(3).eq_ignore_ascii_case(b"error");
+    let done = srv.client_unblock_by_id(id as u64, error);
+    c.add_int(done as i64);
 }
 
 pub use crate::tracking::{client_caching, client_getredir, client_tracking, client_trackinginfo};

@@ -13,6 +13,10 @@ use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 
 /// PROTO_REPLY_CHUNK_BYTES: the initial and largest reply buffer size.
 pub const REPLY_CHUNK_BYTES: usize = 16 * 1024;
+/// A reply list block's payload: a PROTO_REPLY_CHUNK_BYTES block plus its
+/// 16-byte header lands in jemalloc's 20480-byte class, and Redis counts the
+/// usable size.
+const REPLY_BLOCK_USABLE: usize = 20480 - 16;
 /// PROTO_REPLY_MIN_BYTES: the reply buffer never shrinks below this.
 pub const REPLY_MIN_BYTES: usize = 1024;
 /// How far past the current size the next limit check is armed when no limit is near.
@@ -51,20 +55,33 @@ fn class_index(c: &Client) -> usize {
 }
 
 impl Client {
-    /// getClientOutputBufferMemoryUsage: pending output beyond the reply buffer
-    /// (Redis's reply list).
+    /// The client is being closed for its output (Redis's CLIENT_CLOSE_ASAP
+    /// test in long reply loops): producing more replies is wasted work.
+    #[inline]
+    pub fn output_stopped(&self) -> bool {
+        self.flags.0 & (ClientFlags::CLOSE_ASAP | ClientFlags::OBUF_LIMIT_HIT) != 0
+    }
+
+    /// getClientOutputBufferMemoryUsage: pending output beyond the reply buffer,
+    /// counted the way Redis's reply list allocates it — whole blocks of
+    /// REPLY_BLOCK_USABLE bytes — since the limits compare against that figure
+    /// (a KEYS reply just over the limit in bytes-past-the-buffer must trip it).
     #[inline]
     pub fn obuf_list_bytes(&self) -> usize {
-        self.pending_reply_bytes().saturating_sub(self.rb_size)
+        let list = self.pending_reply_bytes().saturating_sub(self.rb_size);
+        list.div_ceil(REPLY_BLOCK_USABLE) * REPLY_BLOCK_USABLE
     }
 
     /// getClientMemoryUsage. Redis sums its fixed reply buffer (rbs) and the
     /// reply list; ours is one vector holding both, so what it really holds
     /// is its allocation (written bytes stay in it until all is sent, and it
-    /// grows by doubling). Counting less would let client memory push the
-    /// server into key eviction before client eviction sees it.
+    /// grows by doubling), never less than Redis's figure. Counting less would
+    /// let client memory push the server into key eviction before client
+    /// eviction sees it.
     pub fn memory_usage(&self) -> usize {
-        self.reply.capacity().max(self.rb_size)
+        self.reply
+            .capacity()
+            .max(self.rb_size + self.obuf_list_bytes())
             + self.querybuf.capacity()
             + std::mem::size_of::<Client>()
             + self.argv_mem

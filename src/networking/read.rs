@@ -6,6 +6,9 @@ use super::client::{Client, ClientFlags};
 use crate::resp::{parse_request, Argv, Limits, ParseOutcome};
 use crate::server::Server;
 
+/// Argument slots a client keeps between commands.
+const ARGV_KEEP: usize = 1024;
+
 impl Server {
     pub fn process_input(&mut self, c: &mut Client) {
         let qb = std::mem::take(&mut c.querybuf);
@@ -27,7 +30,7 @@ impl Server {
             {
                 break;
             }
-            if c.flags.has(ClientFlags::PAUSED) {
+            if c.flags.0 & (ClientFlags::PAUSED | ClientFlags::BLOCKED) != 0 {
                 break;
             }
             let limits = Limits {
@@ -91,6 +94,12 @@ impl Server {
             }
         }
         c.querybuf = qb;
+        // Redis frees the argv array after every command; keeping a small one
+        // saves allocations, but a huge command's must not stay charged to the
+        // client (used_memory would not come back down after it).
+        if ranges.capacity() > ARGV_KEEP {
+            ranges = Vec::new();
+        }
         c.argv_ranges = ranges;
         c.inline_buf = scratch;
         c.argv_mem = 0;

@@ -3,7 +3,7 @@
 
 pub mod parse;
 
-pub use parse::{parse_request, Limits, ParseOutcome, ProtoError};
+pub use parse::{parse_request, Limits, ParseOutcome};
 
 /// The arguments of one command: byte ranges into a buffer the caller owns
 /// (the client's query buffer for multibulk, a scratch buffer for inline).

@@ -357,6 +357,11 @@ impl Server {
         if !self.paused_clients.is_empty() && self.pause == super::PauseKind::None {
             self.resume_paused_clients();
         }
+        self.handle_blocked_clients_timeout();
+        if self.has_ready_keys() {
+            self.handle_clients_blocked_on_keys();
+        }
+        self.process_unblocked_clients();
         if self.tracking.in_use {
             self.tracking_broadcast();
         }
@@ -404,6 +409,7 @@ impl Server {
         if c.flags.has(ClientFlags::MONITOR) {
             self.monitors.retain(|&t| t != c.token);
         }
+        self.unblock_client_silently(&mut c);
         let key = c.token - FIRST_CLIENT_TOKEN;
         if self.clients.contains(key) {
             self.clients.remove(key);

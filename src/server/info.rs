@@ -389,13 +389,14 @@ impl Server {
              client_recent_max_output_buffer:{}\r\n\
              blocked_clients:{}\r\n\
              tracking_clients:{}\r\n\
-             clients_in_timeout_table:0\r\n",
+             clients_in_timeout_table:{}\r\n",
             self.clients.len() - monitors,
             self.config.maxclients,
             max_in,
             max_out,
-            self.paused_clients.len(),
+            self.paused_clients.len() + self.blocking.count,
             self.tracking.clients,
+            self.blocking.timeouts_len(),
         );
     }
 

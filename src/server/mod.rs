@@ -122,7 +122,6 @@ pub struct Server {
     pub latency: LatencyMonitor,
     pub shutdown_asap: bool,
     pub shutdown_signal: i32,
-    pub start_time_ms: i64,
     pub start_monotonic_us: u64,
     pub run_id: String,
     pub pause: PauseKind,
@@ -135,8 +134,6 @@ pub struct Server {
     pub clients_cron_cursor: usize,
     /// Tokens of clients whose current command waits for CLIENT PAUSE to end.
     pub paused_clients: Vec<usize>,
-    /// Set by SHUTDOWN: the loop exits after flushing (serverCron's shutdown path).
-    pub shutdown_now: bool,
     /// Heap in use once the server was initialised (INFO used_memory_startup).
     pub used_memory_startup: u64,
     /// Replication ID (INFO master_replid), random at start.
@@ -154,6 +151,8 @@ pub struct Server {
     pub clients_mem_total: usize,
     /// Client-side caching: tracked keys, BCAST prefixes, pending invalidations.
     pub tracking: crate::tracking::Tracking,
+    /// Clients blocked on keys, ready keys and timeouts (src/blocked.rs).
+    pub blocking: crate::blocked::Blocking,
 }
 
 pub const FIRST_CLIENT_TOKEN: usize = 64;
@@ -200,7 +199,6 @@ impl Server {
             latency: LatencyMonitor::default(),
             shutdown_asap: false,
             shutdown_signal: 0,
-            start_time_ms: now,
             start_monotonic_us: crate::util::monotonic_us(),
             run_id: crate::util::random_hex(40),
             pause: PauseKind::None,
@@ -214,7 +212,6 @@ impl Server {
             last_save_time: now / 1000,
             clients_cron_cursor: 0,
             paused_clients: Vec::new(),
-            shutdown_now: false,
             used_memory_startup: 0,
             replid: crate::util::random_hex(40),
             acl,
@@ -223,6 +220,7 @@ impl Server {
             shared_int_lru: vec![shared_lru; crate::db::object::SHARED_INTEGERS as usize],
             clients_mem_total: 0,
             tracking: Default::default(),
+            blocking: crate::blocked::Blocking::default(),
         }
     }
 
@@ -234,12 +232,6 @@ impl Server {
     /// CLIENT PAUSE WRITE/ALL also pauses key expiry and eviction, as in Redis.
     pub fn expire_paused(&self) -> bool {
         self.pause != PauseKind::None && crate::util::mstime() < self.pause_end_ms
-    }
-
-    pub fn client_mut(&mut self, token: usize) -> Option<&mut Client> {
-        self.clients
-            .get_mut(token - FIRST_CLIENT_TOKEN)
-            .and_then(|c| c.as_deref_mut())
     }
 
     /// Queues a client for the before-sleep flush (putClientInPendingWriteQueue).

@@ -116,11 +116,14 @@ const DICT_ENTRY_SIZE: usize = 24;
 
 /// objectComputeSize: the value's memory. `_samples` bounds how many elements of an
 /// aggregate are inspected (no aggregate type exists yet; they must extend this match).
-pub fn object_memory(v: &Value, _samples: u64) -> usize {
+pub fn object_memory(v: &Value, samples: u64) -> usize {
     match v {
+        Value::List(l) => ROBJ_SIZE + l.memory_estimate(samples as usize),
         Value::Str(StrEnc::Int { .. }) => ROBJ_SIZE,
         Value::Str(StrEnc::Embstr(s)) => alloc_size(ROBJ_SIZE + 3 + s.len() + 1),
         Value::Str(StrEnc::Raw(s)) => sds_alloc_size(s.capacity().max(s.len())) + ROBJ_SIZE,
+        Value::Hash(h) => h.memory(samples),
+        Value::Set(s) => s.memory(samples),
     }
 }
 

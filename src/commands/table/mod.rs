@@ -5,10 +5,13 @@
 mod bitmap;
 mod connection;
 mod generic;
+mod hash;
+mod list;
 mod server;
 mod server_acl;
 mod server_config;
 mod server_debug;
+mod set;
 mod string;
 
 use super::CommandSpec;
@@ -16,10 +19,13 @@ use super::CommandSpec;
 pub const ALL: &[&[CommandSpec]] = &[
     generic::COMMANDS,
     string::COMMANDS,
+    list::COMMANDS,
     bitmap::COMMANDS,
     connection::COMMANDS,
     server::COMMANDS,
     server_acl::COMMANDS,
     server_config::COMMANDS,
     server_debug::COMMANDS,
+    hash::COMMANDS,
+    set::COMMANDS,
 ];
