@@ -75,10 +75,13 @@ impl Client {
     /// getClientMemoryUsage. Redis sums its fixed reply buffer (rbs) and the
     /// reply list; ours is one vector holding both, so what it really holds
     /// is its allocation (written bytes stay in it until all is sent, and it
-    /// grows by doubling). Counting less would let client memory push the
-    /// server into key eviction before client eviction sees it.
+    /// grows by doubling), never less than Redis's figure. Counting less would
+    /// let client memory push the server into key eviction before client
+    /// eviction sees it.
     pub fn memory_usage(&self) -> usize {
-        self.reply.capacity().max(self.rb_size)
+        self.reply
+            .capacity()
+            .max(self.rb_size + self.obuf_list_bytes())
             + self.querybuf.capacity()
             + std::mem::size_of::<Client>()
             + self.argv_mem
