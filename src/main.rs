@@ -23,6 +23,7 @@ mod lzf;
 mod networking;
 mod object_cmd;
 mod process;
+mod pubsub;
 mod resp;
 mod server;
 mod sha1;

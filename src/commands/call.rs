@@ -100,6 +100,18 @@ impl Server {
                 return;
             }
         }
+        // Only pub/sub commands in a RESP2 subscribed context: the client reads pushes.
+        if c.resp == 2
+            && c.flags.has(crate::networking::ClientFlags::PUBSUB)
+            && !crate::pubsub::allowed_in_subscribed_context(self.commands.cmds[id].fullname)
+        {
+            c.add_error(&format!(
+                "Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
+                self.commands.cmds[id].fullname
+            ));
+            self.after_rejected(c, Some(id));
+            return;
+        }
         if self.pause != crate::server::PauseKind::None && self.must_postpone(c, cmd_flags) {
             self.postpone_client(c);
             return;

@@ -153,6 +153,7 @@ pub struct Server {
     pub blocking: crate::blocked::Blocking,
     /// Client-side caching: tracked keys, BCAST prefixes, pending invalidations.
     pub tracking: crate::tracking::Tracking,
+    pub pubsub: crate::pubsub::PubSub,
 }
 
 pub const FIRST_CLIENT_TOKEN: usize = 64;
@@ -221,6 +222,7 @@ impl Server {
             clients_mem_total: 0,
             blocking: crate::blocked::Blocking::default(),
             tracking: Default::default(),
+            pubsub: Default::default(),
         }
     }
 
