@@ -21,6 +21,7 @@ mod logging;
 mod long_double;
 mod lzf;
 mod networking;
+mod notify;
 mod object_cmd;
 mod process;
 mod pubsub;

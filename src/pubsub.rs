@@ -24,9 +24,65 @@ pub struct PubSub {
     channels: HashMap<Vec<u8>, Vec<Subscriber>>,
     shard_channels: HashMap<Vec<u8>, Vec<Subscriber>>,
     patterns: HashMap<Vec<u8>, Vec<Subscriber>>,
+    /// Messages for the client running a command, raised where it was not at
+    /// hand (see `Server::deliver`), with the receiver's id.
+    pending: Vec<(u64, Message)>,
+}
+
+/// A published message, framed per receiver (RESP2 or RESP3).
+#[derive(Clone)]
+enum Message {
+    Plain {
+        kind: Kind,
+        channel: Vec<u8>,
+        payload: Vec<u8>,
+    },
+    Pattern {
+        pattern: Vec<u8>,
+        channel: Vec<u8>,
+        payload: Vec<u8>,
+    },
+}
+
+impl Message {
+    fn frame(&self, resp: u8) -> Vec<u8> {
+        match self {
+            Message::Plain {
+                kind,
+                channel,
+                payload,
+            } => push_message(
+                resp,
+                &[
+                    Item::Bulk(kind.message_msg()),
+                    Item::Bulk(channel),
+                    Item::Bulk(payload),
+                ],
+            ),
+            Message::Pattern {
+                pattern,
+                channel,
+                payload,
+            } => push_message(
+                resp,
+                &[
+                    Item::Bulk(b"pmessage"),
+                    Item::Bulk(pattern),
+                    Item::Bulk(channel),
+                    Item::Bulk(payload),
+                ],
+            ),
+        }
+    }
 }
 
 impl PubSub {
+    /// Messages wait for the running client.
+    #[inline]
+    pub fn has_pending(&self) -> bool {
+        !self.pending.is_empty()
+    }
+
     pub fn channel_count(&self) -> usize {
         self.channels.len()
     }
@@ -317,23 +373,48 @@ impl Server {
     }
 
     /// Appends a message to a subscriber. `current` is the client whose command
-    /// is running: it is out of its slab slot, so it gets the message directly.
-    fn deliver(&mut self, to: Subscriber, current: &mut Client, build: &dyn Fn(u8) -> Vec<u8>) {
-        if to.id == current.id {
-            let m = build(current.resp);
-            current.add_push_raw(&m);
-            return;
-        }
-        if let Some(mut x) = self.take_client(to.token) {
-            if x.id == to.id {
-                let m = build(x.resp);
-                x.add_push_raw(&m);
-                self.mark_pending_write(&mut x);
-                if self.config.maxmemory_clients_on() {
-                    self.account_client_memory(&mut x);
-                }
+    /// is running, when the caller has it: it is out of its slab slot, so it
+    /// gets the message directly. A notification raised deep inside a command
+    /// has no client at hand: a message for the running client then waits in
+    /// `pending` until `pubsub_flush_pending` puts it before the command's reply.
+    fn deliver(&mut self, to: Subscriber, current: &mut Option<&mut Client>, msg: &Message) {
+        if let Some(cur) = current.as_deref_mut() {
+            if to.id == cur.id {
+                cur.add_push_raw(&msg.frame(cur.resp));
+                return;
             }
-            self.restore_client(x);
+        }
+        match self.take_client(to.token) {
+            Some(mut x) => {
+                if x.id == to.id {
+                    x.add_push_raw(&msg.frame(x.resp));
+                    self.mark_pending_write(&mut x);
+                    if self.config.maxmemory_clients_on() {
+                        self.account_client_memory(&mut x);
+                    }
+                }
+                self.restore_client(x);
+            }
+            None => self.pubsub.pending.push((to.id, msg.clone())),
+        }
+    }
+
+    /// Delivers the messages held for `c` while its command ran, where Redis
+    /// would have written them: before the reply the command added after `mark`.
+    pub fn pubsub_flush_pending(&mut self, c: &mut Client, mark: usize) {
+        let pending = std::mem::take(&mut self.pubsub.pending);
+        let mut at = mark.min(c.reply.len()).max(c.sent);
+        for (id, msg) in pending {
+            if id != c.id {
+                continue;
+            }
+            let m = msg.frame(c.resp);
+            let len = c.reply.len();
+            c.add_push_raw(&m);
+            if c.reply.len() > len && at < len {
+                c.reply[at..].rotate_right(m.len());
+            }
+            at += m.len();
         }
     }
 
@@ -341,7 +422,7 @@ impl Server {
     /// channels only) to every matching pattern; returns the receiver count.
     fn publish_message(
         &mut self,
-        current: &mut Client,
+        mut current: Option<&mut Client>,
         channel: &[u8],
         message: &[u8],
         kind: Kind,
@@ -361,18 +442,16 @@ impl Server {
                 .cloned()
                 .unwrap_or_default(),
         };
-        for t in targets {
-            self.deliver(t, current, &|resp| {
-                push_message(
-                    resp,
-                    &[
-                        Item::Bulk(kind.message_msg()),
-                        Item::Bulk(channel),
-                        Item::Bulk(message),
-                    ],
-                )
-            });
-            receivers += 1;
+        if !targets.is_empty() {
+            let msg = Message::Plain {
+                kind,
+                channel: channel.to_vec(),
+                payload: message.to_vec(),
+            };
+            for t in targets {
+                self.deliver(t, &mut current, &msg);
+                receivers += 1;
+            }
         }
         if kind == Kind::Shard || self.pubsub.patterns.is_empty() {
             return receivers;
@@ -385,28 +464,25 @@ impl Server {
             .map(|(p, l)| (p.clone(), l.clone()))
             .collect();
         for (pattern, list) in matching {
+            let msg = Message::Pattern {
+                pattern,
+                channel: channel.to_vec(),
+                payload: message.to_vec(),
+            };
             for t in list {
-                self.deliver(t, current, &|resp| {
-                    push_message(
-                        resp,
-                        &[
-                            Item::Bulk(b"pmessage"),
-                            Item::Bulk(&pattern),
-                            Item::Bulk(channel),
-                            Item::Bulk(message),
-                        ],
-                    )
-                });
+                self.deliver(t, &mut current, &msg);
                 receivers += 1;
             }
         }
         receivers
     }
 
-    /// Publishes on behalf of the server itself (keyspace notifications, the
-    /// tracking channel): `current` is whichever client is running, if any.
-    pub fn pubsub_publish(&mut self, current: &mut Client, channel: &[u8], message: &[u8]) -> i64 {
-        self.publish_message(current, channel, message, Kind::Global)
+    /// Publishes on behalf of the server itself (keyspace notifications).
+    pub fn pubsub_publish(&mut self, channel: &[u8], message: &[u8]) {
+        if self.pubsub.channels.is_empty() && self.pubsub.patterns.is_empty() {
+            return;
+        }
+        self.publish_message(None, channel, message, Kind::Global);
     }
 
     /// The subscriptions of `user_id`'s clients that `allowed` no longer
@@ -516,12 +592,12 @@ pub fn punsubscribe_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
 }
 
 pub fn publish_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
-    let n = srv.publish_message(c, argv.get(1), argv.get(2), Kind::Global);
+    let n = srv.publish_message(Some(c), argv.get(1), argv.get(2), Kind::Global);
     c.add_int(n);
 }
 
 pub fn spublish_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
-    let n = srv.publish_message(c, argv.get(1), argv.get(2), Kind::Shard);
+    let n = srv.publish_message(Some(c), argv.get(1), argv.get(2), Kind::Shard);
     c.add_int(n);
 }
 

@@ -141,9 +141,13 @@ impl Server {
         if self.tracking.in_use {
             self.tracking_before_call(c);
         }
+        let reply_mark = c.reply.len();
         let start = crate::util::monotonic_us();
         handler(self, c, argv);
         let duration = crate::util::monotonic_us() - start;
+        if self.pubsub.has_pending() {
+            self.pubsub_flush_pending(c, reply_mark);
+        }
         // in_use never goes back to false, and CLIENT TRACKING may just have set it.
         if self.tracking.in_use {
             self.tracking_after_call(c, id, argv);
