@@ -80,6 +80,17 @@ pub trait ZRange {
     fn empty(&self) -> bool;
 }
 
+impl ScoreRange {
+    pub fn new(min: f64, max: f64, minex: bool, maxex: bool) -> ScoreRange {
+        ScoreRange {
+            min,
+            max,
+            minex,
+            maxex,
+        }
+    }
+}
+
 impl ZRange for ScoreRange {
     fn gte_min(&self, s: f64, _: &[u8]) -> bool {
         if self.minex {

@@ -5,6 +5,7 @@
 mod bitmap;
 mod connection;
 mod generic;
+mod geo;
 mod hash;
 mod hyperloglog;
 mod list;
@@ -32,4 +33,5 @@ pub const ALL: &[&[CommandSpec]] = &[
     server_debug::COMMANDS,
     hash::COMMANDS,
     set::COMMANDS,
+    geo::COMMANDS,
 ];
