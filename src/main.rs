@@ -30,6 +30,7 @@ mod resp;
 mod server;
 mod sha1;
 mod slowlog;
+mod sort;
 mod t_hash;
 mod t_list;
 mod t_set;
