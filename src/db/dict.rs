@@ -410,6 +410,15 @@ impl<V> Dict<V> {
         self.sample_entries(count, rng, |e| out.push(e.key.clone()));
     }
 
+    /// Removes fairly drawn entries until `keep` remain: the "copy the whole
+    /// collection, then delete random elements" case of SRANDMEMBER and HRANDFIELD.
+    pub fn trim_randomly_to(&mut self, keep: usize, rng: &mut crate::util::Rng) {
+        while self.len() > keep {
+            let k = self.fair_random_entry(rng).expect("non-empty").key.clone();
+            self.remove(&k);
+        }
+    }
+
     /// dictGetFairRandomKey: one of up to 20 entries sampled from consecutive
     /// buckets, so elements in long chains are not favoured or starved the way a
     /// random bucket followed by a random chain element would (SRANDMEMBER, SPOP

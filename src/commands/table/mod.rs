@@ -5,6 +5,7 @@
 mod bitmap;
 mod connection;
 mod generic;
+mod geo;
 mod hash;
 mod hyperloglog;
 mod list;
@@ -36,4 +37,5 @@ pub const ALL: &[&[CommandSpec]] = &[
     set::COMMANDS,
     pubsub::COMMANDS,
     rdb::COMMANDS,
+    geo::COMMANDS,
 ];
