@@ -40,7 +40,7 @@ pub fn str_of_mut(v: &mut Value) -> Option<&mut StrEnc> {
 /// never integer-encoded.
 pub fn created_string(b: Vec<u8>) -> StrEnc {
     if b.len() <= EMBSTR_SIZE_LIMIT {
-        StrEnc::Embstr(b)
+        StrEnc::Embstr(b.into())
     } else {
         StrEnc::Raw(b)
     }
@@ -615,7 +615,8 @@ pub fn decrby_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
 pub fn str_to_long_double(s: &StrEnc) -> Option<LongDouble> {
     match s {
         StrEnc::Int { v, .. } => Some(LongDouble::from_i64(*v)),
-        StrEnc::Embstr(b) | StrEnc::Raw(b) => LongDouble::parse(b),
+        StrEnc::Embstr(b) => LongDouble::parse(b),
+        StrEnc::Raw(b) => LongDouble::parse(b),
     }
 }
 

@@ -366,7 +366,7 @@ mod tests {
     #[test]
     fn usage_matches_redis() {
         // Values measured on Redis 7.0.15 (MEMORY USAGE minus key and dict entry).
-        let v = Value::Str(StrEnc::Embstr(b"bar".to_vec()));
+        let v = Value::Str(StrEnc::Embstr(b"bar".into()));
         assert_eq!(
             object_memory(&v, 5) + sds_alloc_size(3) + DICT_ENTRY_SIZE,
             64
