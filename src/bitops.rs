@@ -128,7 +128,7 @@ fn lookup_string_for_bit(
             Some(s) => {
                 let buf = s.make_raw();
                 if buf.len() < need {
-                    buf.resize(need, 0);
+                    crate::db::object::sds_grow_zero(buf, need);
                     Some(true)
                 } else {
                     Some(false)

@@ -423,9 +423,7 @@ pub fn setrange_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     if exists {
         let o = srv.dbs[db].get_mut(key).expect("looked up above");
         let buf = str_of_mut(&mut o.val).expect("type checked").make_raw();
-        if buf.len() < end {
-            buf.resize(end, 0);
-        }
+        crate::db::object::sds_grow_zero(buf, end);
         buf[offset as usize..end].copy_from_slice(value);
         newlen = buf.len();
         srv.signal_modified_key(db, key);
@@ -683,6 +681,7 @@ pub fn append_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
             }
             let o = srv.dbs[db].get_mut(key).expect("looked up above");
             let buf = str_of_mut(&mut o.val).expect("type checked").make_raw();
+            crate::db::object::sds_make_room(buf, add.len());
             buf.extend_from_slice(add);
             let n = buf.len();
             srv.signal_modified_key(db, key);

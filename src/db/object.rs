@@ -175,6 +175,42 @@ impl StrEnc {
     }
 }
 
+/// sdsMakeRoomFor: room for `addlen` more bytes, growing as Redis does (double
+/// the needed length under 1MB, else 1MB more, up to the allocator's size class),
+/// so appends reallocate when Redis's would and MEMORY USAGE reports the same
+/// allocation. APPEND, SETRANGE and SETBIT grow string values through this.
+pub fn sds_make_room(buf: &mut Vec<u8>, addlen: usize) {
+    const SDS_MAX_PREALLOC: usize = 1024 * 1024;
+    let len = buf.len();
+    if buf.capacity() - len >= addlen {
+        return;
+    }
+    let needed = len + addlen;
+    let newlen = if needed < SDS_MAX_PREALLOC {
+        needed * 2
+    } else {
+        needed + SDS_MAX_PREALLOC
+    };
+    use crate::server::server_cmds::{alloc_size, sds_hdr_size};
+    let hdr = sds_hdr_size(newlen, false);
+    let type_max = match hdr {
+        3 => 255,
+        5 => 65535,
+        9 => u32::MAX as usize,
+        _ => usize::MAX,
+    };
+    let usable = (alloc_size(hdr + newlen + 1) - hdr - 1).min(type_max);
+    buf.reserve_exact(usable - len);
+}
+
+/// sdsgrowzero: extends with zeros to `len` bytes, growing like sdsMakeRoomFor.
+pub fn sds_grow_zero(buf: &mut Vec<u8>, len: usize) {
+    if len > buf.len() {
+        sds_make_room(buf, len - buf.len());
+        buf.resize(len, 0);
+    }
+}
+
 impl Obj {
     pub fn new(val: Value, lru: u32) -> Obj {
         Obj { val, lru }

@@ -15,7 +15,7 @@ const MIN_COMPRESS_BYTES: usize = 48;
 const MIN_COMPRESS_IMPROVE: usize = 8;
 const FILL_MAX: i32 = (1 << 15) - 1;
 /// Redis's sizeof(quicklistNode) and sizeof(quicklist), for MEMORY USAGE.
-pub const NODE_STRUCT_SIZE: usize = 32;
+pub const NODE_STRUCT_SIZE: usize = 40;
 pub const LIST_STRUCT_SIZE: usize = 40;
 
 fn packed_threshold() -> usize {
