@@ -100,6 +100,32 @@ impl Server {
                 return;
             }
         }
+        // MISCONF: a failed background save stops writes (and PING) while
+        // stop-writes-on-bgsave-error is on.
+        if let Some(err) = self.rdb_disk_error() {
+            if cmd_flags & flags::WRITE != 0 || self.commands.cmds[id].spec.name == "ping" {
+                c.add_error(err);
+                self.after_rejected(c, Some(id));
+                return;
+            }
+        }
+        // Only pub/sub commands in a RESP2 subscribed context: the client reads pushes.
+        if c.resp == 2
+            && c.flags.has(crate::networking::ClientFlags::PUBSUB)
+            && !crate::pubsub::allowed_in_subscribed_context(self.commands.cmds[id].fullname)
+        {
+            c.add_error(&format!(
+                "Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
+                self.commands.cmds[id].fullname
+            ));
+            self.after_rejected(c, Some(id));
+            return;
+        }
+        if self.loading && cmd_flags & flags::LOADING == 0 {
+            c.add_error("-LOADING Redis is loading the dataset in memory");
+            self.after_rejected(c, Some(id));
+            return;
+        }
         if self.pause != crate::server::PauseKind::None && self.must_postpone(c, cmd_flags) {
             self.postpone_client(c);
             return;
@@ -129,14 +155,19 @@ impl Server {
         if self.tracking.in_use {
             self.tracking_before_call(c);
         }
+        let reply_mark = c.reply.len();
         let start = crate::util::monotonic_us();
         handler(self, c, argv);
         let duration = crate::util::monotonic_us() - start;
+        if self.pubsub.has_pending() {
+            self.pubsub_flush_pending(c, reply_mark);
+        }
         // in_use never goes back to false, and CLIENT TRACKING may just have set it.
         if self.tracking.in_use {
             self.tracking_after_call(c, id, argv);
         }
-        let _dirty = self.dirty - dirty_before;
+        // SAVE and FLUSHALL reset `dirty`, so it can go down (Redis clamps at 0).
+        let _dirty = self.dirty.saturating_sub(dirty_before);
 
         if c.flags.has(crate::networking::ClientFlags::BLOCKED) {
             // A blocked command is counted when it is served, times out or is unblocked.

@@ -8,6 +8,8 @@ mod generic;
 mod hash;
 mod hyperloglog;
 mod list;
+mod pubsub;
+mod rdb;
 mod server;
 mod server_acl;
 mod server_config;
@@ -32,4 +34,6 @@ pub const ALL: &[&[CommandSpec]] = &[
     server_debug::COMMANDS,
     hash::COMMANDS,
     set::COMMANDS,
+    pubsub::COMMANDS,
+    rdb::COMMANDS,
 ];
