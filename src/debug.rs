@@ -170,9 +170,8 @@ pub fn serialized_len(o: &Obj, compression: bool) -> usize {
             }
             n => n,
         },
-        Value::Str(StrEnc::Embstr(s)) | Value::Str(StrEnc::Raw(s)) => {
-            rdb_string_len(s, compression)
-        }
+        Value::Str(StrEnc::Embstr(s)) => rdb_string_len(s, compression),
+        Value::Str(StrEnc::Raw(s)) => rdb_string_len(s, compression),
         // RDB_TYPE_LIST_QUICKLIST_2: node count, then per node its container
         // type and either its LZF blob as stored or its raw bytes as a string.
         Value::List(l) => {
@@ -193,7 +192,7 @@ pub fn serialized_len(o: &Obj, compression: bool) -> usize {
         Value::Set(s) => s.serialized_len(compression),
         // RDB_TYPE_ZSET_LISTPACK: the listpack as one string; RDB_TYPE_ZSET_2:
         // length, then each member as a string and its score as 8 raw bytes.
-        Value::ZSet(z) => match &**z {
+        Value::ZSet(z) => match z {
             crate::t_zset::ZSet::Lp(lp) => rdb_string_len(lp.as_bytes(), compression),
             crate::t_zset::ZSet::Sl(sz) => {
                 let mut n = rdb_len_size(sz.sl.len() as u64);
@@ -755,7 +754,7 @@ fn debug_populate(srv: &mut Server, c: &mut Client, argv: &Argv) {
         };
         // createStringObject: embstr or raw by length, never an integer encoding.
         let enc = if val.len() <= crate::db::object::EMBSTR_SIZE_LIMIT {
-            StrEnc::Embstr(val)
+            StrEnc::Embstr(val.into())
         } else {
             StrEnc::Raw(val)
         };

@@ -133,7 +133,7 @@ impl HashVal {
             if d.contains_key(&field) {
                 panic!("Listpack corruption detected: duplicate hash field");
             }
-            d.insert_new(field, value);
+            d.insert_new(field.into(), value);
             p = lp.next(v);
         }
         *self = HashVal::Table(Box::new(d));
@@ -749,7 +749,7 @@ fn hrandfield_with_count(srv: &mut Server, c: &mut Client, key: &[u8], l: i64, w
         let mut d: Dict<Box<[u8]>> = Dict::new();
         d.expand(size as usize);
         h.for_each(|k, v| {
-            d.insert_new(k.to_vec().into_boxed_slice(), v.to_vec().into_boxed_slice());
+            d.insert_new(k.to_vec().into(), v.to_vec().into_boxed_slice());
         });
         d.trim_randomly_to(count as usize, rng);
         for (k, v) in d.iter() {

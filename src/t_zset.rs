@@ -652,7 +652,7 @@ fn delete_if_empty(srv: &mut Server, db: usize, key: &[u8]) {
 
 fn store_new(srv: &mut Server, db: usize, key: &[u8], z: ZSet) {
     let lru = srv.new_obj_lru();
-    srv.set_key(db, key, Obj::new(Value::ZSet(Box::new(z)), lru), false);
+    srv.set_key(db, key, Obj::new(Value::ZSet(z), lru), false);
 }
 
 const ZADD_NX: u8 = 1;
@@ -774,7 +774,7 @@ fn zadd_generic(srv: &mut Server, c: &mut Client, argv: &Argv, incr_cmd: bool) {
             // Redis sizes a new key by its first member only.
             let z = ZSet::create(srv, 0, argv.get(i + 1).len());
             let lru = srv.new_obj_lru();
-            srv.db_add(db, key, Obj::new(Value::ZSet(Box::new(z)), lru));
+            srv.db_add(db, key, Obj::new(Value::ZSet(z), lru));
         }
         Typed::Found(()) => {}
     }

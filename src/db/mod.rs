@@ -180,7 +180,7 @@ impl Db {
             }
             chosen
         };
-        d.random_entry(rng).map(|e| e.key.clone())
+        d.random_entry(rng).map(|e| e.key.to_boxed())
     }
 
     /// One SCAN step over the whole database. With per-slot dicts the low 14 bits of

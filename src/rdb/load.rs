@@ -102,7 +102,7 @@ fn zset_from_items(srv: &Server, items: Vec<(Vec<u8>, f64)>) -> RResult<Loaded> 
     }
     let mut zs = ZSet::Sl(Box::new(z));
     zs.shrink_if_fits(srv);
-    Ok(Loaded::Val(Value::ZSet(Box::new(zs))))
+    Ok(Loaded::Val(Value::ZSet(zs)))
 }
 
 /// rdbLoadObject: the value of type `t`.
@@ -296,7 +296,7 @@ pub fn load_object<R: Read>(srv: &Server, t: u8, rd: &mut In<R>) -> RResult<Load
             if z.len() > srv.config.zset_max_listpack_entries {
                 z.convert_to_skiplist();
             }
-            Ok(Loaded::Val(Value::ZSet(Box::new(z))))
+            Ok(Loaded::Val(Value::ZSet(z)))
         }
         TYPE_HASH_LISTPACK => {
             let b = rd.string()?;
