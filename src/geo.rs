@@ -510,7 +510,7 @@ fn georadius_generic(srv: &mut Server, c: &mut Client, argv: &Argv, src_idx: usi
         }
         zs.shrink_if_fits(srv);
         let lru = srv.new_obj_lru();
-        srv.set_key(db, dst, Obj::new(Value::ZSet(Box::new(zs)), lru), false);
+        srv.set_key(db, dst, Obj::new(Value::ZSet(zs), lru), false);
         let event = if is_search {
             "geosearchstore"
         } else {
