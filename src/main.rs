@@ -30,6 +30,7 @@ mod slowlog;
 mod t_hash;
 mod t_list;
 mod t_set;
+mod t_stream;
 mod t_string;
 mod t_zset;
 mod tracking;

@@ -7,3 +7,4 @@ pub mod intset;
 pub mod listpack;
 pub mod quicklist;
 pub mod skiplist;
+pub mod stream;

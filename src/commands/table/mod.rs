@@ -13,6 +13,7 @@ mod server_acl;
 mod server_config;
 mod server_debug;
 mod set;
+mod stream;
 mod string;
 mod zset;
 
@@ -32,4 +33,5 @@ pub const ALL: &[&[CommandSpec]] = &[
     server_debug::COMMANDS,
     hash::COMMANDS,
     set::COMMANDS,
+    stream::COMMANDS,
 ];
