@@ -1852,16 +1852,8 @@ pub fn memory_usage(s: &Stream, samples: usize) -> usize {
             asize += 24 * g.pel.len();
             for (name, cn) in &g.consumers {
                 asize += 24;
-                let hdr = if name.len() < 32 {
-                    1
-                } else if name.len() < 256 {
-                    3
-                } else if name.len() < 65536 {
-                    5
-                } else {
-                    9
-                };
-                asize += alloc_size(hdr + name.len() + 1);
+                // Redis counts the name's length, not its allocation.
+                asize += name.len();
                 let keys: Vec<[u8; 16]> = cn.pel.iter().map(|k| k.to_be_bytes()).collect();
                 let refs: Vec<&[u8]> = keys.iter().map(|k| &k[..]).collect();
                 asize += rax_usage(cn.pel.len(), crate::ds::stream::rax_node_count(&refs));
