@@ -413,6 +413,7 @@ impl Stream {
             }
         };
         let lp = self.nodes.get_mut(&master).unwrap();
+        let cap_before = lp.capacity();
         lp.append_int(flags);
         lp.append_int(id.ms.wrapping_sub(master.ms) as i64);
         lp.append_int(id.seq.wrapping_sub(master.seq) as i64);
@@ -430,6 +431,11 @@ impl Stream {
             lp_count += fields.len() as i64 + 1;
         }
         lp.append_int(lp_count);
+        // Redis reallocates a node to its exact size when it outgrows its
+        // allocation; doubling would make MEMORY USAGE disagree.
+        if lp.capacity() != cap_before {
+            lp.shrink_to_fit();
+        }
         self.length += 1;
         self.entries_added += 1;
         self.last_id = id;
