@@ -778,6 +778,17 @@ impl Stream {
     }
 
     // ------------------------------------------------ construction from parts
+    //
+    // RDB (types 15 and 19) maps onto these directly: save writes `nodes()`
+    // (key = `StreamId::to_be_bytes`, value = the listpack bytes as they are),
+    // the public counters, then `cgroups` (each group's `pel` with delivery
+    // time/count, each consumer's `seen_time` and `pel` IDs). Load checks
+    // each node with `validate_node`, builds the stream with `from_parts`,
+    // and adds groups with `add_group`, setting every `Nack::consumer` to the
+    // consumer whose PEL lists the ID. For type 15 (no first ID, max deleted
+    // ID, entries added, entries read) Redis uses `edge_id(true, true)` as
+    // first ID, `length` as entries added, 0-0 as max deleted ID and
+    // `estimate_distance_from_first_ever_entry(group last ID)` as entries read.
 
     /// A stream from RDB parts; nodes are (master ID, listpack bytes) and must
     /// be valid stream nodes (see `validate_node`).
