@@ -51,6 +51,7 @@ fn type_code(v: &Value) -> u32 {
         Value::Set(_) => 2,
         Value::Hash(_) => 4,
         Value::ZSet(_) => 3,
+        Value::Stream(_) => 6,
     }
 }
 
@@ -84,6 +85,7 @@ pub fn object_digest(digest: &mut [u8; 20], o: &Obj, has_expire: bool) {
                 xor_digest(digest, &ed);
             }
         }
+        Value::Stream(s) => crate::t_stream::digest(s, digest),
     }
     if has_expire {
         xor_digest(digest, b"!!expire!!");
@@ -162,6 +164,32 @@ pub fn rdb_string_len(s: &[u8], compression: bool) -> usize {
 /// encoding rules; RDB saving itself is another issue.
 pub fn serialized_len(o: &Obj, compression: bool) -> usize {
     match &o.val {
+        // RDB_TYPE_STREAM_LISTPACKS_2: nodes, counters, then groups with PELs.
+        Value::Stream(s) => {
+            let l = |v: u64| rdb_len_size(v);
+            let mut n = l(s.node_count() as u64);
+            for (_, lp) in s.nodes() {
+                n += 17 + rdb_string_len(lp, compression);
+            }
+            n += l(s.length) + l(s.last_id.ms) + l(s.last_id.seq);
+            n += l(s.first_id.ms) + l(s.first_id.seq);
+            n += l(s.max_deleted_entry_id.ms) + l(s.max_deleted_entry_id.seq);
+            n += l(s.entries_added) + l(s.groups_len() as u64);
+            for (name, g) in s.cgroups.iter().flatten() {
+                n += rdb_string_len(name, compression);
+                n += l(g.last_id.ms) + l(g.last_id.seq) + l(g.entries_read as u64);
+                n += l(g.pel.len() as u64);
+                for nack in g.pel.values() {
+                    n += 16 + 8 + l(nack.delivery_count);
+                }
+                n += l(g.consumers.len() as u64);
+                for (cname, cn) in &g.consumers {
+                    n += rdb_string_len(cname, compression) + 8;
+                    n += l(cn.pel.len() as u64) + 16 * cn.pel.len();
+                }
+            }
+            n
+        }
         Value::Str(StrEnc::Int { v, .. }) => match rdb_int_size(*v) {
             0 => {
                 let mut t = [0u8; 20];

@@ -38,6 +38,7 @@ mod sort;
 mod t_hash;
 mod t_list;
 mod t_set;
+mod t_stream;
 mod t_string;
 mod t_zset;
 mod tracking;

@@ -518,8 +518,12 @@ impl Server {
     /// Hook for WATCH and client-side caching: a key's value changed (by the
     /// running command's client).
     #[inline]
-    pub fn signal_modified_key(&mut self, _db: usize, key: &[u8]) {
+    pub fn signal_modified_key(&mut self, db: usize, key: &[u8]) {
         self.stats.keys_modified += 1;
+        // A deleted or overwritten stream must wake its XREADGROUP readers.
+        if self.blocking.count > 0 {
+            self.signal_key_as_ready(db, key);
+        }
         if self.tracking.in_use {
             self.tracking_invalidate_key(key, self.tracking.current, true);
         }
@@ -527,8 +531,11 @@ impl Server {
 
     /// signalModifiedKey(NULL, ...): the server itself removed the key (expiry,
     /// eviction), so even the running client's NOLOOP BCAST hears of it.
-    pub fn signal_key_removed_by_server(&mut self, _db: usize, key: &[u8]) {
+    pub fn signal_key_removed_by_server(&mut self, db: usize, key: &[u8]) {
         self.stats.keys_modified += 1;
+        if self.blocking.count > 0 {
+            self.signal_key_as_ready(db, key);
+        }
         if self.tracking.in_use {
             self.tracking_invalidate_key(key, 0, true);
         }

@@ -30,6 +30,8 @@ pub enum Value {
     Set(crate::t_set::SetVal),
     /// A sorted set: "listpack" while small, "skiplist" (dict + skiplist) after.
     ZSet(crate::t_zset::ZSet),
+    /// A stream (OBJECT ENCODING "stream"): listpack nodes plus consumer groups.
+    Stream(Box<crate::ds::stream::Stream>),
 }
 
 pub struct Obj {
@@ -46,6 +48,7 @@ impl Value {
             Value::Hash(_) => "hash",
             Value::Set(_) => "set",
             Value::ZSet(_) => "zset",
+            Value::Stream(_) => "stream",
         }
     }
 
@@ -58,6 +61,7 @@ impl Value {
             Value::Hash(h) => h.encoding_name(),
             Value::Set(s) => s.encoding_name(),
             Value::ZSet(z) => z.encoding_name(),
+            Value::Stream(_) => "stream",
         }
     }
 }
@@ -244,6 +248,7 @@ impl Value {
             Value::Hash(h) => Value::Hash(h.dup()),
             Value::Set(s) => Value::Set(s.dup()),
             Value::ZSet(z) => Value::ZSet(z.clone()),
+            Value::Stream(s) => Value::Stream(s.clone()),
         }
     }
 
@@ -254,6 +259,7 @@ impl Value {
             Value::Hash(_) => 1,
             Value::Set(_) => 1,
             Value::ZSet(_) => 1,
+            Value::Stream(_) => 1,
         }
     }
 
@@ -272,6 +278,7 @@ impl Value {
                 crate::t_zset::ZSet::Lp(_) => 1,
                 crate::t_zset::ZSet::Sl(s) => s.sl.len(),
             },
+            Value::Stream(s) => crate::t_stream::free_effort(s),
         }
     }
 
@@ -279,7 +286,7 @@ impl Value {
     /// table (hashtable sets and hashes, skiplist sorted sets), else None.
     pub fn hash_table_stats(&self) -> Option<String> {
         match self {
-            Value::Str(_) | Value::List(_) => None,
+            Value::Str(_) | Value::List(_) | Value::Stream(_) => None,
             Value::Hash(h) => h.table_stats(),
             Value::Set(s) => s.table_stats(),
             Value::ZSet(z) => z.hash_table_stats(),

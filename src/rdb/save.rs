@@ -28,12 +28,14 @@ pub fn object_type(v: &Value) -> u8 {
         },
         Value::Hash(crate::t_hash::HashVal::Listpack(_)) => TYPE_HASH_LISTPACK,
         Value::Hash(_) => TYPE_HASH,
+        Value::Stream(_) => TYPE_STREAM_LISTPACKS_2,
     }
 }
 
 /// rdbSaveObject: the value body (no type byte).
 pub fn write_value<W: Write>(out: &mut Out<W>, v: &Value) -> io::Result<()> {
     match v {
+        Value::Stream(s) => super::stream::write_stream(out, s),
         Value::Str(StrEnc::Int { v, .. }) => out.int_string(*v),
         Value::Str(StrEnc::Embstr(s)) => out.string(s),
         Value::Str(StrEnc::Raw(s)) => out.string(s),

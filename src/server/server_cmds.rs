@@ -133,6 +133,7 @@ pub fn object_memory(v: &Value, samples: u64) -> usize {
     match v {
         Value::List(l) => ROBJ_SIZE + l.memory_estimate(samples as usize),
         Value::ZSet(z) => ROBJ_SIZE + z.memory_estimate(samples as usize),
+        Value::Stream(s) => crate::t_stream::memory_usage(s, samples as usize),
         Value::Str(StrEnc::Int { .. }) => ROBJ_SIZE,
         Value::Str(StrEnc::Embstr(s)) => alloc_size(ROBJ_SIZE + 3 + s.len() + 1),
         // Spare room means the string grew the way sdsMakeRoomFor grows (see

@@ -16,6 +16,7 @@ mod server_acl;
 mod server_config;
 mod server_debug;
 mod set;
+mod stream;
 mod string;
 mod zset;
 
@@ -38,4 +39,5 @@ pub const ALL: &[&[CommandSpec]] = &[
     pubsub::COMMANDS,
     rdb::COMMANDS,
     geo::COMMANDS,
+    stream::COMMANDS,
 ];
