@@ -518,8 +518,9 @@ impl Server {
     /// Hook for WATCH and client-side caching: a key's value changed (by the
     /// running command's client).
     #[inline]
-    pub fn signal_modified_key(&mut self, _db: usize, key: &[u8]) {
+    pub fn signal_modified_key(&mut self, db: usize, key: &[u8]) {
         self.stats.keys_modified += 1;
+        self.touch_watched_key(db, key);
         if self.tracking.in_use {
             self.tracking_invalidate_key(key, self.tracking.current, true);
         }
@@ -527,8 +528,9 @@ impl Server {
 
     /// signalModifiedKey(NULL, ...): the server itself removed the key (expiry,
     /// eviction), so even the running client's NOLOOP BCAST hears of it.
-    pub fn signal_key_removed_by_server(&mut self, _db: usize, key: &[u8]) {
+    pub fn signal_key_removed_by_server(&mut self, db: usize, key: &[u8]) {
         self.stats.keys_modified += 1;
+        self.touch_watched_key(db, key);
         if self.tracking.in_use {
             self.tracking_invalidate_key(key, 0, true);
         }

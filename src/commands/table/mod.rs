@@ -16,6 +16,7 @@ mod server_config;
 mod server_debug;
 mod set;
 mod string;
+mod transactions;
 mod zset;
 
 use super::CommandSpec;
@@ -35,5 +36,6 @@ pub const ALL: &[&[CommandSpec]] = &[
     hash::COMMANDS,
     set::COMMANDS,
     pubsub::COMMANDS,
+    transactions::COMMANDS,
     rdb::COMMANDS,
 ];
