@@ -24,6 +24,7 @@ mod lazyfree;
 mod logging;
 mod long_double;
 mod lzf;
+mod multi;
 mod networking;
 mod notify;
 mod object_cmd;

@@ -154,6 +154,10 @@ pub struct Server {
     /// Client-side caching: tracked keys, BCAST prefixes, pending invalidations.
     pub tracking: crate::tracking::Tracking,
     pub pubsub: crate::pubsub::PubSub,
+    /// WATCHed keys and their clients.
+    pub watches: crate::multi::Watches,
+    /// EXEC is running its queued commands (server.in_exec).
+    pub in_exec: bool,
     /// The fork child (BGSAVE, AOF rewrite) and its reported progress.
     pub child: crate::child::ChildState,
     /// RDB snapshot and load bookkeeping (INFO persistence).
@@ -230,6 +234,8 @@ impl Server {
             blocking: crate::blocked::Blocking::default(),
             tracking: Default::default(),
             pubsub: Default::default(),
+            watches: Default::default(),
+            in_exec: false,
             child: Default::default(),
             rdb: Default::default(),
             events_while_blocked: None,
