@@ -53,7 +53,24 @@ pub struct Watches {
     total: usize,
     /// Touches of keys watched by the client running a command (out of its
     /// slab slot): applied when its command returns.
-    pending: Vec<(u64, usize, Vec<u8>)>,
+    pending: Vec<PendingTouch>,
+}
+
+/// A touch for the running client, with what it needs to be decided later.
+struct PendingTouch {
+    id: u64,
+    db: usize,
+    key: Vec<u8>,
+    /// None for a write to the key; for a flush or swap, the facts
+    /// touchAllWatchedKeysInDb decides on, taken before the databases changed.
+    flush: Option<FlushFacts>,
+}
+
+#[derive(Clone, Copy)]
+struct FlushFacts {
+    in_emptied: bool,
+    replacement_has: bool,
+    replacement_expired: bool,
 }
 
 impl Watches {
@@ -201,7 +218,12 @@ impl Server {
                     }
                 }
                 // The running client: settled when its command returns.
-                None => self.watches.pending.push((w.id, db, key.to_vec())),
+                None => self.watches.pending.push(PendingTouch {
+                    id: w.id,
+                    db,
+                    key: key.to_vec(),
+                    flush: None,
+                }),
             }
         }
     }
@@ -228,9 +250,15 @@ impl Server {
 
     /// Applies the touches held for `c` while it ran.
     pub fn settle_pending_touches(&mut self, c: &mut Client) {
-        for (id, db, key) in std::mem::take(&mut self.watches.pending) {
-            if id == c.id && c.watched.iter().any(|w| w.db == db && w.key == key) {
-                self.touch_watcher(c, db, &key);
+        for t in std::mem::take(&mut self.watches.pending) {
+            if t.id != c.id || !c.watched.iter().any(|w| w.db == t.db && w.key == t.key) {
+                continue;
+            }
+            match t.flush {
+                None => {
+                    self.touch_watcher(c, t.db, &t.key);
+                }
+                Some(f) => flush_touch_watcher(c, t.db, &t.key, f),
             }
         }
     }
@@ -252,43 +280,49 @@ impl Server {
             if !in_emptied && !in_replacement {
                 continue;
             }
+            let facts = FlushFacts {
+                in_emptied,
+                replacement_has: in_replacement,
+                replacement_expired: replaced_with.is_some_and(|r| self.key_is_expired(r, &key)),
+            };
             for w in list {
-                let Some(mut x) = self.take_client(w.token) else {
-                    continue;
-                };
-                if x.id == w.id {
-                    self.flush_touch_watcher(&mut x, emptied, &key, in_emptied, replaced_with);
+                match self.take_client(w.token) {
+                    Some(mut x) => {
+                        if x.id == w.id {
+                            flush_touch_watcher(&mut x, emptied, &key, facts);
+                        }
+                        self.restore_client(x);
+                    }
+                    None => self.watches.pending.push(PendingTouch {
+                        id: w.id,
+                        db: emptied,
+                        key: key.clone(),
+                        flush: Some(facts),
+                    }),
                 }
-                self.restore_client(x);
             }
         }
     }
+}
 
-    fn flush_touch_watcher(
-        &mut self,
-        x: &mut Client,
-        db: usize,
-        key: &[u8],
-        in_emptied: bool,
-        replaced_with: Option<usize>,
-    ) {
-        let replacement_has = replaced_with.is_some_and(|r| self.dbs[r].contains(key));
-        let replacement_expired = replaced_with.is_some_and(|r| self.key_is_expired(r, key));
-        if let Some(wk) = x.watched.iter_mut().find(|w| w.db == db && w.key == key) {
-            if wk.expired {
-                if !replacement_has {
-                    wk.expired = false;
-                    return;
-                } else if replacement_expired {
-                    return;
-                }
-            } else if !in_emptied && replacement_expired {
-                wk.expired = true;
+/// One watcher of a key in a flushed or swapped database.
+fn flush_touch_watcher(x: &mut Client, db: usize, key: &[u8], f: FlushFacts) {
+    if let Some(wk) = x.watched.iter_mut().find(|w| w.db == db && w.key == key) {
+        if wk.expired {
+            if !f.replacement_has {
+                // The expired key is now gone: logically no change.
+                wk.expired = false;
+                return;
+            } else if f.replacement_expired {
                 return;
             }
+        } else if !f.in_emptied && f.replacement_expired {
+            // A missing key replaced by an expired one: still missing.
+            wk.expired = true;
+            return;
         }
-        x.flags.set(ClientFlags::DIRTY_CAS);
     }
+    x.flags.set(ClientFlags::DIRTY_CAS);
 }
 
 pub fn multi_command(_srv: &mut Server, c: &mut Client, _argv: &Argv) {
