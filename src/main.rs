@@ -4,6 +4,7 @@
 
 mod acl;
 mod alloc;
+mod aof;
 mod bitops;
 mod blocked;
 mod cluster;
@@ -118,6 +119,17 @@ fn main() {
     use std::os::unix::ffi::OsStringExt;
     let args: Vec<Vec<u8>> = std::env::args_os().map(|a| a.into_vec()).collect();
     // The arguments are copied: the argv area may now hold the process title.
+    if std::path::Path::new(&String::from_utf8_lossy(&args[0]).into_owned())
+        .file_name()
+        .is_some_and(|n| n.to_string_lossy().contains("redis-check-aof"))
+    {
+        aof::check::main(
+            &args
+                .iter()
+                .map(|a| String::from_utf8_lossy(a).into_owned())
+                .collect::<Vec<_>>(),
+        );
+    }
     process::init();
     let mut cfg = config::Config::default();
     let mut cmds = commands::CommandTable::load();
@@ -270,6 +282,7 @@ fn main() {
     crash::watchdog(srv.config.get_i64("watchdog-period"), srv.config.hz);
     srv.listeners = listeners;
     srv.tcp_port = srv.config.port;
+    srv.load_aof_at_startup();
 
     if tcp_count > 0 {
         log::info!("Ready to accept connections");

@@ -525,6 +525,8 @@ pub fn hincrbyfloat_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     c.add_bulk(text.as_bytes());
     srv.signal_modified_key(c.db, key);
     srv.dirty += 1;
+    // Propagated as HSET of the result, so float rounding can't diverge.
+    srv.rewrite_command(&[b"HSET", key, field, text.as_bytes()]);
 }
 
 fn add_field_reply(c: &mut Client, h: Option<&HashVal>, field: &[u8]) {

@@ -598,6 +598,9 @@ fn mpop_keys(
         delete_if_empty(srv, db, key);
         srv.signal_modified_key(db, key);
         srv.dirty += n as u64;
+        // [B]LMPOP propagates as [LR]POP key count.
+        let cmd: &[u8] = if head { b"LPOP" } else { b"RPOP" };
+        srv.rewrite_command(&[cmd, key, n.to_string().as_bytes()]);
         return Some(());
     }
     None
@@ -642,6 +645,8 @@ fn blocking_pop(
             delete_if_empty(srv, db, key);
             srv.signal_modified_key(db, key);
             srv.dirty += 1;
+            let cmd: &[u8] = if head { b"LPOP" } else { b"RPOP" };
+            srv.rewrite_command(&[cmd, key]);
             return;
         }
     }
@@ -689,7 +694,15 @@ fn blmove_generic(
     let src = argv.get(1);
     match kind(srv, db, src, true) {
         Lookup::WrongType => c.add_error_wrongtype(),
-        Lookup::List => lmove_generic(srv, c, src, argv.get(2), from, to),
+        Lookup::List => {
+            lmove_generic(srv, c, src, argv.get(2), from, to);
+            // Propagated as the non-blocking form.
+            if argv.len() == 4 {
+                srv.rewrite_command(&[b"RPOPLPUSH", src, argv.get(2)]);
+            } else {
+                srv.rewrite_command(&[b"LMOVE", src, argv.get(2), argv.get(3), argv.get(4)]);
+            }
+        }
         Lookup::Missing => {
             if c.flags.has(ClientFlags::DENY_BLOCKING) {
                 c.add_null();

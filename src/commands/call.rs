@@ -129,14 +129,15 @@ impl Server {
         if self.tracking.in_use {
             self.tracking_before_call(c);
         }
+        let frame = self.propagation_enter();
         let start = crate::util::monotonic_us();
         handler(self, c, argv);
         let duration = crate::util::monotonic_us() - start;
+        self.propagation_leave(c.db, argv, self.dirty > dirty_before, frame);
         // in_use never goes back to false, and CLIENT TRACKING may just have set it.
         if self.tracking.in_use {
             self.tracking_after_call(c, id, argv);
         }
-        let _dirty = self.dirty - dirty_before;
 
         if c.flags.has(crate::networking::ClientFlags::BLOCKED) {
             // A blocked command is counted when it is served, times out or is unblocked.

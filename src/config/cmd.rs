@@ -29,6 +29,7 @@ enum Apply {
     CrashLog,
     Watchdog,
     Maxmemory,
+    Appendonly,
 }
 
 fn apply_of(name: &str) -> Option<Apply> {
@@ -50,6 +51,7 @@ fn apply_of(name: &str) -> Option<Apply> {
         }
         "watchdog-period" => Some(Apply::Watchdog),
         "maxmemory" => Some(Apply::Maxmemory),
+        "appendonly" => Some(Apply::Appendonly),
         _ => None,
     }
 }
@@ -347,6 +349,10 @@ fn run_apply(srv: &mut Server, a: Apply) -> Result<(), String> {
         Apply::Maxmemory => {
             srv.update_maxmemory();
             Ok(())
+        }
+        Apply::Appendonly => {
+            let on = srv.config.get_bool("appendonly");
+            srv.apply_appendonly(on)
         }
     }
 }

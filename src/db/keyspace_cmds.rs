@@ -511,6 +511,8 @@ pub fn flushdb_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         return;
     };
     srv.dirty += srv.empty_data(Some(c.db), lazy);
+    // Propagated even when the DB was already empty.
+    srv.force_propagation();
     c.add_ok();
 }
 
@@ -519,6 +521,7 @@ pub fn flushall_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         return;
     };
     srv.dirty += srv.empty_data(None, lazy);
+    srv.force_propagation();
     c.add_ok();
 }
 
