@@ -172,6 +172,7 @@ pub fn setbit_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
             buf[byte] &= !mask;
         }
         srv.signal_modified_key(db, key);
+        srv.notify_keyspace_event(crate::notify::class::STRING, "setbit", key, db);
         srv.dirty += 1;
     }
     c.add_int(old as i64);
@@ -250,9 +251,11 @@ pub fn bitop_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     if maxlen > 0 {
         let lru = srv.new_obj_lru();
         srv.set_key(db, dest, Obj::string(StrEnc::raw(res), lru), false);
+        srv.notify_keyspace_event(crate::notify::class::STRING, "set", dest, db);
         srv.dirty += 1;
     } else if srv.db_delete(db, dest) {
         srv.signal_modified_key(db, dest);
+        srv.notify_keyspace_event(crate::notify::class::GENERIC, "del", dest, db);
         srv.dirty += 1;
     }
     c.add_int(maxlen as i64);
@@ -804,6 +807,7 @@ fn bitfield_generic(srv: &mut Server, c: &mut Client, argv: &Argv, readonly_cmd:
     }
     if changes > 0 {
         srv.signal_modified_key(db, key);
+        srv.notify_keyspace_event(crate::notify::class::STRING, "setbit", key, db);
         srv.dirty += changes;
     }
 }

@@ -327,7 +327,7 @@ impl Server {
             freed += before - crate::alloc::used_memory() as i64;
             self.stats.evicted_keys += 1;
             self.signal_key_removed_by_server(dbid, &victim);
-            // Issue 7: notifyKeyspaceEvent(NOTIFY_EVICTED, "evicted", key, dbid) goes here.
+            self.notify_keyspace_event(crate::notify::class::EVICTED, "evicted", &victim, dbid);
             self.propagate_deletion(dbid, &victim, lazy);
             keys_freed += 1;
             if keys_freed % 16 == 0 {

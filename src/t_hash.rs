@@ -9,6 +9,7 @@ use crate::db::object::{Obj, Value};
 use crate::ds::listpack::{Listpack, LpValue};
 use crate::long_double::LongDouble;
 use crate::networking::Client;
+use crate::notify::class;
 use crate::resp::Argv;
 use crate::server::Server;
 use crate::util::{parse_i64, Rng};
@@ -401,7 +402,7 @@ fn lookup_write_or_create<'s>(
     };
     if !exists {
         let lru = srv.new_obj_lru();
-        srv.dbs[db].add(key, Obj::new(Value::Hash(HashVal::new()), lru));
+        srv.db_add(db, key, Obj::new(Value::Hash(HashVal::new()), lru));
     }
     srv.dbs[db]
         .get_mut(key)
@@ -424,6 +425,7 @@ pub fn hsetnx_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     h.set(argv.get(2), argv.get(3), lim);
     c.add_int(1);
     srv.signal_modified_key(c.db, key);
+    srv.notify_keyspace_event(class::HASH, "hset", key, c.db);
     srv.dirty += 1;
 }
 
@@ -453,6 +455,7 @@ pub fn hset_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         c.add_ok();
     }
     srv.signal_modified_key(c.db, key);
+    srv.notify_keyspace_event(class::HASH, "hset", key, c.db);
     srv.dirty += ((argv.len() - 2) / 2) as u64;
 }
 
@@ -486,6 +489,7 @@ pub fn hincrby_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     h.set(field, crate::util::fmt_i64(value, &mut t), lim);
     c.add_int(value);
     srv.signal_modified_key(c.db, key);
+    srv.notify_keyspace_event(class::HASH, "hincrby", key, c.db);
     srv.dirty += 1;
 }
 
@@ -524,6 +528,7 @@ pub fn hincrbyfloat_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     h.set(field, text.as_bytes(), lim);
     c.add_bulk(text.as_bytes());
     srv.signal_modified_key(c.db, key);
+    srv.notify_keyspace_event(class::HASH, "hincrbyfloat", key, c.db);
     srv.dirty += 1;
     // Propagated as HSET of the result, so float rounding can't diverge.
     srv.rewrite_command(&[b"HSET", key, field, text.as_bytes()]);
@@ -585,6 +590,10 @@ pub fn hdel_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     }
     if deleted > 0 {
         srv.signal_modified_key(db, key);
+        srv.notify_keyspace_event(class::HASH, "hdel", key, db);
+        if key_removed {
+            srv.notify_keyspace_event(class::GENERIC, "del", key, db);
+        }
         srv.dirty += deleted as u64;
     }
     c.add_int(deleted);

@@ -7,6 +7,7 @@ use crate::db::object::{Obj, Value};
 use crate::ds::listpack::{IntBuf, LpValue};
 use crate::ds::quicklist::Quicklist;
 use crate::networking::{Client, ClientFlags};
+use crate::notify::class;
 use crate::resp::Argv;
 use crate::server::Server;
 use crate::util::parse_i64;
@@ -72,7 +73,7 @@ fn push_create(srv: &mut Server, db: usize, key: &[u8], vals: &[&[u8]], head: bo
     if srv.dbs[db].get(key).is_none() {
         let l = new_list(srv);
         let lru = srv.new_obj_lru();
-        srv.dbs[db].add(key, Obj::new(Value::List(l), lru));
+        srv.db_add(db, key, Obj::new(Value::List(l), lru));
     }
     let l = list_mut(srv, db, key);
     for v in vals {
@@ -81,14 +82,27 @@ fn push_create(srv: &mut Server, db: usize, key: &[u8], vals: &[&[u8]], head: bo
     let n = l.len();
     srv.signal_modified_key(db, key);
     srv.signal_key_as_ready(db, key);
+    let event = if head { "lpush" } else { "rpush" };
+    srv.notify_keyspace_event(class::LIST, event, key, db);
     srv.dirty += vals.len() as u64;
     n
 }
 
-/// Deletes the key when its list became empty (lists never exist empty).
-fn delete_if_empty(srv: &mut Server, db: usize, key: &[u8]) {
+fn pop_event(head: bool) -> &'static str {
+    if head {
+        "lpop"
+    } else {
+        "rpop"
+    }
+}
+
+/// listElementsRemoved: reports `event`, then deletes the key when its list
+/// became empty (lists never exist empty).
+fn elements_removed(srv: &mut Server, db: usize, key: &[u8], event: &str) {
+    srv.notify_keyspace_event(class::LIST, event, key, db);
     if list_ref(srv, db, key).is_empty() {
         srv.dbs[db].remove(key);
+        srv.notify_keyspace_event(class::GENERIC, "del", key, db);
     }
 }
 
@@ -159,6 +173,7 @@ pub fn lset_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     };
     if list_mut(srv, db, key).replace(idx, argv.get(3)) {
         srv.signal_modified_key(db, key);
+        srv.notify_keyspace_event(class::LIST, "lset", key, db);
         srv.dirty += 1;
         c.add_ok();
     } else {
@@ -244,7 +259,7 @@ pub fn ltrim_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     l.delete_range(0, ltrim as usize);
     let len = l.len();
     l.delete_range(len - rtrim as usize, rtrim as usize);
-    delete_if_empty(srv, db, key);
+    elements_removed(srv, db, key, "ltrim");
     srv.signal_modified_key(db, key);
     srv.dirty += (ltrim + rtrim) as u64;
     c.add_ok();
@@ -267,7 +282,7 @@ pub fn lrem_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         count < 0,
     );
     if removed > 0 {
-        delete_if_empty(srv, db, key);
+        elements_removed(srv, db, key, "lrem");
         srv.signal_modified_key(db, key);
         srv.dirty += removed as u64;
     }
@@ -306,6 +321,7 @@ pub fn linsert_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     l.insert_at(if after { i + 1 } else { i }, argv.get(4));
     let n = l.len();
     srv.signal_modified_key(db, key);
+    srv.notify_keyspace_event(class::LIST, "linsert", key, db);
     srv.dirty += 1;
     c.add_int(n as i64);
 }
@@ -361,7 +377,7 @@ fn pop_generic(srv: &mut Server, c: &mut Client, argv: &Argv, head: bool) {
         pop_range_reply(c, l, n, head);
         removed = n;
     }
-    delete_if_empty(srv, db, key);
+    elements_removed(srv, db, key, pop_event(head));
     srv.signal_modified_key(db, key);
     srv.dirty += removed as u64;
 }
@@ -500,10 +516,8 @@ fn lmove_generic(
         return c.add_error_wrongtype();
     }
     let v = list_mut(srv, db, src).pop(from_head).expect("non-empty");
-    if src != dst {
-        delete_if_empty(srv, db, src);
-    }
     push_create(srv, db, dst, &[&v], to_head);
+    elements_removed(srv, db, src, pop_event(from_head));
     srv.dirty -= 1; // push_create counted the push; LMOVE counts one change
     srv.signal_modified_key(db, src);
     srv.dirty += 1;
@@ -595,7 +609,7 @@ fn mpop_keys(
         c.add_array_len(2);
         c.add_bulk(key);
         pop_range_reply(c, l, n, head);
-        delete_if_empty(srv, db, key);
+        elements_removed(srv, db, key, pop_event(head));
         srv.signal_modified_key(db, key);
         srv.dirty += n as u64;
         // [B]LMPOP propagates as [LR]POP key count.
@@ -642,7 +656,7 @@ fn blocking_pop(
             c.add_array_len(2);
             c.add_bulk(key);
             c.add_bulk(&v);
-            delete_if_empty(srv, db, key);
+            elements_removed(srv, db, key, pop_event(head));
             srv.signal_modified_key(db, key);
             srv.dirty += 1;
             let cmd: &[u8] = if head { b"LPOP" } else { b"RPOP" };

@@ -10,6 +10,7 @@ use crate::db::object::{Obj, Value};
 use crate::ds::intset::Intset;
 use crate::ds::listpack::LpValue;
 use crate::networking::Client;
+use crate::notify::class;
 use crate::resp::Argv;
 use crate::server::Server;
 use crate::t_hash::{sds_new_size, DICT_ENTRY_SIZE, DICT_SIZE, ROBJ_SIZE};
@@ -371,7 +372,7 @@ pub fn sadd_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     if !exists {
         let lru = srv.new_obj_lru();
         let set = SetVal::create_for(argv.get(2));
-        srv.dbs[db].add(key, Obj::new(Value::Set(set), lru));
+        srv.db_add(db, key, Obj::new(Value::Set(set), lru));
     }
     let set = stored_mut(srv, db, key);
     let mut added = 0;
@@ -382,6 +383,7 @@ pub fn sadd_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     }
     if added > 0 {
         srv.signal_modified_key(db, key);
+        srv.notify_keyspace_event(class::SET, "sadd", key, db);
     }
     srv.dirty += added as u64;
     c.add_int(added);
@@ -414,6 +416,10 @@ pub fn srem_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     }
     if deleted > 0 {
         srv.signal_modified_key(db, key);
+        srv.notify_keyspace_event(class::SET, "srem", key, db);
+        if key_removed {
+            srv.notify_keyspace_event(class::GENERIC, "del", key, db);
+        }
         srv.dirty += deleted as u64;
     }
     c.add_int(deleted);
@@ -443,18 +449,22 @@ pub fn smove_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         c.add_int(0);
         return;
     }
-    if set.is_empty() {
+    let src_emptied = set.is_empty();
+    srv.notify_keyspace_event(class::SET, "srem", src, db);
+    if src_emptied {
         srv.dbs[db].remove(src);
+        srv.notify_keyspace_event(class::GENERIC, "del", src, db);
     }
     if dst_kind.is_none() {
         let lru = srv.new_obj_lru();
-        srv.dbs[db].add(dst, Obj::new(Value::Set(SetVal::create_for(ele)), lru));
+        srv.db_add(db, dst, Obj::new(Value::Set(SetVal::create_for(ele)), lru));
     }
     srv.signal_modified_key(db, src);
     srv.dirty += 1;
     if stored_mut(srv, db, dst).add(ele, max) {
         srv.dirty += 1;
         srv.signal_modified_key(db, dst);
+        srv.notify_keyspace_event(class::SET, "sadd", dst, db);
     }
     c.add_int(1);
 }
@@ -507,12 +517,14 @@ fn spop_with_count(srv: &mut Server, c: &mut Client, argv: &Argv) {
         add_empty_set(c);
         return;
     }
+    srv.notify_keyspace_event(class::SET, "spop", key, db);
     srv.dirty += count.min(size);
     // CASE 1: everything goes.
     if count >= size {
         let set = stored(srv, db, key).expect("looked up");
         reply_set_as_union(c, set, max);
         srv.dbs[db].remove(key);
+        srv.notify_keyspace_event(class::GENERIC, "del", key, db);
         srv.signal_modified_key(db, key);
         srv.rewrite_command(&[b"DEL", key]);
         return;
@@ -608,9 +620,12 @@ pub fn spop_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         .expect("looked up");
     let m = set.random(rng).to_vec();
     set.remove(&m);
+    let emptied = set.is_empty();
+    srv.notify_keyspace_event(class::SET, "spop", key, db);
     c.add_bulk(&m);
-    if set.is_empty() {
+    if emptied {
         srv.dbs[db].remove(key);
+        srv.notify_keyspace_event(class::GENERIC, "del", key, db);
     }
     srv.signal_modified_key(db, key);
     srv.rewrite_command(&[&b"SREM"[..], key, &m]);
@@ -752,19 +767,21 @@ enum InterOut<'k> {
 
 /// Stores `result` under `dstkey` when non-empty, else deletes `dstkey`;
 /// replies with the cardinality (the STORE variants' common tail).
-fn store_result(srv: &mut Server, c: &mut Client, dstkey: &[u8], result: SetVal) {
+fn store_result(srv: &mut Server, c: &mut Client, dstkey: &[u8], result: SetVal, event: &str) {
     let db = c.db;
     if !result.is_empty() {
         let n = result.len();
         let lru = srv.new_obj_lru();
         srv.set_key(db, dstkey, Obj::new(Value::Set(result), lru), false);
         c.add_int(n as i64);
+        srv.notify_keyspace_event(class::SET, event, dstkey, db);
         srv.dirty += 1;
     } else {
         c.add_int(0);
         if srv.db_delete(db, dstkey) {
             srv.dirty += 1;
             srv.signal_modified_key(db, dstkey);
+            srv.notify_keyspace_event(class::GENERIC, "del", dstkey, db);
         }
     }
 }
@@ -781,6 +798,7 @@ fn sinter_generic(srv: &mut Server, c: &mut Client, keys: &[&[u8]], out: InterOu
             InterOut::Store(dst) => {
                 if srv.db_delete(db, dst) {
                     srv.signal_modified_key(db, dst);
+                    srv.notify_keyspace_event(class::GENERIC, "del", dst, db);
                     srv.dirty += 1;
                 }
                 c.add_int(0);
@@ -834,7 +852,7 @@ fn sinter_generic(srv: &mut Server, c: &mut Client, keys: &[&[u8]], out: InterOu
                     result.add_member(m, max);
                 }
             });
-            store_result(srv, c, dst, result);
+            store_result(srv, c, dst, result, "sinterstore");
         }
     }
 }
@@ -957,7 +975,14 @@ fn sunion_diff_generic(
             c.add_set_len(result.len());
             result.for_each(|m| add_reply_member(c, m));
         }
-        Some(dst) => store_result(srv, c, dst, result),
+        Some(dst) => {
+            let event = if op == SetOp::Union {
+                "sunionstore"
+            } else {
+                "sdiffstore"
+            };
+            store_result(srv, c, dst, result, event)
+        }
     }
 }
 

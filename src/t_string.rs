@@ -240,10 +240,12 @@ fn set_generic(
     let lru = srv.new_obj_lru();
     srv.set_key(db, key, Obj::string(v, lru), opts.keep_ttl);
     srv.dirty += 1;
+    srv.notify_keyspace_event(crate::notify::class::STRING, "set", key, db);
     if let Some(when) = expire_at {
         // Redis 7.0 stores even a past EXAT/PXAT; the key then expires lazily.
         srv.dbs[db].set_expire(key, when);
         srv.rewrite_command(&[b"SET", key, val, b"PXAT", when.to_string().as_bytes()]);
+        srv.notify_keyspace_event(crate::notify::class::GENERIC, "expire", key, db);
     }
     if !opts.get {
         match reply {
@@ -361,6 +363,7 @@ pub fn getex_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     } else if opts.persist && srv.dbs[db].remove_expire(key) {
         srv.signal_modified_key(db, key);
         srv.rewrite_command(&[b"PERSIST", key]);
+        srv.notify_keyspace_event(crate::notify::class::GENERIC, "persist", key, db);
         srv.dirty += 1;
     }
 }
@@ -375,6 +378,7 @@ pub fn getdel_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         srv.signal_modified_key(db, key);
         let lazy = srv.config.lazyfree_lazy_user_del;
         srv.rewrite_command(&[if lazy { &b"UNLINK"[..] } else { b"DEL" }, key]);
+        srv.notify_keyspace_event(crate::notify::class::GENERIC, "del", key, db);
         srv.dirty += 1;
     }
 }
@@ -390,6 +394,7 @@ pub fn getset_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     srv.set_key(db, key, Obj::string(v, lru), false);
     srv.dirty += 1;
     srv.rewrite_arg(argv, 0, b"SET");
+    srv.notify_keyspace_event(crate::notify::class::STRING, "set", key, db);
 }
 
 pub fn setrange_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
@@ -447,6 +452,7 @@ pub fn setrange_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         srv.set_key(db, key, Obj::string(StrEnc::raw(buf), lru), false);
     }
     srv.dirty += 1;
+    srv.notify_keyspace_event(crate::notify::class::STRING, "setrange", key, db);
     c.add_int(newlen as i64);
 }
 
@@ -527,6 +533,7 @@ fn mset_generic(srv: &mut Server, c: &mut Client, argv: &Argv, nx: bool, name: &
         let v = StrEnc::from_bytes(argv.get(j + 1), share);
         let lru = srv.new_obj_lru();
         srv.set_key(db, argv.get(j), Obj::string(v, lru), false);
+        srv.notify_keyspace_event(crate::notify::class::STRING, "set", argv.get(j), db);
     }
     srv.dirty += ((argv.len() - 1) / 2) as u64;
     if nx {
@@ -590,6 +597,7 @@ fn incr_decr(srv: &mut Server, c: &mut Client, key: &[u8], incr: i64) {
         );
     }
     srv.dirty += 1;
+    srv.notify_keyspace_event(crate::notify::class::STRING, "incrby", key, db);
     c.add_int(new);
 }
 
@@ -665,6 +673,7 @@ pub fn incrbyfloat_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         srv.set_key(db, key, Obj::string(v, lru), false);
     }
     srv.dirty += 1;
+    srv.notify_keyspace_event(crate::notify::class::STRING, "incrbyfloat", key, db);
 }
 
 pub fn append_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
@@ -701,6 +710,7 @@ pub fn append_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         }
     };
     srv.dirty += 1;
+    srv.notify_keyspace_event(crate::notify::class::STRING, "append", key, db);
     c.add_int(total as i64);
 }
 
@@ -903,9 +913,11 @@ impl Server {
             if let Some(o) = self.dbs[db].remove(key) {
                 self.free_value(o, self.config.lazyfree_lazy_expire);
             }
+            self.notify_keyspace_event(crate::notify::class::GENERIC, "del", key, db);
             return true;
         }
         self.dbs[db].set_expire(key, when_ms);
+        self.notify_keyspace_event(crate::notify::class::GENERIC, "expire", key, db);
         false
     }
 }

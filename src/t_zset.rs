@@ -8,6 +8,7 @@ use crate::db::object::{Obj, Value};
 use crate::ds::listpack::{Listpack, LpValue, Where};
 use crate::ds::skiplist::{Skiplist, NIL};
 use crate::networking::{Client, ClientFlags};
+use crate::notify::class;
 use crate::resp::Argv;
 use crate::server::Server;
 use crate::util::{eq_ic, fmt_f64_g17, parse_c_double, parse_f64, parse_i64};
@@ -664,9 +665,11 @@ fn zs_ref<'a>(srv: &'a Server, db: usize, key: &[u8]) -> &'a ZSet {
     }
 }
 
+/// Deletes the key when its sorted set became empty, with the "del" event.
 fn delete_if_empty(srv: &mut Server, db: usize, key: &[u8]) {
     if zs_ref(srv, db, key).is_empty() {
         srv.dbs[db].remove(key);
+        srv.notify_keyspace_event(class::GENERIC, "del", key, db);
     }
 }
 
@@ -794,7 +797,7 @@ fn zadd_generic(srv: &mut Server, c: &mut Client, argv: &Argv, incr_cmd: bool) {
             // Redis sizes a new key by its first member only.
             let z = ZSet::create(srv, 0, argv.get(i + 1).len());
             let lru = srv.new_obj_lru();
-            srv.dbs[db].add(key, Obj::new(Value::ZSet(Box::new(z)), lru));
+            srv.db_add(db, key, Obj::new(Value::ZSet(Box::new(z)), lru));
         }
         Look::Z => {}
     }
@@ -841,6 +844,7 @@ fn zadd_generic(srv: &mut Server, c: &mut Client, argv: &Argv, incr_cmd: bool) {
     }
     if added + updated > 0 {
         srv.signal_modified_key(db, key);
+        srv.notify_keyspace_event(class::ZSET, if incr { "zincr" } else { "zadd" }, key, db);
         srv.signal_key_as_ready(db, key);
         srv.dirty += (added + updated) as u64;
     }
@@ -871,6 +875,9 @@ pub fn zrem_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
                 break;
             }
         }
+    }
+    if n > 0 {
+        srv.notify_keyspace_event(class::ZSET, "zrem", key, db);
     }
     delete_if_empty(srv, db, key);
     if n > 0 {
@@ -1136,6 +1143,7 @@ fn zrange_generic(
             if n == 0 {
                 if srv.db_delete(db, dst) {
                     srv.signal_modified_key(db, dst);
+                    srv.notify_keyspace_event(class::GENERIC, "del", dst, db);
                     srv.dirty += 1;
                 }
             } else {
@@ -1146,6 +1154,7 @@ fn zrange_generic(
                     z.insert_new(lim, e, *s);
                 }
                 store_new(srv, db, dst, z);
+                srv.notify_keyspace_event(class::ZSET, "zrangestore", dst, db);
                 srv.dirty += 1;
             }
             c.add_int(n as i64);
@@ -1217,9 +1226,17 @@ fn zremrange_generic(srv: &mut Server, c: &mut Client, argv: &Argv, rtype: Range
     for (e, _) in &items {
         z.remove(e);
     }
-    delete_if_empty(srv, db, key);
     if !items.is_empty() {
         srv.signal_modified_key(db, key);
+        let event = match &r {
+            R::Rank(..) => "zremrangebyrank",
+            R::Score(_) => "zremrangebyscore",
+            R::Lex(_) => "zremrangebylex",
+        };
+        srv.notify_keyspace_event(class::ZSET, event, key, db);
+    }
+    delete_if_empty(srv, db, key);
+    if !items.is_empty() {
         srv.dirty += items.len() as u64;
     }
     c.add_int(items.len() as i64);
@@ -1299,6 +1316,10 @@ fn zpop_generic(
         c.add_double(*s);
     }
     srv.dirty += n as u64;
+    if n > 0 {
+        let event = if max { "zpopmax" } else { "zpopmin" };
+        srv.notify_keyspace_event(class::ZSET, event, key, db);
+    }
     srv.signal_modified_key(db, key);
     delete_if_empty(srv, db, key);
     // [B]ZMPOP and BZPOP* (the callers that emit the key) propagate as ZPOP*.
@@ -1658,6 +1679,7 @@ fn zsetop_generic(
                 c.add_int(0);
                 if srv.db_delete(db, dst) {
                     srv.signal_modified_key(db, dst);
+                    srv.notify_keyspace_event(class::GENERIC, "del", dst, db);
                     srv.dirty += 1;
                 }
             } else {
@@ -1673,6 +1695,12 @@ fn zsetop_generic(
                 let n = z.len();
                 store_new(srv, db, dst, z);
                 c.add_int(n as i64);
+                let event = match op {
+                    SetOp::Union => "zunionstore",
+                    SetOp::Inter => "zinterstore",
+                    SetOp::Diff => "zdiffstore",
+                };
+                srv.notify_keyspace_event(class::ZSET, event, dst, db);
                 srv.dirty += 1;
             }
         }

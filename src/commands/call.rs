@@ -100,6 +100,18 @@ impl Server {
                 return;
             }
         }
+        // Only pub/sub commands in a RESP2 subscribed context: the client reads pushes.
+        if c.resp == 2
+            && c.flags.has(crate::networking::ClientFlags::PUBSUB)
+            && !crate::pubsub::allowed_in_subscribed_context(self.commands.cmds[id].fullname)
+        {
+            c.add_error(&format!(
+                "Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
+                self.commands.cmds[id].fullname
+            ));
+            self.after_rejected(c, Some(id));
+            return;
+        }
         if self.pause != crate::server::PauseKind::None && self.must_postpone(c, cmd_flags) {
             self.postpone_client(c);
             return;
@@ -129,11 +141,15 @@ impl Server {
         if self.tracking.in_use {
             self.tracking_before_call(c);
         }
+        let reply_mark = c.reply.len();
         let frame = self.propagation_enter();
         let start = crate::util::monotonic_us();
         handler(self, c, argv);
         let duration = crate::util::monotonic_us() - start;
         self.propagation_leave(c.db, argv, self.dirty > dirty_before, frame);
+        if self.pubsub.has_pending() {
+            self.pubsub_flush_pending(c, reply_mark);
+        }
         // in_use never goes back to false, and CLIENT TRACKING may just have set it.
         if self.tracking.in_use {
             self.tracking_after_call(c, id, argv);

@@ -125,6 +125,7 @@ fn expire_generic(
         // Replicated and written to the AOF as the deletion it was.
         srv.rewrite_command(&[if lazy { &b"UNLINK"[..] } else { b"DEL" }, key]);
         srv.signal_modified_key(db, key);
+        srv.notify_keyspace_event(crate::notify::class::GENERIC, "del", key, db);
         c.add_int(1);
         return;
     }
@@ -137,6 +138,7 @@ fn expire_generic(
         srv.rewrite_arg(argv, 2, when.to_string().as_bytes());
     }
     srv.signal_modified_key(db, key);
+    srv.notify_keyspace_event(crate::notify::class::GENERIC, "expire", key, db);
     srv.dirty += 1;
     c.add_int(1);
 }
@@ -198,6 +200,7 @@ pub fn persist_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     let key = argv.get(1);
     if srv.lookup_write(db, key).is_some() && srv.dbs[db].remove_expire(key) {
         srv.signal_modified_key(db, key);
+        srv.notify_keyspace_event(crate::notify::class::GENERIC, "persist", key, db);
         srv.dirty += 1;
         c.add_int(1);
     } else {

@@ -47,6 +47,7 @@ fn del_generic(srv: &mut Server, c: &mut Client, argv: &Argv, lazy: bool) {
         if let Some(o) = srv.dbs[db].remove(key) {
             srv.free_value(o, lazy);
             srv.signal_modified_key(db, key);
+            srv.notify_keyspace_event(crate::notify::class::GENERIC, "del", key, db);
             srv.dirty += 1;
             n += 1;
         }
@@ -339,13 +340,15 @@ fn rename_generic(srv: &mut Server, c: &mut Client, argv: &Argv, nx: bool) {
         srv.dbs[db].remove(dst);
     }
     let obj = srv.dbs[db].remove(src).expect("looked up above");
-    srv.dbs[db].add(dst, obj);
+    srv.db_add(db, dst, obj);
     if let Some(when) = expire {
         srv.dbs[db].set_expire(dst, when);
     }
     srv.signal_key_as_ready(db, dst);
     srv.signal_modified_key(db, src);
     srv.signal_modified_key(db, dst);
+    srv.notify_keyspace_event(crate::notify::class::GENERIC, "rename_from", src, db);
+    srv.notify_keyspace_event(crate::notify::class::GENERIC, "rename_to", dst, db);
     srv.dirty += 1;
     if nx {
         c.add_int(1);
@@ -396,13 +399,15 @@ pub fn move_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         return;
     }
     let obj = srv.dbs[src].remove(key).expect("looked up above");
-    srv.dbs[dst].add(key, obj);
+    srv.db_add(dst, key, obj);
     if let Some(when) = expire {
         srv.dbs[dst].set_expire(key, when);
     }
     srv.signal_key_as_ready(dst, key);
     srv.signal_modified_key(src, key);
     srv.signal_modified_key(dst, key);
+    srv.notify_keyspace_event(crate::notify::class::GENERIC, "move_from", key, src);
+    srv.notify_keyspace_event(crate::notify::class::GENERIC, "move_to", key, dst);
     srv.dirty += 1;
     c.add_int(1);
 }
@@ -458,12 +463,13 @@ pub fn copy_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         srv.dbs[dst].remove(newkey);
     }
     let lru = srv.new_obj_lru();
-    srv.dbs[dst].add(newkey, Obj::new(val, lru));
+    srv.db_add(dst, newkey, Obj::new(val, lru));
     if let Some(when) = expire {
         srv.dbs[dst].set_expire(newkey, when);
     }
     srv.signal_key_as_ready(dst, newkey);
     srv.signal_modified_key(dst, newkey);
+    srv.notify_keyspace_event(crate::notify::class::GENERIC, "copy_to", newkey, dst);
     srv.dirty += 1;
     c.add_int(1);
 }

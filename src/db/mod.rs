@@ -380,6 +380,7 @@ impl Server {
         self.latency_add_sample_if_needed("expire-del", ms);
         self.signal_key_removed_by_server(db, key);
         self.propagate_deletion(db, key, self.config.lazyfree_lazy_expire);
+        self.notify_keyspace_event(crate::notify::class::EXPIRED, "expired", key, db);
         self.stats.expired_keys += 1;
     }
 
@@ -435,7 +436,26 @@ impl Server {
 
     #[inline]
     pub fn lookup_read(&mut self, db: usize, key: &[u8]) -> Option<&Obj> {
+        if self.config.notify_keyspace_events & crate::notify::class::KEY_MISS != 0 {
+            return self.lookup_read_notify_miss(db, key);
+        }
         self.lookup(db, key, 0).map(|o| &*o)
+    }
+
+    /// lookup_read when "keymiss" events are on: a miss is published.
+    #[inline(never)]
+    fn lookup_read_notify_miss(&mut self, db: usize, key: &[u8]) -> Option<&Obj> {
+        if self.lookup(db, key, 0).is_none() {
+            self.notify_keyspace_event(crate::notify::class::KEY_MISS, "keymiss", key, db);
+            return None;
+        }
+        self.dbs[db].get(key)
+    }
+
+    /// dbAdd: a new key (the caller knows it is absent), with the "new" event.
+    pub fn db_add(&mut self, db: usize, key: &[u8], obj: Obj) {
+        self.dbs[db].add(key, obj);
+        self.notify_keyspace_event(crate::notify::class::NEW, "new", key, db);
     }
 
     #[inline]
@@ -478,6 +498,8 @@ impl Server {
     pub fn set_key(&mut self, db: usize, key: &[u8], obj: Obj, keep_ttl: bool) {
         self.expire_if_needed(db, key);
         let container = !matches!(obj.val, object::Value::Str(_));
+        let notify_new = self.config.notify_keyspace_events & crate::notify::class::NEW != 0
+            && !self.dbs[db].contains(key);
         if self.config.lazyfree_lazy_server_del {
             if let Some(old) = self.dbs[db].replace(key, obj, keep_ttl) {
                 crate::lazyfree::free_object(old);
@@ -488,6 +510,9 @@ impl Server {
         self.signal_modified_key(db, key);
         if container {
             self.signal_key_as_ready(db, key);
+        }
+        if notify_new {
+            self.notify_keyspace_event(crate::notify::class::NEW, "new", key, db);
         }
     }
 

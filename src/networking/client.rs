@@ -65,6 +65,8 @@ impl ClientFlags {
     pub const DENY_BLOCKING: u32 = 1 << 16;
     /// Running its blocked command again because a key became ready.
     pub const REPROCESSING: u32 = 1 << 17;
+    /// Inside MULTI (queueing, or running EXEC).
+    pub const MULTI: u32 = 1 << 21;
     #[inline]
     pub fn has(self, f: u32) -> bool {
         self.0 & f != 0
@@ -153,6 +155,8 @@ pub struct Client {
     pub big_bulk_start: usize,
     /// Client-side caching state; None until CLIENT TRACKING is first used.
     pub tracking: Option<Box<crate::tracking::ClientTracking>>,
+    /// Pub/sub subscriptions; None when subscribed to nothing.
+    pub subs: Option<Box<crate::pubsub::ClientSubs>>,
 }
 
 impl Client {
@@ -204,6 +208,7 @@ impl Client {
             big_bulk_end: 0,
             big_bulk_start: 0,
             tracking: None,
+            subs: None,
         }
     }
 

@@ -109,7 +109,7 @@ impl Server {
         let rbs = c.rb_size;
         let tot_mem = c.memory_usage();
         format!(
-            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 multi=-1 qbuf={} qbuf-free={} argv-mem={} multi-mem=0 rbs={} rbp={} obl={} oll={} omem={} tot-mem={} events={} cmd={} user={} redir={} resp={}",
+            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi=-1 qbuf={} qbuf-free={} argv-mem={} multi-mem=0 rbs={} rbp={} obl={} oll={} omem={} tot-mem={} events={} cmd={} user={} redir={} resp={}",
             c.id,
             c.addr,
             c.laddr,
@@ -119,6 +119,9 @@ impl Server {
             (now - c.last_interaction_ms) / 1000,
             flags,
             c.db,
+            c.subs.as_ref().map_or(0, |s| s.channels()),
+            c.subs.as_ref().map_or(0, |s| s.patterns()),
+            c.subs.as_ref().map_or(0, |s| s.shard_channels()),
             qbuf,
             qbuf_free,
             c.argv_mem,

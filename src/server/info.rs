@@ -563,9 +563,9 @@ impl Server {
              current_eviction_exceeded_time:{}\r\n\
              keyspace_hits:{}\r\n\
              keyspace_misses:{}\r\n\
-             pubsub_channels:0\r\n\
-             pubsub_patterns:0\r\n\
-             pubsubshard_channels:0\r\n\
+             pubsub_channels:{}\r\n\
+             pubsub_patterns:{}\r\n\
+             pubsubshard_channels:{}\r\n\
              latest_fork_usec:0\r\n\
              total_forks:0\r\n\
              migrate_cached_sockets:0\r\n\
@@ -606,6 +606,9 @@ impl Server {
             exceeded_now,
             st.keyspace_hits,
             st.keyspace_misses,
+            self.pubsub.channel_count(),
+            self.pubsub.pattern_count(),
+            self.pubsub.shard_channel_count(),
             self.tracking.total_keys(),
             self.tracking.total_items(),
             self.tracking.total_prefixes(),

@@ -158,6 +158,7 @@ pub struct Server {
     pub prop: propagate::Propagation,
     /// The append-only file.
     pub aof: crate::aof::Aof,
+    pub pubsub: crate::pubsub::PubSub,
 }
 
 pub const FIRST_CLIENT_TOKEN: usize = 64;
@@ -228,6 +229,7 @@ impl Server {
             tracking: Default::default(),
             prop: Default::default(),
             aof: Default::default(),
+            pubsub: Default::default(),
         }
     }
 

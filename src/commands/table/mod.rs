@@ -8,6 +8,7 @@ mod generic;
 mod hash;
 mod hyperloglog;
 mod list;
+mod pubsub;
 mod server;
 mod server_acl;
 mod server_config;
@@ -32,4 +33,5 @@ pub const ALL: &[&[CommandSpec]] = &[
     server_debug::COMMANDS,
     hash::COMMANDS,
     set::COMMANDS,
+    pubsub::COMMANDS,
 ];
