@@ -401,7 +401,6 @@ fn not_built(c: &mut Client, what: &str) {
         "DEBUG {} is not supported: {}",
         what.to_ascii_uppercase(),
         match what {
-            "reload" => "RDB persistence is not implemented yet",
             "replicate" => "replication is not implemented yet",
             "drop-cluster-packet-filter" | "clusterlink" =>
                 "the cluster bus is not implemented yet",
@@ -472,7 +471,31 @@ pub fn debug_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
                     return;
                 }
             }
-            not_built(c, "reload");
+            let has = |w: &str| (2..argc).any(|j| eq_ic(argv.get(j), w));
+            let flags = if has("merge") {
+                crate::rdb::load::LOAD_ALLOW_DUP
+            } else {
+                crate::rdb::load::LOAD_NONE
+            };
+            if !has("nosave") && srv.rdb_save().is_err() {
+                c.add_error("-ERR");
+                return;
+            }
+            if !has("noflush") {
+                srv.empty_data(None, false);
+            }
+            let path = srv.rdb_filename();
+            match crate::rdb::load::load_file(srv, &path, flags) {
+                Ok(true) => {
+                    log::warn!("DB reloaded by DEBUG RELOAD");
+                    c.add_ok();
+                }
+                Ok(false) => c.add_error("Error trying to load the RDB dump"),
+                Err(e) => {
+                    log::warn!("{}", e.msg);
+                    c.add_error("Error trying to load the RDB dump");
+                }
+            }
         }
         ("loadaof", _) => {
             srv.debug_loadaof();

@@ -235,11 +235,10 @@ impl Checker {
         if size == 0 {
             return Ret::Empty;
         }
-        if preamble {
-            // The RDB checker belongs to the RDB half of issue 5 (redis-check-rdb).
-            fail("RDB preamble of AOF file can't be checked: this build has no RDB checker yet, aborting.\n");
-        }
         let mut pos = 0usize;
+        if preamble {
+            pos = check_rdb_preamble(name, &data);
+        }
         let mut ok_pos = 0usize;
         let mut multi = 0i32;
         let file_disp = path.display().to_string();
@@ -326,6 +325,35 @@ impl Checker {
                 name, self.to_timestamp
             )),
             Ret::Truncated => out(&format!("Successfully truncated AOF {}\n", name)),
+        }
+    }
+}
+
+/// redis_check_rdb_main on the file's RDB part: the offset where the AOF tail
+/// starts, or exit when the RDB is broken.
+fn check_rdb_preamble(name: &str, data: &[u8]) -> usize {
+    out(&format!("[offset 0] Checking RDB file {}\n", name));
+    let mut srv = crate::server::Server::new(crate::config::Config::default());
+    let mut rest: &[u8] = data;
+    match crate::rdb::load::load_from_reader(
+        &mut srv,
+        &mut rest,
+        crate::rdb::load::LOAD_AOF_PREAMBLE,
+        &mut |_, _| {},
+    ) {
+        Ok(st) => {
+            let expires: usize = srv.dbs.iter().map(|d| d.expires_len()).sum();
+            out(&format!("[info] {} keys read\n", st.loaded + st.expired));
+            out(&format!("[info] {} expires\n", expires as u64 + st.expired));
+            out(&format!("[info] {} already expired\n", st.expired));
+            out("\\o/ RDB looks OK! \\o/\n");
+            out("RDB preamble is OK, proceeding with AOF tail...\n");
+            data.len() - rest.len()
+        }
+        Err(e) => {
+            out("--- RDB ERROR DETECTED ---\n");
+            out(&format!("[offset {}] {}\n", data.len() - rest.len(), e.msg));
+            fail("RDB preamble of AOF file is not sane, aborting.\n");
         }
     }
 }

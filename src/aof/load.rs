@@ -281,7 +281,7 @@ impl Server {
         if total == 0 {
             return LoadStatus::Empty;
         }
-        self.loading = true;
+        self.start_loading(total);
         let has_base = self.aof.manifest.base.is_some();
         let mut base_size = 0;
         let mut ret = LoadStatus::Ok;
@@ -312,13 +312,13 @@ impl Server {
                 log::warn!("Fatal error: the truncated file is not the last file");
             }
             if matches!(ret, LoadStatus::OpenErr | LoadStatus::Failed) {
-                self.loading = false;
+                self.stop_loading();
                 return ret;
             }
         }
         self.aof.current_size = total;
         self.aof.rewrite_base_size = base_size;
-        self.loading = false;
+        self.stop_loading();
         ret
     }
 
@@ -357,21 +357,33 @@ impl Server {
             } else {
                 log::info!("Reading RDB base file on AOF loading...");
             }
-            // The RDB loader is the RDB half of issue 5; until it is merged an RDB
-            // BASE or preamble cannot be read and loading stops here, loudly.
-            if old_style {
-                log::warn!(
-                    "Error reading the RDB preamble of the AOF file {}, AOF loading aborted",
-                    name
-                );
-            } else {
-                log::warn!(
-                    "Error reading the RDB base file {}, AOF loading aborted",
-                    name
-                );
+            let mut rest: &[u8] = &data;
+            let res = crate::rdb::load::load_from_reader(
+                self,
+                &mut rest,
+                crate::rdb::load::LOAD_AOF_PREAMBLE,
+                &mut |_, _| {},
+            );
+            if let Err(e) = res {
+                log::warn!("{}", e.msg);
+                if old_style {
+                    log::warn!(
+                        "Error reading the RDB preamble of the AOF file {}, AOF loading aborted",
+                        name
+                    );
+                } else {
+                    log::warn!(
+                        "Error reading the RDB base file {}, AOF loading aborted",
+                        name
+                    );
+                }
+                self.aof.state = old_state;
+                return LoadStatus::Failed;
             }
-            self.aof.state = old_state;
-            return LoadStatus::Failed;
+            pos = data.len() - rest.len();
+            if old_style {
+                log::info!("Reading the remaining AOF tail...");
+            }
         }
         let truncate_ok = self.config.get_bool("aof-load-truncated");
         let mut fake = Client::fake(u64::MAX);
@@ -410,8 +422,6 @@ impl Server {
                 Ok(())
             })
         };
-        pos = data.len();
-        let _ = pos;
         let mut stop = stop;
         if matches!(stop, Stop::Eof) && multi.is_some() {
             log::warn!(

@@ -76,8 +76,6 @@ pub struct Aof {
     pub limit_next_delay_min: i64,
     pub limit_next_time: i64,
     pub bio: fsync::Bio,
-    /// The rewrite child's pid while one runs.
-    pub child_pid: Option<i32>,
 }
 
 impl Default for Aof {
@@ -107,7 +105,6 @@ impl Default for Aof {
             limit_next_delay_min: 0,
             limit_next_time: 0,
             bio: fsync::Bio::default(),
-            child_pid: None,
         }
     }
 }
@@ -157,9 +154,9 @@ impl Server {
         )
     }
 
-    /// Is any fork child (AOF rewrite, or the RDB helper's BGSAVE) running?
-    pub fn has_active_child(&self) -> bool {
-        self.aof.child_pid.is_some()
+    /// Is the fork child an AOF rewrite?
+    pub fn aof_child_running(&self) -> bool {
+        self.child.kind() == Some(crate::child::ChildKind::Aof)
     }
 
     /// feedAppendOnlyFile: a propagated command, with SELECT and #TS annotations as needed.
@@ -167,7 +164,7 @@ impl Server {
         // WAIT_REWRITE only buffers while the rewrite runs: the temp INCR file then
         // receives it (there is none before the rewrite starts).
         if !(self.aof.state == AofState::On
-            || (self.aof.state == AofState::WaitRewrite && self.aof.child_pid.is_some()))
+            || (self.aof.state == AofState::WaitRewrite && self.aof_child_running()))
         {
             return;
         }
@@ -364,11 +361,9 @@ impl Server {
         }
     }
 
-    /// Whether a rewrite writes its BASE as an RDB (aof-use-rdb-preamble). The RDB
-    /// writer belongs to the RDB half of issue 5; until it is merged the BASE is
-    /// always written as commands (and named .base.aof accordingly).
+    /// Whether a rewrite writes its BASE as an RDB (aof-use-rdb-preamble).
     pub fn base_uses_rdb(&self) -> bool {
-        false
+        self.config.get_bool("aof-use-rdb-preamble")
     }
 
     pub fn persist_aof_manifest(&mut self) -> Result<(), String> {
@@ -484,11 +479,11 @@ impl Server {
     /// startAppendOnly (CONFIG SET appendonly yes): WAIT_REWRITE until a rewrite lands.
     pub fn start_append_only(&mut self) -> Result<(), ()> {
         self.aof.state = AofState::WaitRewrite;
-        if self.has_active_child() && self.aof.child_pid.is_none() {
+        if self.has_active_child() && !self.aof_child_running() {
             self.aof.rewrite_scheduled = true;
             log::warn!("AOF was enabled but there is already another background operation. An AOF background was scheduled to start when possible.");
         } else {
-            if self.aof.child_pid.is_some() {
+            if self.aof_child_running() {
                 log::warn!("AOF was enabled but there is already an AOF rewriting in background. Stopping background AOF and starting a rewrite now.");
                 self.kill_append_only_child();
             }
@@ -557,7 +552,6 @@ impl Server {
                     "Background append only file rewriting started by pid {}",
                     pid
                 );
-                self.aof.child_pid = Some(pid);
                 self.aof.rewrite_scheduled = false;
                 Ok(())
             }
@@ -571,31 +565,20 @@ impl Server {
         }
     }
 
-    /// killAppendOnlyChild.
+    /// killAppendOnlyChild: SIGUSR1, reaped at once; the done handler cleans up.
     pub fn kill_append_only_child(&mut self) {
-        let Some(pid) = self.aof.child_pid.take() else {
+        if !self.aof_child_running() {
             return;
-        };
-        log::info!("Killing running AOF rewrite child: {}", pid);
-        rewrite::kill_and_wait(pid);
-        let _ = std::fs::remove_file(Self::rewrite_temp_path(pid));
-        let _ = std::fs::remove_file(format!("temp-rewriteaof-{}.aof", pid));
+        }
+        if let Some(pid) = self.child.pid() {
+            log::info!("Killing running AOF rewrite child: {}", pid);
+        }
+        crate::child::kill_child(self);
         self.aof.rewrite_time_start = -1;
     }
 
-    /// Reaps a finished rewrite child (called from cron).
-    pub fn aof_check_child_done(&mut self) {
-        let Some(pid) = self.aof.child_pid else {
-            return;
-        };
-        if let Some((code, signal)) = rewrite::try_wait(pid) {
-            self.background_rewrite_done(pid, code, signal);
-            self.aof.child_pid = None;
-        }
-    }
-
-    /// backgroundRewriteDoneHandler.
-    fn background_rewrite_done(&mut self, pid: i32, code: i32, signal: i32) {
+    /// backgroundRewriteDoneHandler (run by child.rs when the rewrite child ends).
+    pub fn background_rewrite_done(&mut self, pid: i32, code: i32, signal: i32) {
         let tmp = Self::rewrite_temp_path(pid);
         if signal == 0 && code == 0 {
             log::info!("Background AOF rewrite terminated with success");
@@ -722,7 +705,6 @@ impl Server {
     /// The AOF part of serverCron: reap the child, start scheduled or automatic
     /// rewrites, retry postponed flushes and the everysec fsync.
     pub fn aof_cron(&mut self) {
-        self.aof_check_child_done();
         if !self.has_active_child() && self.aof.rewrite_scheduled && !self.aof_rewrite_limited() {
             let _ = self.rewrite_append_only_file_background();
         }
@@ -751,7 +733,7 @@ impl Server {
     /// The `aof_*` lines of INFO persistence.
     pub fn info_aof_fields(&self) -> String {
         let now = unix_time();
-        let in_progress = self.aof.child_pid.is_some();
+        let in_progress = self.aof_child_running();
         let mut s = format!(
             "aof_enabled:{}\r\n\
              aof_rewrite_in_progress:{}\r\n\
@@ -762,7 +744,7 @@ impl Server {
              aof_rewrites:{}\r\n\
              aof_rewrites_consecutive_failures:{}\r\n\
              aof_last_write_status:{}\r\n\
-             aof_last_cow_size:0\r\n",
+             aof_last_cow_size:{}\r\n",
             (self.aof.state != AofState::Off) as i32,
             in_progress as i32,
             self.aof.rewrite_scheduled as i32,
@@ -784,8 +766,13 @@ impl Server {
             } else {
                 "err"
             },
+            self.child.aof_cow_bytes,
         );
-        s.push_str("module_fork_in_progress:0\r\nmodule_fork_last_cow_size:0\r\n");
+        s.push_str(&format!(
+            "module_fork_in_progress:{}\r\nmodule_fork_last_cow_size:{}\r\n",
+            (self.child.kind() == Some(crate::child::ChildKind::Module)) as i32,
+            self.child.module_cow_bytes
+        ));
         if self.config.get_bool("appendonly") {
             s.push_str(&format!(
                 "aof_current_size:{}\r\n\
@@ -822,7 +809,7 @@ impl Server {
 
 /// BGREWRITEAOF.
 pub fn bgrewriteaof_command(srv: &mut Server, c: &mut crate::networking::Client, _argv: &Argv) {
-    if srv.aof.child_pid.is_some() {
+    if srv.aof_child_running() {
         c.add_error("Background append only file rewriting already in progress");
     } else if srv.has_active_child() {
         srv.aof.rewrite_scheduled = true;

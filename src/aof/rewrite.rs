@@ -103,9 +103,6 @@ impl Server {
     /// rewriteAppendOnlyFile: the dataset into `temp-rewriteaof-<pid>.aof`, fsync'd and
     /// renamed to `path`.
     pub fn rewrite_append_only_file(&self, path: &Path, rdb: bool) -> Result<(), String> {
-        if rdb {
-            return Err("AOF rewrite with an RDB preamble needs the RDB writer".into());
-        }
         let tmp = format!("temp-rewriteaof-{}.aof", std::process::id());
         let f = std::fs::File::create(&tmp).map_err(|e| {
             format!(
@@ -114,10 +111,19 @@ impl Server {
             )
         })?;
         let mut w = std::io::BufWriter::with_capacity(64 * 1024, f);
-        let res = self
-            .rewrite_aof_commands(&mut w)
-            .and_then(|_| w.flush())
-            .and_then(|_| w.get_ref().sync_all());
+        let res = if rdb {
+            crate::rdb::save::save_to_writer(
+                self,
+                &mut w,
+                crate::rdb::save::SAVE_AOF_PREAMBLE,
+                crate::child::report_progress,
+            )
+            .map(|_| ())
+        } else {
+            self.rewrite_aof_commands(&mut w)
+        }
+        .and_then(|_| w.flush())
+        .and_then(|_| w.get_ref().sync_all());
         if let Err(e) = res {
             let _ = std::fs::remove_file(&tmp);
             return Err(format!(
@@ -138,61 +144,27 @@ impl Server {
     }
 }
 
-/// Forks the rewrite child: it writes `temp-rewriteaof-bg-<pid>.aof` and exits 0 on
-/// success. Returns the child's pid to the parent.
+/// Forks the rewrite child (child.rs): it writes `temp-rewriteaof-bg-<pid>.aof` and
+/// exits 0 on success; the parent's done handler installs it as the new BASE.
 pub fn fork_rewrite(srv: &mut Server, rdb: bool) -> Result<i32, String> {
-    // SAFETY: fork() at a point where the parent holds no locks of its own; the child
-    // only reads the dataset, writes a file and leaves with _exit (no destructors,
-    // no atexit handlers, no use of threads inherited as dead copies).
-    let pid = unsafe { libc::fork() };
-    if pid < 0 {
-        return Err(std::io::Error::last_os_error().to_string());
-    }
-    if pid == 0 {
-        crate::logging::set_role(b'C');
-        let me = std::process::id();
-        let tmp = format!("temp-rewriteaof-bg-{}.aof", me);
-        let code = match srv.rewrite_append_only_file(Path::new(&tmp), rdb) {
-            Ok(()) => 0,
-            Err(e) => {
-                log::warn!("{}", e);
-                1
+    crate::child::start_child(
+        srv,
+        crate::child::ChildKind::Aof,
+        |srv, pid, code, sig| srv.background_rewrite_done(pid, code, sig),
+        move |srv| {
+            let tmp = format!("temp-rewriteaof-bg-{}.aof", std::process::id());
+            match srv.rewrite_append_only_file(Path::new(&tmp), rdb) {
+                Ok(()) => {
+                    crate::child::report_final_cow("AOF rewrite");
+                    0
+                }
+                Err(e) => {
+                    log::warn!("{}", e);
+                    1
+                }
             }
-        };
-        // SAFETY: ends the child without running the parent's destructors.
-        unsafe { libc::_exit(code) };
-    }
-    Ok(pid)
-}
-
-/// waitpid(pid, WNOHANG): Some((exit code, signal)) once the child ended.
-pub fn try_wait(pid: i32) -> Option<(i32, i32)> {
-    let mut status = 0;
-    // SAFETY: plain waitpid on our own child with a valid out pointer.
-    let r = unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) };
-    if r == pid {
-        if libc::WIFSIGNALED(status) {
-            Some((0, libc::WTERMSIG(status)))
-        } else {
-            Some((libc::WEXITSTATUS(status), 0))
-        }
-    } else if r < 0 {
-        // Already reaped elsewhere: report it as a failure.
-        Some((1, 0))
-    } else {
-        None
-    }
-}
-
-/// kill(SIGUSR1) and wait, as killAppendOnlyChild.
-pub fn kill_and_wait(pid: i32) {
-    let mut status = 0;
-    // SAFETY: signalling and reaping our own child process.
-    unsafe {
-        if libc::kill(pid, libc::SIGUSR1) != -1 {
-            libc::waitpid(pid, &mut status, 0);
-        }
-    }
+        },
+    )
 }
 
 #[cfg(test)]

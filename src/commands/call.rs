@@ -112,6 +112,30 @@ impl Server {
             self.after_rejected(c, Some(id));
             return;
         }
+        // MISCONF: a failed background save stops writes (and PING) while
+        // stop-writes-on-bgsave-error is on.
+        if let Some(err) = self.rdb_disk_error() {
+            if cmd_flags & flags::WRITE != 0 || self.commands.cmds[id].spec.name == "ping" {
+                c.add_error(err);
+                self.after_rejected(c, Some(id));
+                return;
+            }
+        }
+        // The same for an AOF that can't be written or fsync'd.
+        if self.aof.state != crate::aof::AofState::Off
+            && (cmd_flags & flags::WRITE != 0 || self.commands.cmds[id].spec.name == "ping")
+        {
+            if let Some(err) = self.aof_write_error() {
+                c.add_error(&err);
+                self.after_rejected(c, Some(id));
+                return;
+            }
+        }
+        if self.loading && cmd_flags & flags::LOADING == 0 {
+            c.add_error("-LOADING Redis is loading the dataset in memory");
+            self.after_rejected(c, Some(id));
+            return;
+        }
         if self.pause != crate::server::PauseKind::None && self.must_postpone(c, cmd_flags) {
             self.postpone_client(c);
             return;

@@ -30,6 +30,7 @@ enum Apply {
     Watchdog,
     Maxmemory,
     Appendonly,
+    AofAutoGc,
 }
 
 fn apply_of(name: &str) -> Option<Apply> {
@@ -52,6 +53,7 @@ fn apply_of(name: &str) -> Option<Apply> {
         "watchdog-period" => Some(Apply::Watchdog),
         "maxmemory" => Some(Apply::Maxmemory),
         "appendonly" => Some(Apply::Appendonly),
+        "aof-disable-auto-gc" => Some(Apply::AofAutoGc),
         _ => None,
     }
 }
@@ -348,6 +350,10 @@ fn run_apply(srv: &mut Server, a: Apply) -> Result<(), String> {
             .map_err(|_| "failed to set process title".to_string()),
         Apply::Maxmemory => {
             srv.update_maxmemory();
+            Ok(())
+        }
+        Apply::AofAutoGc => {
+            srv.aof_del_history_files();
             Ok(())
         }
         Apply::Appendonly => {

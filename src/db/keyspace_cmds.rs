@@ -527,6 +527,12 @@ pub fn flushall_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         return;
     };
     srv.dirty += srv.empty_data(None, lazy);
+    // flushAllDataAndResetRDB: a running BGSAVE is stale now; with save points
+    // the empty dataset is saved at once (which also resets `dirty`).
+    srv.kill_rdb_child();
+    if !srv.config.save_params.is_empty() {
+        let _ = srv.rdb_save();
+    }
     srv.force_propagation();
     c.add_ok();
 }

@@ -270,6 +270,27 @@ impl Quicklist {
         }
     }
 
+    /// quicklistAppendListpack: a whole non-empty listpack as a new tail node
+    /// (RDB loading; nodes are not merged, as in Redis).
+    pub fn append_listpack_node(&mut self, lp: Listpack) {
+        let n = Node::packed(lp);
+        self.count += n.count;
+        self.nodes.push_back(n);
+        let i = self.nodes.len() - 1;
+        self.recompress(i);
+    }
+
+    /// quicklistAppendPlainNode: one element as a new plain tail node.
+    pub fn append_plain_node(&mut self, v: Vec<u8>) {
+        self.count += 1;
+        self.nodes.push_back(Node {
+            data: Data::Plain(v),
+            count: 1,
+        });
+        let i = self.nodes.len() - 1;
+        self.recompress(i);
+    }
+
     fn new_node_for(&self, v: &[u8]) -> Node {
         if v.len() >= packed_threshold() {
             Node::plain(v)

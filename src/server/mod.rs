@@ -159,6 +159,13 @@ pub struct Server {
     /// The append-only file.
     pub aof: crate::aof::Aof,
     pub pubsub: crate::pubsub::PubSub,
+    /// The fork child (BGSAVE, AOF rewrite) and its reported progress.
+    pub child: crate::child::ChildState,
+    /// RDB snapshot and load bookkeeping (INFO persistence).
+    pub rdb: crate::rdb::cmds::RdbState,
+    /// processEventsWhileBlocked, installed by the event loop once it runs:
+    /// long loads call it to keep serving clients (with -LOADING replies).
+    pub events_while_blocked: Option<fn(&mut Server)>,
 }
 
 pub const FIRST_CLIENT_TOKEN: usize = 64;
@@ -230,6 +237,9 @@ impl Server {
             prop: Default::default(),
             aof: Default::default(),
             pubsub: Default::default(),
+            child: Default::default(),
+            rdb: Default::default(),
+            events_while_blocked: None,
         }
     }
 

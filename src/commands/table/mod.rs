@@ -9,6 +9,7 @@ mod hash;
 mod hyperloglog;
 mod list;
 mod pubsub;
+mod rdb;
 mod server;
 mod server_acl;
 mod server_config;
@@ -34,4 +35,5 @@ pub const ALL: &[&[CommandSpec]] = &[
     hash::COMMANDS,
     set::COMMANDS,
     pubsub::COMMANDS,
+    rdb::COMMANDS,
 ];
