@@ -12,6 +12,7 @@ use crate::ds::stream::{
 };
 use crate::networking::client_cmd::subcommand_syntax_error;
 use crate::networking::{Client, ClientFlags};
+use crate::notify::class;
 use crate::resp::Argv;
 use crate::server::Server;
 use crate::util::{mstime, parse_i64};
@@ -365,7 +366,7 @@ pub fn xadd_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         Kind::Missing if a.no_mkstream => return c.add_null(),
         Kind::Missing => {
             let lru = srv.new_obj_lru();
-            srv.dbs[db].add(key, Obj::new(Value::Stream(Box::default()), lru));
+            srv.db_add(db, key, Obj::new(Value::Stream(Box::default()), lru));
         }
         Kind::Stream => {}
     }
@@ -389,10 +390,12 @@ pub fn xadd_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         Err(AppendError::TooLarge) => return c.add_error("Elements are too large to be stored"),
     };
     add_id(c, id);
-    if a.strategy != TrimStrategy::None {
-        s.trim(a.strategy, a.approx, a.limit);
-    }
+    let trimmed = a.strategy != TrimStrategy::None && s.trim(a.strategy, a.approx, a.limit) > 0;
     srv.signal_modified_key(db, key);
+    srv.notify_keyspace_event(class::STREAM, "xadd", key, db);
+    if trimmed {
+        srv.notify_keyspace_event(class::STREAM, "xtrim", key, db);
+    }
     srv.dirty += 1;
     srv.signal_key_as_ready(db, key);
 }
@@ -411,6 +414,7 @@ pub fn xtrim_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     let deleted = stream_mut(srv, db, key).trim(a.strategy, a.approx, a.limit);
     if deleted > 0 {
         srv.signal_modified_key(db, key);
+        srv.notify_keyspace_event(class::STREAM, "xtrim", key, db);
         srv.dirty += deleted as u64;
     }
     c.add_int(deleted);
@@ -501,6 +505,7 @@ pub fn xdel_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     let deleted = stream_mut(srv, db, key).delete_ids(&ids);
     if deleted > 0 {
         srv.signal_modified_key(db, key);
+        srv.notify_keyspace_event(class::STREAM, "xdel", key, db);
         srv.dirty += deleted;
     }
     c.add_int(deleted as i64);
@@ -523,6 +528,7 @@ fn lookup_or_create_consumer(srv: &mut Server, db: usize, key: &[u8], group: &[u
                 },
             );
             srv.dirty += 1;
+            srv.notify_keyspace_event(class::STREAM, "xgroup-createconsumer", key, db);
         }
     }
 }
@@ -1014,12 +1020,13 @@ pub fn xgroup_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         };
         if !exists {
             let lru = srv.new_obj_lru();
-            srv.dbs[db].add(key, Obj::new(Value::Stream(Box::default()), lru));
+            srv.db_add(db, key, Obj::new(Value::Stream(Box::default()), lru));
             srv.signal_modified_key(db, key);
         }
         if stream_mut(srv, db, key).create_group(grp, id, entries_read) {
             c.add_ok();
             srv.dirty += 1;
+            srv.notify_keyspace_event(class::STREAM, "xgroup-create", key, db);
         } else {
             c.add_error("-BUSYGROUP Consumer Group name already exists");
         }
@@ -1037,6 +1044,7 @@ pub fn xgroup_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         g.entries_read = entries_read;
         c.add_ok();
         srv.dirty += 1;
+        srv.notify_keyspace_event(class::STREAM, "xgroup-setid", key, db);
     } else if opt == b"DESTROY" && argc == 4 {
         if has_group {
             if let Some(gs) = stream_mut(srv, db, key).cgroups.as_mut() {
@@ -1044,6 +1052,7 @@ pub fn xgroup_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
             }
             c.add_int(1);
             srv.dirty += 1;
+            srv.notify_keyspace_event(class::STREAM, "xgroup-destroy", key, db);
             srv.signal_key_as_ready(db, key);
         } else {
             c.add_int(0);
@@ -1062,6 +1071,7 @@ pub fn xgroup_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
                 },
             );
             srv.dirty += 1;
+            srv.notify_keyspace_event(class::STREAM, "xgroup-createconsumer", key, db);
             c.add_int(1);
         }
     } else if opt == b"DELCONSUMER" && argc == 5 {
@@ -1069,6 +1079,7 @@ pub fn xgroup_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         match g.delete_consumer(argv.get(4)) {
             Some(pending) => {
                 srv.dirty += 1;
+                srv.notify_keyspace_event(class::STREAM, "xgroup-delconsumer", key, db);
                 c.add_int(pending as i64);
             }
             None => c.add_int(0),
@@ -1142,6 +1153,7 @@ pub fn xsetid_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     }
     c.add_ok();
     srv.dirty += 1;
+    srv.notify_keyspace_event(class::STREAM, "xsetid", key, db);
 }
 
 // ------------------------------------------------------------------ XACK / XPENDING
@@ -1481,6 +1493,7 @@ pub fn xclaim_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     }
     if created {
         dirty += 1;
+        srv.notify_keyspace_event(class::STREAM, "xgroup-createconsumer", key, db);
     }
     c.set_deferred_array_len(d, n);
     srv.dirty += dirty;
@@ -1589,6 +1602,7 @@ pub fn xautoclaim_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     }
     if created {
         dirty += 1;
+        srv.notify_keyspace_event(class::STREAM, "xgroup-createconsumer", key, db);
     }
     let endid = ids.get(i).copied().unwrap_or(StreamId::MIN);
     c.add_array_len(3);
