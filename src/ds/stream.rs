@@ -196,13 +196,13 @@ struct EntryPos {
     data: usize,
 }
 
-/// A node's master fields and entries, decoded once per visit.
+/// A node's master fields and where its first entry starts.
 struct NodeView {
     master_fields: Vec<usize>,
-    entries: Vec<EntryPos>,
+    first_entry: Option<usize>,
 }
 
-fn parse_node(master: StreamId, lp: &Listpack) -> NodeView {
+fn node_header(lp: &Listpack) -> NodeView {
     let mut p = lp.first().expect("empty stream node"); // count
     p = nx(lp, p); // deleted
     p = nx(lp, p); // master num fields
@@ -213,40 +213,73 @@ fn parse_node(master: StreamId, lp: &Listpack) -> NodeView {
         master_fields.push(p);
     }
     p = nx(lp, p); // master terminator
-    let mut entries = Vec::new();
-    let mut cur = lp.next(p);
-    while let Some(fp) = cur {
-        let flags = lp_int(lp, fp);
-        let q = nx(lp, fp);
-        let ms = lp_int(lp, q) as u64;
-        let q = nx(lp, q);
-        let seq = lp_int(lp, q) as u64;
-        let mut q = nx(lp, q);
-        let (nfields, elems) = if flags & FLAG_SAMEFIELDS != 0 {
-            (mf, mf)
-        } else {
-            let n = lp_int(lp, q).max(0) as usize;
-            q = nx(lp, q);
-            (n, 2 * n)
-        };
-        let data = q;
-        for _ in 0..elems {
-            q = nx(lp, q);
-        }
-        // q is the lp-count element.
-        entries.push(EntryPos {
-            flags_pos: fp,
-            flags,
-            id: StreamId::new(master.ms.wrapping_add(ms), master.seq.wrapping_add(seq)),
-            nfields,
-            data,
-        });
-        cur = lp.next(q);
-    }
     NodeView {
         master_fields,
-        entries,
+        first_entry: lp.next(p),
     }
+}
+
+/// The entry whose flags are at `fp`, and the position of its lp-count.
+fn parse_entry(lp: &Listpack, master: StreamId, mf: usize, fp: usize) -> (EntryPos, usize) {
+    let flags = lp_int(lp, fp);
+    let q = nx(lp, fp);
+    let ms = lp_int(lp, q) as u64;
+    let q = nx(lp, q);
+    let seq = lp_int(lp, q) as u64;
+    let mut q = nx(lp, q);
+    let (nfields, elems) = if flags & FLAG_SAMEFIELDS != 0 {
+        (mf, mf)
+    } else {
+        let n = lp_int(lp, q).max(0) as usize;
+        q = nx(lp, q);
+        (n, 2 * n)
+    };
+    let data = q;
+    for _ in 0..elems {
+        q = nx(lp, q);
+    }
+    let e = EntryPos {
+        flags_pos: fp,
+        flags,
+        id: StreamId::new(master.ms.wrapping_add(ms), master.seq.wrapping_add(seq)),
+        nfields,
+        data,
+    };
+    (e, q)
+}
+
+/// lpGetEdgeStreamID(last): the node's last entry, tombstone or not.
+fn last_entry_id(master: StreamId, lp: &Listpack) -> Option<StreamId> {
+    let lc = lp.last()?;
+    let n = lp_int(lp, lc);
+    if n <= 0 {
+        return None;
+    }
+    let mut fp = lc;
+    for _ in 0..n {
+        fp = lp.prev(fp)?;
+    }
+    let q = nx(lp, fp);
+    let ms = lp_int(lp, q) as u64;
+    let seq = lp_int(lp, nx(lp, q)) as u64;
+    Some(StreamId::new(
+        master.ms.wrapping_add(ms),
+        master.seq.wrapping_add(seq),
+    ))
+}
+
+/// Every entry of a node, in order (deletion and trimming walk them all).
+fn node_entries(master: StreamId, lp: &Listpack) -> Vec<EntryPos> {
+    let view = node_header(lp);
+    let mf = view.master_fields.len();
+    let mut entries = Vec::new();
+    let mut cur = view.first_entry;
+    while let Some(fp) = cur {
+        let (e, lc) = parse_entry(lp, master, mf, fp);
+        entries.push(e);
+        cur = lp.next(lc);
+    }
+    entries
 }
 
 fn entry_fields(lp: &Listpack, view: &NodeView, e: &EntryPos) -> Fields {
@@ -485,30 +518,48 @@ impl Stream {
                 if k > end {
                     return;
                 }
-                let view = parse_node(k, lp);
-                for e in &view.entries {
+                let view = node_header(lp);
+                let mf = view.master_fields.len();
+                let mut cur = view.first_entry;
+                while let Some(fp) = cur {
+                    let (e, lc) = parse_entry(lp, k, mf, fp);
+                    cur = lp.next(lc);
                     if e.id < start || (skip_tombstones && e.flags & FLAG_DELETED != 0) {
                         continue;
                     }
                     if e.id > end {
                         return;
                     }
-                    if !f(lp, &view, e) {
+                    if !f(lp, &view, &e) {
                         return;
                     }
                 }
             }
         } else {
             for (&k, lp) in self.nodes.range(..=end).rev() {
-                let view = parse_node(k, lp);
-                for e in view.entries.iter().rev() {
+                let view = node_header(lp);
+                let mf = view.master_fields.len();
+                // Walk back from the tail through each entry's lp-count; the
+                // master entry's terminator (0) ends the node.
+                let mut q = lp.last();
+                while let Some(lc) = q {
+                    let n = lp_int(lp, lc);
+                    if n <= 0 {
+                        break;
+                    }
+                    let mut fp = lc;
+                    for _ in 0..n {
+                        fp = lp.prev(fp).expect("corrupt stream node");
+                    }
+                    q = lp.prev(fp);
+                    let (e, _) = parse_entry(lp, k, mf, fp);
                     if e.id > end || (skip_tombstones && e.flags & FLAG_DELETED != 0) {
                         continue;
                     }
                     if e.id < start {
                         return;
                     }
-                    if !f(lp, &view, e) {
+                    if !f(lp, &view, &e) {
                         return;
                     }
                 }
@@ -554,9 +605,8 @@ impl Stream {
         let Some((&k, lp)) = self.nodes.range_mut(..=id).next_back() else {
             return false;
         };
-        let view = parse_node(k, lp);
-        let Some(e) = view
-            .entries
+        let entries = node_entries(k, lp);
+        let Some(e) = entries
             .iter()
             .find(|e| e.id == id && e.flags & FLAG_DELETED == 0)
         else {
@@ -625,10 +675,7 @@ impl Stream {
             }
             let remove_node = match strategy {
                 TrimStrategy::MaxLen(maxlen) => self.length - entries as u64 >= maxlen,
-                TrimStrategy::MinId(min) => {
-                    let view = parse_node(k, lp);
-                    view.entries.last().map_or(true, |e| e.id < min)
-                }
+                TrimStrategy::MinId(min) => last_entry_id(k, lp).map_or(true, |id| id < min),
                 TrimStrategy::None => unreachable!(),
             };
             if remove_node {
@@ -640,9 +687,9 @@ impl Stream {
             if approx {
                 break;
             }
-            let view = parse_node(k, lp);
+            let node = node_entries(k, lp);
             let mut deleted_from_lp = 0;
-            for e in &view.entries {
+            for e in &node {
                 let stop = match strategy {
                     TrimStrategy::MaxLen(maxlen) => self.length <= maxlen,
                     TrimStrategy::MinId(min) => e.id >= min,
