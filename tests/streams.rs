@@ -123,6 +123,12 @@ fn xadd_ids_and_options() {
     assert_eq!(int(&mut con, &["exists", "nostream"]), 0);
     ok(&mut con, &["set", "str", "x"]);
     assert!(err(&mut con, &["xadd", "str", "*", "a", "b"]).starts_with("WRONGTYPE"));
+    // An exhausted sequence fails with the text Redis happens to print.
+    ok(&mut con, &["xadd", "o", "1-18446744073709551615", "a", "b"]);
+    assert_eq!(
+        err(&mut con, &["xadd", "o", "1-*", "a", "b"]),
+        "ERR Elements are too large to be stored"
+    );
     // Exact MAXLEN trims to the count; MINID drops older IDs.
     for i in 10..20 {
         ok(&mut con, &["xadd", "t", &format!("{i}-0"), "f", "v"]);

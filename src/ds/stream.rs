@@ -355,7 +355,9 @@ impl Stream {
             Some(u) => {
                 if self.last_id.ms == u.ms {
                     if self.last_id.seq == u64::MAX {
-                        return Err(AppendError::IdTooSmall);
+                        // Redis fails here without setting errno, so XADD
+                        // reports the not-EDOM message.
+                        return Err(AppendError::TooLarge);
                     }
                     StreamId::new(u.ms, self.last_id.seq + 1)
                 } else {
