@@ -198,9 +198,8 @@ pub fn serialized_len(o: &Obj, compression: bool) -> usize {
             }
             n => n,
         },
-        Value::Str(StrEnc::Embstr(s)) | Value::Str(StrEnc::Raw(s)) => {
-            rdb_string_len(s, compression)
-        }
+        Value::Str(StrEnc::Embstr(s)) => rdb_string_len(s, compression),
+        Value::Str(StrEnc::Raw(s)) => rdb_string_len(s, compression),
         // RDB_TYPE_LIST_QUICKLIST_2: node count, then per node its container
         // type and either its LZF blob as stored or its raw bytes as a string.
         Value::List(l) => {
@@ -221,7 +220,7 @@ pub fn serialized_len(o: &Obj, compression: bool) -> usize {
         Value::Set(s) => s.serialized_len(compression),
         // RDB_TYPE_ZSET_LISTPACK: the listpack as one string; RDB_TYPE_ZSET_2:
         // length, then each member as a string and its score as 8 raw bytes.
-        Value::ZSet(z) => match &**z {
+        Value::ZSet(z) => match z {
             crate::t_zset::ZSet::Lp(lp) => rdb_string_len(lp.as_bytes(), compression),
             crate::t_zset::ZSet::Sl(sz) => {
                 let mut n = rdb_len_size(sz.sl.len() as u64);
@@ -429,7 +428,6 @@ fn not_built(c: &mut Client, what: &str) {
         "DEBUG {} is not supported: {}",
         what.to_ascii_uppercase(),
         match what {
-            "reload" => "RDB persistence is not implemented yet",
             "loadaof" | "aof-flush-sleep" => "AOF persistence is not implemented yet",
             "replicate" => "replication is not implemented yet",
             "drop-cluster-packet-filter" | "clusterlink" =>
@@ -501,7 +499,31 @@ pub fn debug_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
                     return;
                 }
             }
-            not_built(c, "reload");
+            let has = |w: &str| (2..argc).any(|j| eq_ic(argv.get(j), w));
+            let flags = if has("merge") {
+                crate::rdb::load::LOAD_ALLOW_DUP
+            } else {
+                crate::rdb::load::LOAD_NONE
+            };
+            if !has("nosave") && srv.rdb_save().is_err() {
+                c.add_error("-ERR");
+                return;
+            }
+            if !has("noflush") {
+                srv.empty_data(None, false);
+            }
+            let path = srv.rdb_filename();
+            match crate::rdb::load::load_file(srv, &path, flags) {
+                Ok(true) => {
+                    log::warn!("DB reloaded by DEBUG RELOAD");
+                    c.add_ok();
+                }
+                Ok(false) => c.add_error("Error trying to load the RDB dump"),
+                Err(e) => {
+                    log::warn!("{}", e.msg);
+                    c.add_error("Error trying to load the RDB dump");
+                }
+            }
         }
         ("loadaof", _) => not_built(c, "loadaof"),
         ("drop-cluster-packet-filter", 3) => not_built(c, &sub),
@@ -760,7 +782,7 @@ fn debug_populate(srv: &mut Server, c: &mut Client, argv: &Argv) {
         };
         // createStringObject: embstr or raw by length, never an integer encoding.
         let enc = if val.len() <= crate::db::object::EMBSTR_SIZE_LIMIT {
-            StrEnc::Embstr(val)
+            StrEnc::Embstr(val.into())
         } else {
             StrEnc::Raw(val)
         };

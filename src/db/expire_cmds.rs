@@ -120,11 +120,13 @@ fn expire_generic(
         srv.dbs[db].remove(key);
         srv.dirty += 1;
         srv.signal_modified_key(db, key);
+        srv.notify_keyspace_event(crate::notify::class::GENERIC, "del", key, db);
         c.add_int(1);
         return;
     }
     srv.dbs[db].set_expire(key, when);
     srv.signal_modified_key(db, key);
+    srv.notify_keyspace_event(crate::notify::class::GENERIC, "expire", key, db);
     srv.dirty += 1;
     c.add_int(1);
 }
@@ -186,6 +188,7 @@ pub fn persist_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     let key = argv.get(1);
     if srv.lookup_write(db, key).is_some() && srv.dbs[db].remove_expire(key) {
         srv.signal_modified_key(db, key);
+        srv.notify_keyspace_event(crate::notify::class::GENERIC, "persist", key, db);
         srv.dirty += 1;
         c.add_int(1);
     } else {

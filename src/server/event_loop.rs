@@ -409,6 +409,8 @@ impl Server {
         if c.flags.has(ClientFlags::MONITOR) {
             self.monitors.retain(|&t| t != c.token);
         }
+        self.pubsub_forget_client(&mut c);
+        self.unwatch_all_keys(&mut c);
         self.unblock_client_silently(&mut c);
         let key = c.token - FIRST_CLIENT_TOKEN;
         if self.clients.contains(key) {
