@@ -12,6 +12,7 @@ use crate::ds::stream::{
 };
 use crate::networking::client_cmd::subcommand_syntax_error;
 use crate::networking::{Client, ClientFlags};
+use crate::notify::class;
 use crate::resp::Argv;
 use crate::server::Server;
 use crate::util::{mstime, parse_i64};
@@ -389,11 +390,14 @@ pub fn xadd_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         Err(AppendError::TooLarge) => return c.add_error("Elements are too large to be stored"),
     };
     add_id(c, id);
-    if a.strategy != TrimStrategy::None {
-        s.trim(a.strategy, a.approx, a.limit);
-    }
     srv.signal_modified_key(db, key);
+    srv.notify_keyspace_event(class::STREAM, "xadd", key, db);
     srv.dirty += 1;
+    if a.strategy != TrimStrategy::None
+        && stream_mut(srv, db, key).trim(a.strategy, a.approx, a.limit) > 0
+    {
+        srv.notify_keyspace_event(class::STREAM, "xtrim", key, db);
+    }
     srv.signal_key_as_ready(db, key);
 }
 
@@ -410,6 +414,7 @@ pub fn xtrim_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     }
     let deleted = stream_mut(srv, db, key).trim(a.strategy, a.approx, a.limit);
     if deleted > 0 {
+        srv.notify_keyspace_event(class::STREAM, "xtrim", key, db);
         srv.signal_modified_key(db, key);
         srv.dirty += deleted as u64;
     }
@@ -501,6 +506,7 @@ pub fn xdel_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     let deleted = stream_mut(srv, db, key).delete_ids(&ids);
     if deleted > 0 {
         srv.signal_modified_key(db, key);
+        srv.notify_keyspace_event(class::STREAM, "xdel", key, db);
         srv.dirty += deleted;
     }
     c.add_int(deleted as i64);
@@ -523,6 +529,7 @@ fn lookup_or_create_consumer(srv: &mut Server, db: usize, key: &[u8], group: &[u
                 },
             );
             srv.dirty += 1;
+            srv.notify_keyspace_event(class::STREAM, "xgroup-createconsumer", key, db);
         }
     }
 }
@@ -1020,6 +1027,7 @@ pub fn xgroup_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         if stream_mut(srv, db, key).create_group(grp, id, entries_read) {
             c.add_ok();
             srv.dirty += 1;
+            srv.notify_keyspace_event(class::STREAM, "xgroup-create", key, db);
         } else {
             c.add_error("-BUSYGROUP Consumer Group name already exists");
         }
@@ -1037,6 +1045,7 @@ pub fn xgroup_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         g.entries_read = entries_read;
         c.add_ok();
         srv.dirty += 1;
+        srv.notify_keyspace_event(class::STREAM, "xgroup-setid", key, db);
     } else if opt == b"DESTROY" && argc == 4 {
         if has_group {
             if let Some(gs) = stream_mut(srv, db, key).cgroups.as_mut() {
@@ -1044,6 +1053,7 @@ pub fn xgroup_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
             }
             c.add_int(1);
             srv.dirty += 1;
+            srv.notify_keyspace_event(class::STREAM, "xgroup-destroy", key, db);
             srv.signal_key_as_ready(db, key);
         } else {
             c.add_int(0);
@@ -1062,6 +1072,7 @@ pub fn xgroup_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
                 },
             );
             srv.dirty += 1;
+            srv.notify_keyspace_event(class::STREAM, "xgroup-createconsumer", key, db);
             c.add_int(1);
         }
     } else if opt == b"DELCONSUMER" && argc == 5 {
@@ -1069,6 +1080,7 @@ pub fn xgroup_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         match g.delete_consumer(argv.get(4)) {
             Some(pending) => {
                 srv.dirty += 1;
+                srv.notify_keyspace_event(class::STREAM, "xgroup-delconsumer", key, db);
                 c.add_int(pending as i64);
             }
             None => c.add_int(0),
@@ -1142,6 +1154,7 @@ pub fn xsetid_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     }
     c.add_ok();
     srv.dirty += 1;
+    srv.notify_keyspace_event(class::STREAM, "xsetid", key, db);
 }
 
 // ------------------------------------------------------------------ XACK / XPENDING
@@ -1485,6 +1498,7 @@ pub fn xclaim_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     }
     if created {
         dirty += 1;
+        srv.notify_keyspace_event(class::STREAM, "xgroup-createconsumer", key, db);
     }
     if propagate_last_id {
         dirty += 1;
@@ -1610,6 +1624,9 @@ pub fn xautoclaim_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     c.add_array_len(deleted.len());
     for id in deleted {
         add_id(c, id);
+    }
+    if created {
+        srv.notify_keyspace_event(class::STREAM, "xgroup-createconsumer", key, db);
     }
     srv.dirty += dirty;
 }
