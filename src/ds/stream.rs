@@ -625,7 +625,7 @@ impl Stream {
             let del = lp_int(lp, p);
             lp.replace_int(p, del + 1);
         }
-        self.length -= 1;
+        self.length = self.length.saturating_sub(1);
         true
     }
 
@@ -676,13 +676,15 @@ impl Stream {
                 break;
             }
             let remove_node = match strategy {
-                TrimStrategy::MaxLen(maxlen) => self.length - entries as u64 >= maxlen,
+                TrimStrategy::MaxLen(maxlen) => {
+                    self.length.saturating_sub(entries.max(0) as u64) >= maxlen
+                }
                 TrimStrategy::MinId(min) => last_entry_id(k, lp).map_or(true, |id| id < min),
                 TrimStrategy::None => unreachable!(),
             };
             if remove_node {
                 self.nodes.remove(&k);
-                self.length -= entries as u64;
+                self.length = self.length.saturating_sub(entries.max(0) as u64);
                 deleted += entries;
                 continue;
             }
@@ -704,7 +706,7 @@ impl Stream {
                     // Same-size rewrite: flags stay a 7-bit integer.
                     lp.replace_int(e.flags_pos, e.flags | FLAG_DELETED);
                     deleted_from_lp += 1;
-                    self.length -= 1;
+                    self.length = self.length.saturating_sub(1);
                 }
             }
             deleted += deleted_from_lp;
