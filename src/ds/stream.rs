@@ -173,17 +173,24 @@ impl std::fmt::Debug for Stream {
     }
 }
 
+/// A node that passed only the shallow RDB check (sanitize-dump-payload no)
+/// can still be inconsistent: Redis's serverAssert fires where it trips.
+#[cold]
+fn corrupt(what: &str) -> ! {
+    crate::crash::assert_failed(what, file!(), line!())
+}
+
 #[inline]
 fn lp_int(lp: &Listpack, p: usize) -> i64 {
     match lp.get(p) {
         LpValue::Int(i) => i,
-        LpValue::Str(s) => string_to_i64(s).unwrap_or(0),
+        LpValue::Str(s) => string_to_i64(s).unwrap_or_else(|| corrupt("lpGetInteger")),
     }
 }
 
 #[inline]
 fn nx(lp: &Listpack, p: usize) -> usize {
-    lp.next(p).expect("truncated stream node")
+    lp.next(p).unwrap_or_else(|| corrupt("lpNext"))
 }
 
 /// One entry of a node, by position.
@@ -203,7 +210,7 @@ struct NodeView {
 }
 
 fn node_header(lp: &Listpack) -> NodeView {
-    let mut p = lp.first().expect("empty stream node"); // count
+    let mut p = lp.first().unwrap_or_else(|| corrupt("lpFirst")); // count
     p = nx(lp, p); // deleted
     p = nx(lp, p); // master num fields
     let mf = lp_int(lp, p).max(0) as usize;
@@ -551,7 +558,7 @@ impl Stream {
                     }
                     let mut fp = lc;
                     for _ in 0..n {
-                        fp = lp.prev(fp).expect("corrupt stream node");
+                        fp = lp.prev(fp).unwrap_or_else(|| corrupt("lpPrev"));
                     }
                     q = lp.prev(fp);
                     let (e, _) = parse_entry(lp, k, mf, fp);
