@@ -328,7 +328,7 @@ impl Server {
             self.stats.evicted_keys += 1;
             self.signal_key_removed_by_server(dbid, &victim);
             self.notify_keyspace_event(crate::notify::class::EVICTED, "evicted", &victim, dbid);
-            // Issues 5/6: propagateDeletion (DEL, or UNLINK when `lazy`) to AOF and replicas.
+            self.propagate_deletion(dbid, &victim, lazy);
             keys_freed += 1;
             if keys_freed % 16 == 0 {
                 // The lazyfree thread frees behind our back: check the real figure.

@@ -4,6 +4,7 @@
 
 mod acl;
 mod alloc;
+mod aof;
 mod bitops;
 mod blocked;
 mod child;
@@ -147,6 +148,17 @@ fn main() {
         }
     }
     // The arguments are copied: the argv area may now hold the process title.
+    if std::path::Path::new(&String::from_utf8_lossy(&args[0]).into_owned())
+        .file_name()
+        .is_some_and(|n| n.to_string_lossy().contains("redis-check-aof"))
+    {
+        aof::check::main(
+            &args
+                .iter()
+                .map(|a| String::from_utf8_lossy(a).into_owned())
+                .collect::<Vec<_>>(),
+        );
+    }
     process::init();
     let mut cfg = config::Config::default();
     let mut cmds = commands::CommandTable::load();
@@ -299,7 +311,12 @@ fn main() {
     crash::watchdog(srv.config.get_i64("watchdog-period"), srv.config.hz);
     srv.listeners = listeners;
     srv.tcp_port = srv.config.port;
-    srv.load_data_from_disk();
+    // loadDataFromDisk: the AOF when appendonly is on, else the RDB.
+    if srv.config.get_bool("appendonly") {
+        srv.load_aof_at_startup();
+    } else {
+        srv.load_data_from_disk();
+    }
 
     if tcp_count > 0 {
         log::info!("Ready to accept connections");

@@ -488,6 +488,8 @@ pub fn hincrbyfloat_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     srv.signal_modified_key(c.db, key);
     srv.notify_keyspace_event(class::HASH, "hincrbyfloat", key, c.db);
     srv.dirty += 1;
+    // Propagated as HSET of the result, so float rounding can't diverge.
+    srv.rewrite_command(&[b"HSET", key, field, text.as_bytes()]);
 }
 
 fn add_field_reply(c: &mut Client, h: Option<&HashVal>, field: &[u8]) {

@@ -581,6 +581,9 @@ fn mpop_keys(
         elements_removed(srv, db, key, pop_event(head));
         srv.signal_modified_key(db, key);
         srv.dirty += n as u64;
+        // [B]LMPOP propagates as [LR]POP key count.
+        let cmd: &[u8] = if head { b"LPOP" } else { b"RPOP" };
+        srv.rewrite_command(&[cmd, key, n.to_string().as_bytes()]);
         return Some(());
     }
     None
@@ -628,6 +631,8 @@ fn blocking_pop(
             elements_removed(srv, db, key, pop_event(head));
             srv.signal_modified_key(db, key);
             srv.dirty += 1;
+            let cmd: &[u8] = if head { b"LPOP" } else { b"RPOP" };
+            srv.rewrite_command(&[cmd, key]);
             return;
         }
     }
@@ -675,7 +680,15 @@ fn blmove_generic(
     let src = argv.get(1);
     match srv.check_type::<Quicklist>(db, src, true) {
         Typed::WrongType => c.add_error_wrongtype(),
-        Typed::Found(()) => lmove_generic(srv, c, src, argv.get(2), from, to),
+        Typed::Found(()) => {
+            lmove_generic(srv, c, src, argv.get(2), from, to);
+            // Propagated as the non-blocking form.
+            if argv.len() == 4 {
+                srv.rewrite_command(&[b"RPOPLPUSH", src, argv.get(2)]);
+            } else {
+                srv.rewrite_command(&[b"LMOVE", src, argv.get(2), argv.get(3), argv.get(4)]);
+            }
+        }
         Typed::Missing => {
             if c.flags.has(ClientFlags::DENY_BLOCKING) {
                 c.add_null();

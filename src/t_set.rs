@@ -477,10 +477,14 @@ fn spop_with_count(srv: &mut Server, c: &mut Client, argv: &Argv) {
         srv.dbs[db].remove(key);
         srv.notify_keyspace_event(class::GENERIC, "del", key, db);
         srv.signal_modified_key(db, key);
+        srv.rewrite_command(&[b"DEL", key]);
         return;
     }
     c.add_set_len(count as usize);
     let remaining = size - count;
+    // Each popped member is propagated as its own SREM, not the SPOP itself.
+    let prop = srv.should_propagate();
+    let mut popped: Vec<Vec<u8>> = Vec::new();
     let Server { dbs, rng, .. } = &mut *srv;
     let set = dbs[db]
         .get_mut(key)
@@ -491,6 +495,9 @@ fn spop_with_count(srv: &mut Server, c: &mut Client, argv: &Argv) {
         for _ in 0..count {
             let m = set.random(rng);
             add_reply_member(c, m);
+            if prop {
+                popped.push(m.to_vec());
+            }
             match m {
                 LpValue::Int(v) => {
                     if let SetVal::Intset(is) = set {
@@ -513,9 +520,18 @@ fn spop_with_count(srv: &mut Server, c: &mut Client, argv: &Argv) {
                 .add(&m, max);
             set.remove(&m);
         }
-        set.for_each(|m| add_reply_member(c, m));
+        set.for_each(|m| {
+            add_reply_member(c, m);
+            if prop {
+                popped.push(m.to_vec());
+            }
+        });
         *set = newset.expect("remaining > 0");
     }
+    for m in &popped {
+        srv.also_propagate(db, &[&b"SREM"[..], key, m]);
+    }
+    srv.prevent_propagation();
     srv.signal_modified_key(db, key);
 }
 
@@ -563,6 +579,7 @@ pub fn spop_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         srv.notify_keyspace_event(class::GENERIC, "del", key, db);
     }
     srv.signal_modified_key(db, key);
+    srv.rewrite_command(&[&b"SREM"[..], key, &m]);
     srv.dirty += 1;
 }
 

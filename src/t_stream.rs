@@ -366,7 +366,7 @@ pub fn xadd_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         Kind::Missing if a.no_mkstream => return c.add_null(),
         Kind::Missing => {
             let lru = srv.new_obj_lru();
-            srv.dbs[db].add(key, Obj::new(Value::Stream(Box::default()), lru));
+            srv.db_add(db, key, Obj::new(Value::Stream(Box::default()), lru));
         }
         Kind::Stream => {}
     }
@@ -390,14 +390,13 @@ pub fn xadd_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         Err(AppendError::TooLarge) => return c.add_error("Elements are too large to be stored"),
     };
     add_id(c, id);
+    let trimmed = a.strategy != TrimStrategy::None && s.trim(a.strategy, a.approx, a.limit) > 0;
     srv.signal_modified_key(db, key);
     srv.notify_keyspace_event(class::STREAM, "xadd", key, db);
-    srv.dirty += 1;
-    if a.strategy != TrimStrategy::None
-        && stream_mut(srv, db, key).trim(a.strategy, a.approx, a.limit) > 0
-    {
+    if trimmed {
         srv.notify_keyspace_event(class::STREAM, "xtrim", key, db);
     }
+    srv.dirty += 1;
     srv.signal_key_as_ready(db, key);
 }
 
@@ -414,8 +413,8 @@ pub fn xtrim_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     }
     let deleted = stream_mut(srv, db, key).trim(a.strategy, a.approx, a.limit);
     if deleted > 0 {
-        srv.notify_keyspace_event(class::STREAM, "xtrim", key, db);
         srv.signal_modified_key(db, key);
+        srv.notify_keyspace_event(class::STREAM, "xtrim", key, db);
         srv.dirty += deleted as u64;
     }
     c.add_int(deleted);
@@ -1021,7 +1020,7 @@ pub fn xgroup_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         };
         if !exists {
             let lru = srv.new_obj_lru();
-            srv.dbs[db].add(key, Obj::new(Value::Stream(Box::default()), lru));
+            srv.db_add(db, key, Obj::new(Value::Stream(Box::default()), lru));
             srv.signal_modified_key(db, key);
         }
         if stream_mut(srv, db, key).create_group(grp, id, entries_read) {
@@ -1610,6 +1609,7 @@ pub fn xautoclaim_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     }
     if created {
         dirty += 1;
+        srv.notify_keyspace_event(class::STREAM, "xgroup-createconsumer", key, db);
     }
     let endid = ids.get(i).copied().unwrap_or(StreamId::MIN);
     c.add_array_len(3);
@@ -1624,9 +1624,6 @@ pub fn xautoclaim_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     c.add_array_len(deleted.len());
     for id in deleted {
         add_id(c, id);
-    }
-    if created {
-        srv.notify_keyspace_event(class::STREAM, "xgroup-createconsumer", key, db);
     }
     srv.dirty += dirty;
 }

@@ -244,6 +244,7 @@ fn set_generic(
     if let Some(when) = expire_at {
         // Redis 7.0 stores even a past EXAT/PXAT; the key then expires lazily.
         srv.dbs[db].set_expire(key, when);
+        srv.rewrite_command(&[b"SET", key, val, b"PXAT", when.to_string().as_bytes()]);
         srv.notify_keyspace_event(crate::notify::class::GENERIC, "expire", key, db);
     }
     if !opts.get {
@@ -351,11 +352,17 @@ pub fn getex_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     }
     if let Some(when) = expire_at {
         // Only EXAT/PXAT can be in the past; EX/PX are relative to now and positive.
-        srv.set_expire_or_delete(db, key, when);
+        if srv.set_expire_or_delete(db, key, when) {
+            let lazy = srv.config.lazyfree_lazy_expire;
+            srv.rewrite_command(&[if lazy { &b"UNLINK"[..] } else { b"DEL" }, key]);
+        } else {
+            srv.rewrite_command(&[b"PEXPIREAT", key, when.to_string().as_bytes()]);
+        }
         srv.signal_modified_key(db, key);
         srv.dirty += 1;
     } else if opts.persist && srv.dbs[db].remove_expire(key) {
         srv.signal_modified_key(db, key);
+        srv.rewrite_command(&[b"PERSIST", key]);
         srv.notify_keyspace_event(crate::notify::class::GENERIC, "persist", key, db);
         srv.dirty += 1;
     }
@@ -369,6 +376,8 @@ pub fn getdel_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     let db = c.db;
     if srv.db_delete(db, key) {
         srv.signal_modified_key(db, key);
+        let lazy = srv.config.lazyfree_lazy_user_del;
+        srv.rewrite_command(&[if lazy { &b"UNLINK"[..] } else { b"DEL" }, key]);
         srv.notify_keyspace_event(crate::notify::class::GENERIC, "del", key, db);
         srv.dirty += 1;
     }
@@ -384,6 +393,7 @@ pub fn getset_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     let lru = srv.new_obj_lru();
     srv.set_key(db, key, Obj::string(v, lru), false);
     srv.dirty += 1;
+    srv.rewrite_arg(argv, 0, b"SET");
     srv.notify_keyspace_event(crate::notify::class::STRING, "set", key, db);
 }
 
@@ -650,6 +660,8 @@ pub fn incrbyfloat_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     }
     let text = sum.to_human_string().into_bytes();
     c.add_bulk(&text);
+    // Replicas and the AOF get the result, not the increment (float precision).
+    srv.rewrite_command(&[b"SET", key, &text, b"KEEPTTL"]);
     let v = created_string(text);
     if exists {
         let o = srv.dbs[db].get_mut(key).expect("looked up above");
@@ -895,14 +907,18 @@ fn lcs_reply(c: &mut Client, a: &[u8], b: &[u8], opts: &LcsOptions, mut table: V
 impl Server {
     /// Sets a TTL; an absolute time already in the past deletes the key instead,
     /// as Redis does for EXPIREAT/GETEX EXAT in the past (checkAlreadyExpired).
-    pub fn set_expire_or_delete(&mut self, db: usize, key: &[u8], when_ms: i64) {
+    /// Returns true when it deleted.
+    pub fn set_expire_or_delete(&mut self, db: usize, key: &[u8], when_ms: i64) -> bool {
         if when_ms <= self.now_ms() && !self.loading && !self.is_replica_of_master() {
-            self.dbs[db].remove(key);
+            if let Some(o) = self.dbs[db].remove(key) {
+                self.free_value(o, self.config.lazyfree_lazy_expire);
+            }
             self.notify_keyspace_event(crate::notify::class::GENERIC, "del", key, db);
-            return;
+            return true;
         }
         self.dbs[db].set_expire(key, when_ms);
         self.notify_keyspace_event(crate::notify::class::GENERIC, "expire", key, db);
+        false
     }
 }
 

@@ -1264,6 +1264,7 @@ fn zpop_generic(
     if count == 0 {
         return c.add_array_len(0);
     }
+    let orig_count = count;
     let count = if count == -1 { 1 } else { count };
     let z = srv.typed_mut::<ZSet>(db, key);
     let n = (count as u64).min(z.len() as u64) as usize;
@@ -1298,6 +1299,15 @@ fn zpop_generic(
     }
     srv.signal_modified_key(db, key);
     delete_if_empty(srv, db, key);
+    // [B]ZMPOP and BZPOP* (the callers that emit the key) propagate as ZPOP*.
+    if emitkey {
+        let cmd: &[u8] = if max { b"ZPOPMAX" } else { b"ZPOPMIN" };
+        if orig_count == -1 {
+            srv.rewrite_command(&[cmd, key]);
+        } else {
+            srv.rewrite_command(&[cmd, key, n.to_string().as_bytes()]);
+        }
+    }
 }
 
 fn zpop_minmax(srv: &mut Server, c: &mut Client, argv: &Argv, max: bool) {

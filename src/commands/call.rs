@@ -129,6 +129,16 @@ impl Server {
                 return;
             }
         }
+        // The same for an AOF that can't be written or fsync'd.
+        if self.aof.state != crate::aof::AofState::Off
+            && (cmd_flags & flags::WRITE != 0 || self.commands.cmds[id].spec.name == "ping")
+        {
+            if let Some(err) = self.aof_write_error() {
+                c.add_error(&err);
+                self.after_rejected(c, Some(id));
+                return;
+            }
+        }
         // Only pub/sub commands in a RESP2 subscribed context: the client reads pushes.
         if c.resp == 2
             && c.flags.has(crate::networking::ClientFlags::PUBSUB)
@@ -180,9 +190,11 @@ impl Server {
             self.tracking_before_call(c);
         }
         let reply_mark = c.reply.len();
+        let frame = self.propagation_enter();
         let start = crate::util::monotonic_us();
         handler(self, c, argv);
         let duration = crate::util::monotonic_us() - start;
+        self.propagation_leave(c.db, argv, self.dirty > dirty_before, frame);
         if self.pubsub.has_pending() {
             self.pubsub_flush_pending(c, reply_mark);
         }
@@ -193,8 +205,6 @@ impl Server {
         if self.tracking.in_use {
             self.tracking_after_call(c, id, argv);
         }
-        // SAVE and FLUSHALL reset `dirty`, so it can go down (Redis clamps at 0).
-        let _dirty = self.dirty.saturating_sub(dirty_before);
 
         if c.flags.has(crate::networking::ClientFlags::BLOCKED) {
             // A blocked command is counted when it is served, times out or is unblocked.

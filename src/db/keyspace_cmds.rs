@@ -519,6 +519,8 @@ pub fn flushdb_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         return;
     };
     srv.dirty += srv.empty_data(Some(c.db), lazy);
+    // Propagated even when the DB was already empty.
+    srv.force_propagation();
     c.add_ok();
 }
 
@@ -533,6 +535,7 @@ pub fn flushall_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     if !srv.config.save_params.is_empty() {
         let _ = srv.rdb_save();
     }
+    srv.force_propagation();
     c.add_ok();
 }
 

@@ -379,6 +379,7 @@ impl Server {
         let ms = (crate::util::monotonic_us() - start) / 1000;
         self.latency_add_sample_if_needed("expire-del", ms);
         self.signal_key_removed_by_server(db, key);
+        self.propagate_deletion(db, key, self.config.lazyfree_lazy_expire);
         self.notify_keyspace_event(crate::notify::class::EXPIRED, "expired", key, db);
         self.stats.expired_keys += 1;
     }

@@ -365,6 +365,10 @@ impl Server {
         if self.tracking.in_use {
             self.tracking_broadcast();
         }
+        // The AOF is written before any reply goes out (flushAppendOnlyFile).
+        if self.aof.state == crate::aof::AofState::On || self.aof.file.is_some() {
+            self.flush_append_only_file(false);
+        }
         let pending = std::mem::take(&mut self.pending_writes);
         for token in pending.iter().copied() {
             let Some(mut c) = self.take_client(token) else {
