@@ -1430,11 +1430,13 @@ pub fn xclaim_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     }
     let s = stream_mut(srv, db, key);
     let mut dirty = 0u64;
+    // The new last ID counts as a change only when no claim carried it.
+    let mut propagate_last_id = false;
     {
         let g = s.group_mut(grp).unwrap();
         if last_id > g.last_id {
             g.last_id = last_id;
-            dirty += 1;
+            propagate_last_id = true;
         }
     }
     if deliverytime == -1 || deliverytime < 0 || deliverytime > now {
@@ -1451,6 +1453,7 @@ pub fn xclaim_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         let g = s.group_mut(grp).unwrap();
         if !exists {
             if g.remove_nack(&id) {
+                propagate_last_id = false;
                 dirty += 1;
             }
             continue;
@@ -1489,11 +1492,15 @@ pub fn xclaim_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
             add_entry(c, id, &fields.unwrap_or_default());
         }
         n += 1;
+        propagate_last_id = false;
         dirty += 1;
     }
     if created {
         dirty += 1;
         srv.notify_keyspace_event(class::STREAM, "xgroup-createconsumer", key, db);
+    }
+    if propagate_last_id {
+        dirty += 1;
     }
     c.set_deferred_array_len(d, n);
     srv.dirty += dirty;
