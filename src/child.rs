@@ -111,6 +111,7 @@ pub fn start_child(
                 libc::close(fds[0]);
             }
         }
+        crate::db::dict::set_resize_policy(crate::db::dict::RESIZE_FORBID);
         INFO_FD.store(fds[1], Ordering::Relaxed);
         LAST_INFO_MS.store(0, Ordering::Relaxed);
         crate::logging::set_role(b'C');
@@ -135,6 +136,7 @@ pub fn start_child(
         // SAFETY: the parent only reads; closing our copy of the write end.
         unsafe { libc::close(fds[1]) };
     }
+    crate::db::dict::set_resize_policy(crate::db::dict::RESIZE_AVOID);
     let st = &mut srv.child;
     st.total_forks += 1;
     st.latest_fork_usec = (crate::util::ustime() - start).max(0) as u64;
@@ -247,6 +249,7 @@ fn receive_info(srv: &mut Server) {
 fn finish(srv: &mut Server, exitcode: i32, bysignal: i32) {
     receive_info(srv);
     if let Some(a) = srv.child.active.take() {
+        crate::db::dict::set_resize_policy(crate::db::dict::RESIZE_ENABLE);
         if a.info_fd >= 0 {
             // SAFETY: closing the read end we own.
             unsafe { libc::close(a.info_fd) };

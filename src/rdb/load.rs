@@ -674,3 +674,147 @@ impl Server {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::legacy::build;
+    use super::*;
+    use crate::config::Config;
+
+    fn string(out: &mut Vec<u8>, s: &[u8]) {
+        let mut b = [0u8; 9];
+        let n = encode_len(s.len() as u64, &mut b);
+        out.extend_from_slice(&b[..n]);
+        out.extend_from_slice(s);
+    }
+
+    fn key(out: &mut Vec<u8>, t: u8, k: &[u8]) {
+        out.push(t);
+        string(out, k);
+    }
+
+    /// A version 9 file (Redis 5.0) using the encodings 7.0 no longer writes,
+    /// built byte by byte from the format sheet (no Redis 5.0 binary here):
+    /// zipmap hash, ziplist list/hash/zset, quicklist v1, text-score zset,
+    /// seconds expire, two databases, real CRC64.
+    fn legacy_file() -> Vec<u8> {
+        let mut f = b"REDIS0009".to_vec();
+        f.push(OP_AUX);
+        string(&mut f, b"redis-ver");
+        string(&mut f, b"5.0.7");
+        f.extend_from_slice(&[OP_SELECTDB, 0, OP_RESIZEDB, 7, 1]);
+        key(&mut f, TYPE_HASH_ZIPMAP, b"zipmap");
+        string(&mut f, &build::zipmap(&[(b"f1", b"v1"), (b"f2", b"22")]));
+        key(&mut f, TYPE_LIST_ZIPLIST, b"zl-list");
+        string(
+            &mut f,
+            &build::ziplist(&[b"a", b"7", b"-30000", b"9000000000"]),
+        );
+        key(&mut f, TYPE_ZSET_ZIPLIST, b"zl-zset");
+        string(&mut f, &build::ziplist(&[b"m2", b"-2", b"m1", b"1.5"]));
+        key(&mut f, TYPE_HASH_ZIPLIST, b"zl-hash");
+        string(&mut f, &build::ziplist(&[b"a", b"1", b"b", b"x"]));
+        key(&mut f, TYPE_LIST_QUICKLIST, b"ql1");
+        f.push(2);
+        string(&mut f, &build::ziplist(&[b"a", b"b"]));
+        string(&mut f, &build::ziplist(&[b"c"]));
+        key(&mut f, TYPE_ZSET, b"zset1");
+        f.push(1);
+        string(&mut f, b"m");
+        f.push(3);
+        f.extend_from_slice(b"2.5");
+        f.push(OP_EXPIRETIME);
+        f.extend_from_slice(&2_000_000_000i32.to_le_bytes());
+        key(&mut f, TYPE_STRING, b"exp");
+        string(&mut f, b"v");
+        f.extend_from_slice(&[OP_SELECTDB, 5]);
+        key(&mut f, TYPE_SET_INTSET, b"is");
+        string(&mut f, &[2, 0, 0, 0, 2, 0, 0, 0, 1, 0, 2, 0]);
+        f.push(OP_EOF);
+        let crc = crc64::crc64(&f);
+        f.extend_from_slice(&crc.to_le_bytes());
+        f
+    }
+
+    fn load(srv: &mut Server, f: &[u8]) -> RResult<LoadStats> {
+        load_from_reader(srv, f, LOAD_NONE, &mut |_, _| {})
+    }
+
+    #[test]
+    fn loads_redis_5_encodings() {
+        let mut srv = Server::new(Config::default());
+        let st = load(&mut srv, &legacy_file()).unwrap();
+        assert_eq!(st.loaded, 8);
+        let get = |srv: &Server, db: usize, k: &[u8]| -> Vec<Vec<u8>> {
+            match &srv.dbs[db].get(k).unwrap().val {
+                Value::List(l) => l.to_vec(),
+                Value::Hash(h) => {
+                    let mut v = Vec::new();
+                    h.for_each(|f, x| {
+                        v.push(f.to_vec());
+                        v.push(x.to_vec());
+                    });
+                    v
+                }
+                Value::ZSet(z) => z
+                    .items()
+                    .into_iter()
+                    .flat_map(|(e, s)| [e, crate::util::fmt_f64_g17(s).into_bytes()])
+                    .collect(),
+                Value::Set(s) => {
+                    let mut v = Vec::new();
+                    s.for_each(|m| v.push(m.to_vec()));
+                    v
+                }
+                Value::Str(s) => vec![s.to_vec()],
+            }
+        };
+        let b = |v: &[&str]| v.iter().map(|s| s.as_bytes().to_vec()).collect::<Vec<_>>();
+        assert_eq!(get(&srv, 0, b"zipmap"), b(&["f1", "v1", "f2", "22"]));
+        assert_eq!(
+            get(&srv, 0, b"zl-list"),
+            b(&["a", "7", "-30000", "9000000000"])
+        );
+        assert_eq!(get(&srv, 0, b"zl-zset"), b(&["m2", "-2", "m1", "1.5"]));
+        assert_eq!(get(&srv, 0, b"zl-hash"), b(&["a", "1", "b", "x"]));
+        assert_eq!(get(&srv, 0, b"ql1"), b(&["a", "b", "c"]));
+        assert_eq!(get(&srv, 0, b"zset1"), b(&["m", "2.5"]));
+        assert_eq!(srv.dbs[0].expire_of(b"exp"), Some(2_000_000_000_000));
+        assert_eq!(get(&srv, 5, b"is"), b(&["1", "2"]));
+        assert_eq!(
+            srv.dbs[0].get(b"zl-hash").unwrap().val.encoding_name(),
+            "listpack"
+        );
+    }
+
+    #[test]
+    fn corrupt_files_are_refused_not_trusted() {
+        let f = legacy_file();
+        let mut bad_crc = f.clone();
+        let n = bad_crc.len();
+        bad_crc[n - 1] ^= 1;
+        assert!(load(&mut Server::new(Config::default()), &bad_crc).is_err());
+        // Every truncation and single-byte flip fails cleanly (or loads).
+        for k in 0..f.len() {
+            let _ = load(&mut Server::new(Config::default()), &f[..k]);
+            let mut c = f.clone();
+            c[k] ^= 0xA5;
+            let mut srv = Server::new(Config::default());
+            let i = crate::config::lookup(b"rdbchecksum").unwrap();
+            srv.config.set_value(i, &[b"no".to_vec()], false).unwrap();
+            let _ = load(&mut srv, &c);
+        }
+    }
+
+    #[test]
+    fn our_writer_round_trips() {
+        let mut srv = Server::new(Config::default());
+        load(&mut srv, &legacy_file()).unwrap();
+        let before = srv.dataset_digest();
+        let bytes = super::super::save::save_to_writer(&srv, Vec::new(), 0, |_| {}).unwrap();
+        assert_eq!(&bytes[..9], b"REDIS0010");
+        let mut again = Server::new(Config::default());
+        load(&mut again, &bytes).unwrap();
+        assert_eq!(again.dataset_digest(), before);
+    }
+}

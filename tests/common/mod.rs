@@ -75,13 +75,24 @@ impl Server {
 
     /// Starts a server with extra command-line arguments (`--name value` pairs).
     pub fn start_with(extra: &[&str]) -> Server {
-        let dir = temp_dir();
+        Server::start_bin_in(&server_bin(), &temp_dir(), extra)
+    }
+
+    /// A fresh temporary directory (for tests that move files between servers).
+    pub fn new_dir() -> PathBuf {
+        temp_dir()
+    }
+
+    /// Starts binary `bin` (ours, or e.g. Debian's /usr/bin/redis-server for
+    /// interoperability tests) with `dir` as its working directory.
+    pub fn start_bin_in(bin: &Path, dir: &Path, extra: &[&str]) -> Server {
+        let dir = dir.to_path_buf();
         let mut last_log = String::new();
         // A port can be taken between the check and the server's bind: try a few.
         for _ in 0..5 {
             let port = free_port();
             let log = std::fs::File::create(dir.join("stdout.log")).unwrap();
-            let child = Command::new(server_bin())
+            let child = Command::new(bin)
                 .arg("--port")
                 .arg(port.to_string())
                 .args(extra)
