@@ -68,7 +68,8 @@ impl Server {
                 };
             }
             self.poll_signals();
-            if self.shutdown_asap && self.prepare_for_shutdown_from_signal() {
+            // serverCron handles it, so DEBUG PAUSE-CRON holds it back too.
+            if self.shutdown_asap && !self.pause_cron && self.prepare_for_shutdown_from_signal() {
                 return Ok(());
             }
         }
