@@ -118,6 +118,12 @@ pub fn start_child(
         // Listening sockets belong to the parent: a child keeping them would keep
         // the port bound after the parent exits.
         srv.listeners.clear();
+        // dismissMemoryInChild: client query and reply buffers are of no use to
+        // the child; freeing them (big ones go straight back to the kernel)
+        // keeps them from being copied when the parent writes to them. Closing
+        // the child's copies of the sockets leaves the parent's intact.
+        srv.clients.clear();
+        srv.pending_writes.clear();
         let code = body(srv);
         // SAFETY: _exit skips atexit handlers and destructors that belong to the parent.
         unsafe { libc::_exit(code) }

@@ -30,12 +30,12 @@ fn bad(msg: &str) -> RdbError {
 }
 
 /// lpPairsValidateIntegrityAndDups: a deep-valid listpack of unique pairs.
-fn pairs_listpack(buf: Vec<u8>, what: &str) -> RResult<Listpack> {
+fn pairs_listpack(buf: Vec<u8>, what: &str, check_dups: bool) -> RResult<Listpack> {
     let mut seen = std::collections::HashSet::new();
     let mut n = 0usize;
     let mut dup = false;
     let ok = listpack::validate(&buf, true, |v| {
-        if n % 2 == 0 && !seen.insert(v.to_vec()) {
+        if check_dups && n % 2 == 0 && !seen.insert(v.to_vec()) {
             dup = true;
             return false;
         }
@@ -46,6 +46,22 @@ fn pairs_listpack(buf: Vec<u8>, what: &str) -> RResult<Listpack> {
         return Err(bad(&format!("{} listpack integrity check failed.", what)));
     }
     Ok(Listpack::from_bytes_unchecked(buf))
+}
+
+/// ziplistPairsConvertAndValidateIntegrity's duplicate check.
+fn has_dup_pairs(items: &[Vec<u8>]) -> bool {
+    let mut seen = std::collections::HashSet::new();
+    items.iter().step_by(2).any(|k| !seen.insert(k.as_slice()))
+}
+
+/// Whether loads/RESTOREs check payloads deeply (sanitize-dump-payload:
+/// "yes" always, "clients" except while loading).
+pub fn deep_sanitize(srv: &Server) -> bool {
+    match srv.config.get_enum("sanitize-dump-payload").as_str() {
+        "yes" => true,
+        "clients" => !srv.loading,
+        _ => false,
+    }
 }
 
 fn ql_new(srv: &Server) -> crate::ds::quicklist::Quicklist {
@@ -106,7 +122,9 @@ fn zset_from_items(srv: &Server, items: Vec<(Vec<u8>, f64)>) -> RResult<Loaded> 
 }
 
 /// rdbLoadObject: the value of type `t`.
-pub fn load_object<R: Read>(srv: &Server, t: u8, rd: &mut In<R>) -> RResult<Loaded> {
+/// `deep` is sanitize-dump-payload's deep check (duplicates in listpack pairs);
+/// the structure of every blob is validated either way.
+pub fn load_object<R: Read>(srv: &Server, t: u8, rd: &mut In<R>, deep: bool) -> RResult<Loaded> {
     let share = srv.share_integers();
     match t {
         TYPE_STRING => {
@@ -245,7 +263,7 @@ pub fn load_object<R: Read>(srv: &Server, t: u8, rd: &mut In<R>) -> RResult<Load
             let b = rd.string()?;
             let items =
                 ziplist_entries(&b).ok_or_else(|| bad("Zset ziplist integrity check failed."))?;
-            if items.len() % 2 != 0 {
+            if items.len() % 2 != 0 || has_dup_pairs(&items) {
                 return Err(bad("Zset ziplist integrity check failed."));
             }
             let mut out = Vec::with_capacity(items.len() / 2);
@@ -263,7 +281,7 @@ pub fn load_object<R: Read>(srv: &Server, t: u8, rd: &mut In<R>) -> RResult<Load
             let b = rd.string()?;
             let items =
                 ziplist_entries(&b).ok_or_else(|| bad("Hash ziplist integrity check failed."))?;
-            if items.len() % 2 != 0 {
+            if items.len() % 2 != 0 || has_dup_pairs(&items) {
                 return Err(bad("Hash ziplist integrity check failed."));
             }
             let mut pairs = Vec::with_capacity(items.len() / 2);
@@ -275,7 +293,7 @@ pub fn load_object<R: Read>(srv: &Server, t: u8, rd: &mut In<R>) -> RResult<Load
         }
         TYPE_ZSET_LISTPACK => {
             let b = rd.string()?;
-            let lp = pairs_listpack(b, "Zset")?;
+            let lp = pairs_listpack(b, "Zset", deep)?;
             if lp.is_empty() {
                 return Ok(Loaded::Empty);
             }
@@ -300,7 +318,7 @@ pub fn load_object<R: Read>(srv: &Server, t: u8, rd: &mut In<R>) -> RResult<Load
         }
         TYPE_HASH_LISTPACK => {
             let b = rd.string()?;
-            let lp = pairs_listpack(b, "Hash")?;
+            let lp = pairs_listpack(b, "Hash", deep)?;
             if lp.is_empty() {
                 return Ok(Loaded::Empty);
             }
@@ -361,6 +379,34 @@ pub fn load_from_reader<R: Read>(
     progress: &mut dyn FnMut(&mut Server, u64),
 ) -> RResult<LoadStats> {
     let mut rd = In::new(r);
+    match load_inner(srv, &mut rd, flags, progress) {
+        Ok(st) => Ok(st),
+        // A bad header is rejected as is (rdbLoad's EINVAL), everything else
+        // is reported with the offset it was found at.
+        Err(e)
+            if !e.corrupt
+                || !(e.msg.starts_with("Wrong signature") || e.msg.starts_with("Can't handle")) =>
+        {
+            if !e.corrupt {
+                log::warn!("Short read or OOM loading DB. Unrecoverable error, aborting now.");
+                let eof = RdbError {
+                    msg: "Unexpected EOF reading RDB file".into(),
+                    corrupt: false,
+                };
+                return Err(at_offset(eof, rd.pos));
+            }
+            Err(at_offset(e, rd.pos))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+fn load_inner<R: Read>(
+    srv: &mut Server,
+    rd: &mut In<R>,
+    flags: u32,
+    progress: &mut dyn FnMut(&mut Server, u64),
+) -> RResult<LoadStats> {
     let mut st = LoadStats::default();
     let mut magic = [0u8; 9];
     rd.exact(&mut magic)?;
@@ -377,6 +423,7 @@ pub fn load_from_reader<R: Read>(
     let mut lru_idle: i64 = -1;
     let now = crate::util::mstime();
     let key_load_delay = srv.config.get_i64("key-load-delay");
+    let deep = deep_sanitize(srv);
     let mut rng = (crate::util::ustime() as u64) | 1;
     loop {
         let t = rd.u8()?;
@@ -440,7 +487,7 @@ pub fn load_from_reader<R: Read>(
             return Err(bad(&format!("Unknown RDB type {}", t)));
         }
         let key = rd.string()?;
-        let val = match load_object(srv, t, &mut rd) {
+        let val = match load_object(srv, t, rd, deep) {
             Ok(Loaded::Val(v)) => v,
             Ok(Loaded::Empty) => {
                 if st.empty_skipped < 10 {
@@ -455,13 +502,7 @@ pub fn load_from_reader<R: Read>(
                 lru_idle = -1;
                 continue;
             }
-            Err(e) => {
-                if e.corrupt {
-                    log::warn!("{}", e.msg);
-                    return Err(bad("Bad data format"));
-                }
-                return Err(e);
-            }
+            Err(e) => return Err(e),
         };
         if flags & LOAD_AOF_PREAMBLE == 0 && expire != -1 && expire < now {
             st.expired += 1;
@@ -530,6 +571,17 @@ pub fn load_from_reader<R: Read>(
         );
     }
     Ok(st)
+}
+
+/// rdbReportError's text: where the reader was and what went wrong.
+pub fn at_offset(e: RdbError, pos: u64) -> RdbError {
+    RdbError {
+        msg: format!(
+            "Internal error in RDB reading offset {}, function at rdb.c:0 -> {}",
+            pos, e.msg
+        ),
+        corrupt: e.corrupt,
+    }
 }
 
 /// objectSetLRUOrLFU with the IDLE/FREQ opcodes of the key record.
