@@ -4,6 +4,7 @@
 
 mod acl;
 mod alloc;
+mod aof;
 mod bitops;
 mod blocked;
 mod child;
@@ -15,23 +16,31 @@ mod db;
 mod debug;
 mod ds;
 mod evict;
+mod geo;
+mod geohash;
+mod geohash_helper;
 mod hyperloglog;
 mod latency;
 mod lazyfree;
 mod logging;
 mod long_double;
 mod lzf;
+mod multi;
 mod networking;
+mod notify;
 mod object_cmd;
 mod process;
+mod pubsub;
 mod rdb;
 mod resp;
 mod server;
 mod sha1;
 mod slowlog;
+mod sort;
 mod t_hash;
 mod t_list;
 mod t_set;
+mod t_stream;
 mod t_string;
 mod t_zset;
 mod tracking;
@@ -139,6 +148,17 @@ fn main() {
         }
     }
     // The arguments are copied: the argv area may now hold the process title.
+    if std::path::Path::new(&String::from_utf8_lossy(&args[0]).into_owned())
+        .file_name()
+        .is_some_and(|n| n.to_string_lossy().contains("redis-check-aof"))
+    {
+        aof::check::main(
+            &args
+                .iter()
+                .map(|a| String::from_utf8_lossy(a).into_owned())
+                .collect::<Vec<_>>(),
+        );
+    }
     process::init();
     let mut cfg = config::Config::default();
     let mut cmds = commands::CommandTable::load();

@@ -134,6 +134,8 @@ pub fn restore_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     }
     if ttl != 0 && ttl <= crate::util::mstime() && !srv.loading && !srv.is_replica_of_master() {
         if deleted {
+            let lazy = srv.config.lazyfree_lazy_server_del;
+            srv.rewrite_command(&[if lazy { &b"UNLINK"[..] } else { b"DEL" }, key]);
             srv.signal_modified_key(db, key);
             srv.dirty += 1;
         }
@@ -156,6 +158,11 @@ pub fn restore_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     srv.dbs[db].add(key, o);
     if ttl != 0 {
         srv.dbs[db].set_expire(key, ttl);
+        // Propagated with the TTL made absolute.
+        if !absttl {
+            srv.rewrite_arg(argv, 2, ttl.to_string().as_bytes());
+            srv.rewrite_arg(argv, argv.len(), b"ABSTTL");
+        }
     }
     srv.signal_modified_key(db, key);
     if container {

@@ -25,7 +25,12 @@ impl Server {
         // (with -LOADING) while it does (processEventsWhileBlocked).
         self.blocked_poll = Some(poll);
         self.events_while_blocked = Some(Server::process_events_while_blocked);
-        self.load_data_from_disk();
+        // loadDataFromDisk: the AOF when appendonly is on, else the RDB.
+        if self.config.get_bool("appendonly") {
+            self.load_aof_at_startup();
+        } else {
+            self.load_data_from_disk();
+        }
         self.events_while_blocked = None;
         Ok(())
     }
@@ -415,6 +420,10 @@ impl Server {
         if self.tracking.in_use {
             self.tracking_broadcast();
         }
+        // The AOF is written before any reply goes out (flushAppendOnlyFile).
+        if self.aof.state == crate::aof::AofState::On || self.aof.file.is_some() {
+            self.flush_append_only_file(false);
+        }
         self.handle_pending_writes_and_frees();
     }
 
@@ -464,6 +473,8 @@ impl Server {
         if c.flags.has(ClientFlags::MONITOR) {
             self.monitors.retain(|&t| t != c.token);
         }
+        self.pubsub_forget_client(&mut c);
+        self.unwatch_all_keys(&mut c);
         self.unblock_client_silently(&mut c);
         let key = c.token - FIRST_CLIENT_TOKEN;
         if self.clients.contains(key) {

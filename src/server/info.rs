@@ -533,18 +533,7 @@ impl Server {
              rdb_last_cow_size:{}\r\n\
              rdb_last_load_keys_expired:{}\r\n\
              rdb_last_load_keys_loaded:{}\r\n\
-             aof_enabled:0\r\n\
-             aof_rewrite_in_progress:{}\r\n\
-             aof_rewrite_scheduled:0\r\n\
-             aof_last_rewrite_time_sec:-1\r\n\
-             aof_current_rewrite_time_sec:-1\r\n\
-             aof_last_bgrewrite_status:ok\r\n\
-             aof_rewrites:0\r\n\
-             aof_rewrites_consecutive_failures:0\r\n\
-             aof_last_write_status:ok\r\n\
-             aof_last_cow_size:{}\r\n\
-             module_fork_in_progress:{}\r\n\
-             module_fork_last_cow_size:{}\r\n",
+             {}",
             self.loading as i32,
             ch.cow_peak,
             ch.cow_bytes,
@@ -566,10 +555,7 @@ impl Server {
             ch.rdb_cow_bytes,
             r.last_load_keys_expired,
             r.last_load_keys_loaded,
-            (kind == Some(ChildKind::Aof)) as i32,
-            ch.aof_cow_bytes,
-            (kind == Some(ChildKind::Module)) as i32,
-            ch.module_cow_bytes,
+            self.info_aof_fields(),
         );
         if self.loading {
             let (perc, remaining) = if r.loading_total_bytes > 0 {
@@ -636,9 +622,9 @@ impl Server {
              current_eviction_exceeded_time:{}\r\n\
              keyspace_hits:{}\r\n\
              keyspace_misses:{}\r\n\
-             pubsub_channels:0\r\n\
-             pubsub_patterns:0\r\n\
-             pubsubshard_channels:0\r\n\
+             pubsub_channels:{}\r\n\
+             pubsub_patterns:{}\r\n\
+             pubsubshard_channels:{}\r\n\
              latest_fork_usec:{}\r\n\
              total_forks:{}\r\n\
              migrate_cached_sockets:0\r\n\
@@ -679,6 +665,9 @@ impl Server {
             exceeded_now,
             st.keyspace_hits,
             st.keyspace_misses,
+            self.pubsub.channel_count(),
+            self.pubsub.pattern_count(),
+            self.pubsub.shard_channel_count(),
             self.child.latest_fork_usec,
             self.child.total_forks,
             self.tracking.total_keys(),
