@@ -67,7 +67,15 @@ fn rewrite_stream<W: Write>(
     emit(
         w,
         out,
-        &[b"XSETID", key, &last, b"ENTRIESADDED", added.as_bytes(), b"MAXDELETEDID", &maxdel],
+        &[
+            b"XSETID",
+            key,
+            &last,
+            b"ENTRIESADDED",
+            added.as_bytes(),
+            b"MAXDELETEDID",
+            &maxdel,
+        ],
     )?;
     let Some(groups) = s.cgroups.as_ref() else {
         return Ok(());
@@ -78,7 +86,15 @@ fn rewrite_stream<W: Write>(
         emit(
             w,
             out,
-            &[b"XGROUP", b"CREATE", key, gname, &gid, b"ENTRIESREAD", read.as_bytes()],
+            &[
+                b"XGROUP",
+                b"CREATE",
+                key,
+                gname,
+                &gid,
+                b"ENTRIESREAD",
+                read.as_bytes(),
+            ],
         )?;
         for (cname, cons) in &g.consumers {
             if cons.pel.is_empty() {

@@ -136,7 +136,9 @@ pub fn read_stream<R: Read>(t: u8, rd: &mut In<R>) -> RResult<Value> {
                 consumer: None,
             };
             if g.pel.insert(id, nack).is_some() {
-                return Err(bad("Duplicated global PEL entry loading stream consumer group"));
+                return Err(bad(
+                    "Duplicated global PEL entry loading stream consumer group",
+                ));
             }
         }
         let consumers = rd.len()?;
@@ -154,7 +156,9 @@ pub fn read_stream<R: Read>(t: u8, rd: &mut In<R>) -> RResult<Value> {
                     return Err(bad("Consumer entry not found in group global PEL"));
                 };
                 if !cons.pel.insert(id) {
-                    return Err(bad("Duplicated consumer PEL entry loading a stream consumer group"));
+                    return Err(bad(
+                        "Duplicated consumer PEL entry loading a stream consumer group",
+                    ));
                 }
                 nack.consumer = Some(cname.clone());
             }
