@@ -31,6 +31,13 @@ fn bad(msg: &str) -> RdbError {
 
 /// lpPairsValidateIntegrityAndDups: a deep-valid listpack of unique pairs.
 fn pairs_listpack(buf: Vec<u8>, what: &str, check_dups: bool) -> RResult<Listpack> {
+    if !check_dups {
+        // Without deep sanitization only the header is checked, as Redis does;
+        // a malformed body then fails a bounds check when used (a reported
+        // assertion exit, never a wild read).
+        return Listpack::from_bytes(buf, false)
+            .ok_or_else(|| bad(&format!("{} listpack integrity check failed.", what)));
+    }
     let mut seen = std::collections::HashSet::new();
     let mut n = 0usize;
     let mut dup = false;
@@ -211,7 +218,7 @@ pub fn load_object<R: Read>(srv: &Server, t: u8, rd: &mut In<R>, deep: bool) -> 
                     continue;
                 }
                 let lp = if t == TYPE_LIST_QUICKLIST_2 {
-                    Listpack::from_bytes(data, true)
+                    Listpack::from_bytes(data, deep)
                         .ok_or_else(|| bad("Listpack integrity check failed."))?
                 } else {
                     let items = ziplist_entries(&data)
@@ -251,7 +258,7 @@ pub fn load_object<R: Read>(srv: &Server, t: u8, rd: &mut In<R>, deep: bool) -> 
         }
         TYPE_SET_INTSET => {
             let b = rd.string()?;
-            let is = crate::ds::intset::Intset::from_bytes(b, true)
+            let is = crate::ds::intset::Intset::from_bytes(b, deep)
                 .ok_or_else(|| bad("Intset integrity check failed."))?;
             let mut s = SetVal::Intset(is);
             if s.len() > srv.config.set_max_intset_entries {
@@ -297,16 +304,19 @@ pub fn load_object<R: Read>(srv: &Server, t: u8, rd: &mut In<R>, deep: bool) -> 
             if lp.is_empty() {
                 return Ok(Loaded::Empty);
             }
-            // Scores must parse, or later reads would see garbage.
-            let mut it = lp.iter();
-            while let (Some(_), Some(s)) = (it.next(), it.next()) {
-                if let crate::ds::listpack::LpValue::Str(s) = s {
-                    let ok = std::str::from_utf8(s)
-                        .ok()
-                        .and_then(crate::util::parse_c_double)
-                        .is_some_and(|v| !v.is_nan());
-                    if !ok {
-                        return Err(bad("Zset listpack integrity check failed."));
+            // Scores must parse, or later reads would see garbage (checked with
+            // the deep sanitization, like the rest of the body).
+            if deep {
+                let mut it = lp.iter();
+                while let (Some(_), Some(s)) = (it.next(), it.next()) {
+                    if let crate::ds::listpack::LpValue::Str(s) = s {
+                        let ok = std::str::from_utf8(s)
+                            .ok()
+                            .and_then(crate::util::parse_c_double)
+                            .is_some_and(|v| !v.is_nan());
+                        if !ok {
+                            return Err(bad("Zset listpack integrity check failed."));
+                        }
                     }
                 }
             }
@@ -329,7 +339,7 @@ pub fn load_object<R: Read>(srv: &Server, t: u8, rd: &mut In<R>, deep: bool) -> 
             Ok(Loaded::Val(Value::Hash(h)))
         }
         TYPE_STREAM_LISTPACKS | TYPE_STREAM_LISTPACKS_2 => {
-            super::stream::read_stream(t, rd).map(Loaded::Val)
+            super::stream::read_stream(t, rd, deep).map(Loaded::Val)
         }
         TYPE_MODULE | TYPE_MODULE_2 => {
             let id = rd.len()?;
