@@ -170,6 +170,14 @@ impl Server {
                 );
             }
             Ok(false) => {}
+            Err(e) if e.msg.starts_with("Internal error") => {
+                // rdbReportError while loading a file: log, run the checker
+                // on it (its report goes to stdout), and stop.
+                log::warn!("{}", e.msg);
+                crate::rdb::check::report(&path);
+                log::warn!("Terminating server after rdb file reading failure.");
+                std::process::exit(1);
+            }
             Err(e) => {
                 log::warn!("Fatal error loading the DB: {}. Exiting.", e.msg);
                 std::process::exit(1);
