@@ -128,7 +128,7 @@ fn lookup_string_for_bit(
             Some(s) => {
                 let buf = s.make_raw();
                 if buf.len() < need {
-                    buf.resize(need, 0);
+                    crate::db::object::sds_grow_zero(buf, need);
                     Some(true)
                 } else {
                     Some(false)
@@ -240,8 +240,10 @@ pub fn bitop_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         let srcs: Vec<Cow<[u8]>> = (3..argv.len())
             .map(|j| match d.get(argv.get(j)).and_then(|o| str_of(&o.val)) {
                 None => Cow::Borrowed(&[][..]),
-                Some(StrEnc::Embstr(b)) | Some(StrEnc::Raw(b)) => Cow::Borrowed(&b[..]),
-                Some(s) => Cow::Owned(s.to_vec()),
+                Some(s) => match s.stored_bytes() {
+                    Some(b) => Cow::Borrowed(b),
+                    None => Cow::Owned(s.to_vec()),
+                },
             })
             .collect();
         bitop_compute(op, &srcs)
@@ -771,7 +773,8 @@ fn bitfield_generic(srv: &mut Server, c: &mut Client, argv: &Argv, readonly_cmd:
                     c.add_error_wrongtype();
                     return;
                 }
-                Some(StrEnc::Embstr(b)) | Some(StrEnc::Raw(b)) => b,
+                Some(StrEnc::Embstr(b)) => b,
+                Some(StrEnc::Raw(b)) => b,
                 Some(s) => {
                     let v = s.to_vec();
                     return reply_gets(c, &v, &ops);

@@ -379,7 +379,7 @@ impl Server {
                 } else {
                     db.expires
                         .random_entry(&mut self.rng)
-                        .map(|e| e.key.clone())
+                        .map(|e| e.key.to_boxed())
                 };
                 if let Some(k) = key {
                     victim.clear();

@@ -4,6 +4,7 @@
 
 use crate::blocked::{parse_timeout_secs, BlockType};
 use crate::db::object::{Obj, Value};
+use crate::db::Typed;
 use crate::ds::listpack::{IntBuf, LpValue};
 use crate::ds::quicklist::Quicklist;
 use crate::networking::{Client, ClientFlags};
@@ -30,44 +31,6 @@ fn add_lp_value(c: &mut Client, v: LpValue, b: &mut IntBuf) {
     }
 }
 
-/// What a key holds for a list command.
-enum Lookup {
-    Missing,
-    WrongType,
-    List,
-}
-
-fn kind(srv: &mut Server, db: usize, key: &[u8], write: bool) -> Lookup {
-    let o = if write {
-        srv.lookup_write(db, key).map(|o| &*o)
-    } else {
-        srv.lookup_read(db, key)
-    };
-    match o {
-        None => Lookup::Missing,
-        Some(Obj {
-            val: Value::List(_),
-            ..
-        }) => Lookup::List,
-        Some(_) => Lookup::WrongType,
-    }
-}
-
-/// The list under a key already checked with `kind`.
-fn list_mut<'a>(srv: &'a mut Server, db: usize, key: &[u8]) -> &'a mut Quicklist {
-    match srv.dbs[db].get_mut(key).map(|o| &mut o.val) {
-        Some(Value::List(l)) => l,
-        _ => unreachable!("list checked before"),
-    }
-}
-
-fn list_ref<'a>(srv: &'a Server, db: usize, key: &[u8]) -> &'a Quicklist {
-    match srv.dbs[db].get(key).map(|o| &o.val) {
-        Some(Value::List(l)) => l,
-        _ => unreachable!("list checked before"),
-    }
-}
-
 /// Pushes onto a list, creating it; the caller checked the type.
 fn push_create(srv: &mut Server, db: usize, key: &[u8], vals: &[&[u8]], head: bool) -> usize {
     if srv.dbs[db].get(key).is_none() {
@@ -75,7 +38,7 @@ fn push_create(srv: &mut Server, db: usize, key: &[u8], vals: &[&[u8]], head: bo
         let lru = srv.new_obj_lru();
         srv.db_add(db, key, Obj::new(Value::List(l), lru));
     }
-    let l = list_mut(srv, db, key);
+    let l = srv.typed_mut::<Quicklist>(db, key);
     for v in vals {
         l.push(v, head);
     }
@@ -100,7 +63,7 @@ fn pop_event(head: bool) -> &'static str {
 /// became empty (lists never exist empty).
 fn elements_removed(srv: &mut Server, db: usize, key: &[u8], event: &str) {
     srv.notify_keyspace_event(class::LIST, event, key, db);
-    if list_ref(srv, db, key).is_empty() {
+    if srv.typed_ref::<Quicklist>(db, key).is_empty() {
         srv.dbs[db].remove(key);
         srv.notify_keyspace_event(class::GENERIC, "del", key, db);
     }
@@ -109,9 +72,9 @@ fn elements_removed(srv: &mut Server, db: usize, key: &[u8], event: &str) {
 fn push_generic(srv: &mut Server, c: &mut Client, argv: &Argv, head: bool, xx: bool) {
     let db = c.db;
     let key = argv.get(1);
-    match kind(srv, db, key, true) {
-        Lookup::WrongType => return c.add_error_wrongtype(),
-        Lookup::Missing if xx => return c.add_int(0),
+    match srv.check_type::<Quicklist>(db, key, true) {
+        Typed::WrongType => return c.add_error_wrongtype(),
+        Typed::Missing if xx => return c.add_int(0),
         _ => {}
     }
     let vals: Vec<&[u8]> = (2..argv.len()).map(|i| argv.get(i)).collect();
@@ -134,11 +97,11 @@ pub fn rpushx_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
 
 pub fn llen_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     let db = c.db;
-    match kind(srv, db, argv.get(1), false) {
-        Lookup::Missing => c.add_int(0),
-        Lookup::WrongType => c.add_error_wrongtype(),
-        Lookup::List => {
-            let n = list_ref(srv, db, argv.get(1)).len();
+    match srv.check_type::<Quicklist>(db, argv.get(1), false) {
+        Typed::Missing => c.add_int(0),
+        Typed::WrongType => c.add_error_wrongtype(),
+        Typed::Found(()) => {
+            let n = srv.typed_ref::<Quicklist>(db, argv.get(1)).len();
             c.add_int(n as i64)
         }
     }
@@ -146,15 +109,15 @@ pub fn llen_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
 
 pub fn lindex_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     let db = c.db;
-    match kind(srv, db, argv.get(1), false) {
-        Lookup::Missing => return c.add_null(),
-        Lookup::WrongType => return c.add_error_wrongtype(),
-        Lookup::List => {}
+    match srv.check_type::<Quicklist>(db, argv.get(1), false) {
+        Typed::Missing => return c.add_null(),
+        Typed::WrongType => return c.add_error_wrongtype(),
+        Typed::Found(()) => {}
     }
     let Some(idx) = parse_i64(argv.get(2)) else {
         return c.add_error_not_int();
     };
-    match list_ref(srv, db, argv.get(1)).index(idx) {
+    match srv.typed_ref::<Quicklist>(db, argv.get(1)).index(idx) {
         Some(v) => c.add_bulk(&v),
         None => c.add_null(),
     }
@@ -163,15 +126,18 @@ pub fn lindex_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
 pub fn lset_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     let db = c.db;
     let key = argv.get(1);
-    match kind(srv, db, key, true) {
-        Lookup::Missing => return c.add_error("no such key"),
-        Lookup::WrongType => return c.add_error_wrongtype(),
-        Lookup::List => {}
+    match srv.check_type::<Quicklist>(db, key, true) {
+        Typed::Missing => return c.add_error("no such key"),
+        Typed::WrongType => return c.add_error_wrongtype(),
+        Typed::Found(()) => {}
     }
     let Some(idx) = parse_i64(argv.get(2)) else {
         return c.add_error_not_int();
     };
-    if list_mut(srv, db, key).replace(idx, argv.get(3)) {
+    if srv
+        .typed_mut::<Quicklist>(db, key)
+        .replace(idx, argv.get(3))
+    {
         srv.signal_modified_key(db, key);
         srv.notify_keyspace_event(class::LIST, "lset", key, db);
         srv.dirty += 1;
@@ -201,12 +167,12 @@ pub fn lrange_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         return c.add_error_not_int();
     };
     let db = c.db;
-    match kind(srv, db, argv.get(1), false) {
-        Lookup::Missing => return c.add_array_len(0),
-        Lookup::WrongType => return c.add_error_wrongtype(),
-        Lookup::List => {}
+    match srv.check_type::<Quicklist>(db, argv.get(1), false) {
+        Typed::Missing => return c.add_array_len(0),
+        Typed::WrongType => return c.add_error_wrongtype(),
+        Typed::Found(()) => {}
     }
-    let l = list_ref(srv, db, argv.get(1));
+    let l = srv.typed_ref::<Quicklist>(db, argv.get(1));
     let llen = l.len() as i64;
     if start < 0 {
         start += llen;
@@ -232,12 +198,12 @@ pub fn ltrim_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     };
     let db = c.db;
     let key = argv.get(1);
-    match kind(srv, db, key, true) {
-        Lookup::Missing => return c.add_ok(),
-        Lookup::WrongType => return c.add_error_wrongtype(),
-        Lookup::List => {}
+    match srv.check_type::<Quicklist>(db, key, true) {
+        Typed::Missing => return c.add_ok(),
+        Typed::WrongType => return c.add_error_wrongtype(),
+        Typed::Found(()) => {}
     }
-    let l = list_mut(srv, db, key);
+    let l = srv.typed_mut::<Quicklist>(db, key);
     let llen = l.len() as i64;
     if start < 0 {
         start += llen;
@@ -271,12 +237,12 @@ pub fn lrem_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     };
     let db = c.db;
     let key = argv.get(1);
-    match kind(srv, db, key, true) {
-        Lookup::Missing => return c.add_int(0),
-        Lookup::WrongType => return c.add_error_wrongtype(),
-        Lookup::List => {}
+    match srv.check_type::<Quicklist>(db, key, true) {
+        Typed::Missing => return c.add_int(0),
+        Typed::WrongType => return c.add_error_wrongtype(),
+        Typed::Found(()) => {}
     }
-    let removed = list_mut(srv, db, key).remove_matching(
+    let removed = srv.typed_mut::<Quicklist>(db, key).remove_matching(
         argv.get(3),
         count.unsigned_abs() as usize,
         count < 0,
@@ -299,12 +265,12 @@ pub fn linsert_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     };
     let db = c.db;
     let key = argv.get(1);
-    match kind(srv, db, key, true) {
-        Lookup::Missing => return c.add_int(0),
-        Lookup::WrongType => return c.add_error_wrongtype(),
-        Lookup::List => {}
+    match srv.check_type::<Quicklist>(db, key, true) {
+        Typed::Missing => return c.add_int(0),
+        Typed::WrongType => return c.add_error_wrongtype(),
+        Typed::Found(()) => {}
     }
-    let l = list_mut(srv, db, key);
+    let l = srv.typed_mut::<Quicklist>(db, key);
     let pivot = argv.get(3);
     let mut found = None;
     l.for_each(0, false, |i, v| {
@@ -356,16 +322,16 @@ fn pop_generic(srv: &mut Server, c: &mut Client, argv: &Argv, head: bool) {
     }
     let db = c.db;
     let key = argv.get(1);
-    match kind(srv, db, key, true) {
-        Lookup::Missing if hascount => return c.add_null_array(),
-        Lookup::Missing => return c.add_null(),
-        Lookup::WrongType => return c.add_error_wrongtype(),
-        Lookup::List => {}
+    match srv.check_type::<Quicklist>(db, key, true) {
+        Typed::Missing if hascount => return c.add_null_array(),
+        Typed::Missing => return c.add_null(),
+        Typed::WrongType => return c.add_error_wrongtype(),
+        Typed::Found(()) => {}
     }
     if hascount && count == 0 {
         return c.add_array_len(0);
     }
-    let l = list_mut(srv, db, key);
+    let l = srv.typed_mut::<Quicklist>(db, key);
     let removed;
     if !hascount {
         let v = l.pop(head).expect("lists are never empty");
@@ -441,13 +407,13 @@ pub fn lpos_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     // then never matches, which a saturating negation reproduces in effect.
     let rank = rank.checked_abs().unwrap_or(i64::MAX);
     let db = c.db;
-    match kind(srv, db, argv.get(1), false) {
-        Lookup::Missing if count != -1 => return c.add_array_len(0),
-        Lookup::Missing => return c.add_null(),
-        Lookup::WrongType => return c.add_error_wrongtype(),
-        Lookup::List => {}
+    match srv.check_type::<Quicklist>(db, argv.get(1), false) {
+        Typed::Missing if count != -1 => return c.add_array_len(0),
+        Typed::Missing => return c.add_null(),
+        Typed::WrongType => return c.add_error_wrongtype(),
+        Typed::Found(()) => {}
     }
-    let l = list_ref(srv, db, argv.get(1));
+    let l = srv.typed_ref::<Quicklist>(db, argv.get(1));
     let llen = l.len();
     let mut matches: i64 = 0;
     let mut scanned: i64 = 0;
@@ -507,15 +473,18 @@ fn lmove_generic(
     to_head: bool,
 ) {
     let db = c.db;
-    match kind(srv, db, src, true) {
-        Lookup::Missing => return c.add_null(),
-        Lookup::WrongType => return c.add_error_wrongtype(),
-        Lookup::List => {}
+    match srv.check_type::<Quicklist>(db, src, true) {
+        Typed::Missing => return c.add_null(),
+        Typed::WrongType => return c.add_error_wrongtype(),
+        Typed::Found(()) => {}
     }
-    if let Lookup::WrongType = kind(srv, db, dst, true) {
+    if let Typed::WrongType = srv.check_type::<Quicklist>(db, dst, true) {
         return c.add_error_wrongtype();
     }
-    let v = list_mut(srv, db, src).pop(from_head).expect("non-empty");
+    let v = srv
+        .typed_mut::<Quicklist>(db, src)
+        .pop(from_head)
+        .expect("non-empty");
     push_create(srv, db, dst, &[&v], to_head);
     elements_removed(srv, db, src, pop_event(from_head));
     srv.dirty -= 1; // push_create counted the push; LMOVE counts one change
@@ -596,15 +565,15 @@ fn mpop_keys(
 ) -> Option<()> {
     let db = c.db;
     for key in keys {
-        match kind(srv, db, key, true) {
-            Lookup::Missing => continue,
-            Lookup::WrongType => {
+        match srv.check_type::<Quicklist>(db, key, true) {
+            Typed::Missing => continue,
+            Typed::WrongType => {
                 c.add_error_wrongtype();
                 return Some(());
             }
-            Lookup::List => {}
+            Typed::Found(()) => {}
         }
-        let l = list_mut(srv, db, key);
+        let l = srv.typed_mut::<Quicklist>(db, key);
         let n = (count as usize).min(l.len());
         c.add_array_len(2);
         c.add_bulk(key);
@@ -647,12 +616,15 @@ fn blocking_pop(
         }
     } else {
         for key in keys {
-            match kind(srv, db, key, true) {
-                Lookup::Missing => continue,
-                Lookup::WrongType => return c.add_error_wrongtype(),
-                Lookup::List => {}
+            match srv.check_type::<Quicklist>(db, key, true) {
+                Typed::Missing => continue,
+                Typed::WrongType => return c.add_error_wrongtype(),
+                Typed::Found(()) => {}
             }
-            let v = list_mut(srv, db, key).pop(head).expect("non-empty");
+            let v = srv
+                .typed_mut::<Quicklist>(db, key)
+                .pop(head)
+                .expect("non-empty");
             c.add_array_len(2);
             c.add_bulk(key);
             c.add_bulk(&v);
@@ -706,9 +678,9 @@ fn blmove_generic(
 ) {
     let db = c.db;
     let src = argv.get(1);
-    match kind(srv, db, src, true) {
-        Lookup::WrongType => c.add_error_wrongtype(),
-        Lookup::List => {
+    match srv.check_type::<Quicklist>(db, src, true) {
+        Typed::WrongType => c.add_error_wrongtype(),
+        Typed::Found(()) => {
             lmove_generic(srv, c, src, argv.get(2), from, to);
             // Propagated as the non-blocking form.
             if argv.len() == 4 {
@@ -717,7 +689,7 @@ fn blmove_generic(
                 srv.rewrite_command(&[b"LMOVE", src, argv.get(2), argv.get(3), argv.get(4)]);
             }
         }
-        Lookup::Missing => {
+        Typed::Missing => {
             if c.flags.has(ClientFlags::DENY_BLOCKING) {
                 c.add_null();
             } else {

@@ -7,6 +7,7 @@
 use crate::db::dict::Dict;
 use crate::db::keyspace_cmds::{parse_scan_cursor, parse_scan_opts, scan_dict, scan_reply};
 use crate::db::object::{Obj, Value};
+use crate::db::{Typed, TypedValue};
 use crate::ds::intset::Intset;
 use crate::ds::listpack::LpValue;
 use crate::networking::Client;
@@ -288,70 +289,11 @@ impl SetVal {
 
 // ---------------------------------------------------------------- lookups
 
-#[inline]
-pub fn set_of(v: &Value) -> Option<&SetVal> {
-    match v {
-        Value::Set(s) => Some(s),
-        #[allow(unreachable_patterns)]
-        _ => None,
-    }
-}
-
-#[inline]
-pub fn set_of_mut(v: &mut Value) -> Option<&mut SetVal> {
-    match v {
-        Value::Set(s) => Some(s),
-        #[allow(unreachable_patterns)]
-        _ => None,
-    }
-}
-
-/// lookupKeyRead + checkType: Ok(None) for a missing key, Err after WRONGTYPE.
-fn lookup_read<'s>(
-    srv: &'s mut Server,
-    c: &mut Client,
-    key: &[u8],
-) -> Result<Option<&'s SetVal>, ()> {
-    match srv.lookup_read(c.db, key) {
-        None => Ok(None),
-        Some(o) => match set_of(&o.val) {
-            Some(s) => Ok(Some(s)),
-            None => {
-                c.add_error_wrongtype();
-                Err(())
-            }
-        },
-    }
-}
-
-/// lookupKeyWrite + checkType.
-fn lookup_write<'s>(
-    srv: &'s mut Server,
-    c: &mut Client,
-    key: &[u8],
-) -> Result<Option<&'s mut SetVal>, ()> {
-    match srv.lookup_write(c.db, key) {
-        None => Ok(None),
-        Some(o) => match set_of_mut(&mut o.val) {
-            Some(s) => Ok(Some(s)),
-            None => {
-                c.add_error_wrongtype();
-                Err(())
-            }
-        },
-    }
-}
-
 /// The set under a key already looked up and type-checked in this command.
 fn stored<'s>(srv: &'s Server, db: usize, key: &[u8]) -> Option<&'s SetVal> {
-    srv.dbs[db].get(key).and_then(|o| set_of(&o.val))
-}
-
-fn stored_mut<'s>(srv: &'s mut Server, db: usize, key: &[u8]) -> &'s mut SetVal {
     srv.dbs[db]
-        .get_mut(key)
-        .and_then(|o| set_of_mut(&mut o.val))
-        .expect("set looked up in this command")
+        .get(key)
+        .and_then(|o| SetVal::from_value_ref(&o.val))
 }
 
 /// shared.emptyset: an empty array, or an empty set under RESP3.
@@ -365,7 +307,7 @@ pub fn sadd_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     let db = c.db;
     let key = argv.get(1);
     let max = srv.config.set_max_intset_entries;
-    let exists = match lookup_write(srv, c, key) {
+    let exists = match srv.lookup_write_as::<SetVal>(c.db, key).or_wrongtype(c) {
         Err(()) => return,
         Ok(s) => s.is_some(),
     };
@@ -374,7 +316,7 @@ pub fn sadd_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         let set = SetVal::create_for(argv.get(2));
         srv.db_add(db, key, Obj::new(Value::Set(set), lru));
     }
-    let set = stored_mut(srv, db, key);
+    let set = srv.typed_mut::<SetVal>(db, key);
     let mut added = 0;
     for i in 2..argv.len() {
         if set.add(argv.get(i), max) {
@@ -392,7 +334,7 @@ pub fn sadd_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
 pub fn srem_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     let db = c.db;
     let key = argv.get(1);
-    let set = match lookup_write(srv, c, key) {
+    let set = match srv.lookup_write_as::<SetVal>(c.db, key).or_wrongtype(c) {
         Err(()) => return,
         Ok(None) => {
             c.add_int(0);
@@ -429,13 +371,13 @@ pub fn smove_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     let db = c.db;
     let (src, dst, ele) = (argv.get(1), argv.get(2), argv.get(3));
     let max = srv.config.set_max_intset_entries;
-    let src_kind = srv.lookup_write(db, src).map(|o| set_of(&o.val).is_some());
-    let dst_kind = srv.lookup_write(db, dst).map(|o| set_of(&o.val).is_some());
-    let Some(src_is_set) = src_kind else {
+    let src_kind = srv.check_type::<SetVal>(db, src, true);
+    let dst_kind = srv.check_type::<SetVal>(db, dst, true);
+    if let Typed::Missing = src_kind {
         c.add_int(0);
         return;
-    };
-    if !src_is_set || dst_kind == Some(false) {
+    }
+    if matches!(src_kind, Typed::WrongType) || matches!(dst_kind, Typed::WrongType) {
         c.add_error_wrongtype();
         return;
     }
@@ -444,7 +386,7 @@ pub fn smove_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         c.add_int(member as i64);
         return;
     }
-    let set = stored_mut(srv, db, src);
+    let set = srv.typed_mut::<SetVal>(db, src);
     if !set.remove(ele) {
         c.add_int(0);
         return;
@@ -455,13 +397,13 @@ pub fn smove_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         srv.dbs[db].remove(src);
         srv.notify_keyspace_event(class::GENERIC, "del", src, db);
     }
-    if dst_kind.is_none() {
+    if matches!(dst_kind, Typed::Missing) {
         let lru = srv.new_obj_lru();
         srv.db_add(db, dst, Obj::new(Value::Set(SetVal::create_for(ele)), lru));
     }
     srv.signal_modified_key(db, src);
     srv.dirty += 1;
-    if stored_mut(srv, db, dst).add(ele, max) {
+    if srv.typed_mut::<SetVal>(db, dst).add(ele, max) {
         srv.dirty += 1;
         srv.signal_modified_key(db, dst);
         srv.notify_keyspace_event(class::SET, "sadd", dst, db);
@@ -470,13 +412,19 @@ pub fn smove_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
 }
 
 pub fn sismember_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
-    if let Ok(s) = lookup_read(srv, c, argv.get(1)) {
+    if let Ok(s) = srv
+        .lookup_read_as::<SetVal>(c.db, argv.get(1))
+        .or_wrongtype(c)
+    {
         c.add_int(s.is_some_and(|s| s.contains(argv.get(2))) as i64);
     }
 }
 
 pub fn smismember_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
-    let Ok(s) = lookup_read(srv, c, argv.get(1)) else {
+    let Ok(s) = srv
+        .lookup_read_as::<SetVal>(c.db, argv.get(1))
+        .or_wrongtype(c)
+    else {
         return;
     };
     c.add_array_len(argv.len() - 2);
@@ -486,7 +434,10 @@ pub fn smismember_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
 }
 
 pub fn scard_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
-    if let Ok(s) = lookup_read(srv, c, argv.get(1)) {
+    if let Ok(s) = srv
+        .lookup_read_as::<SetVal>(c.db, argv.get(1))
+        .or_wrongtype(c)
+    {
         c.add_int(s.map_or(0, |s| s.len() as i64));
     }
 }
@@ -505,7 +456,7 @@ fn spop_with_count(srv: &mut Server, c: &mut Client, argv: &Argv) {
         }
     };
     let max = srv.config.set_max_intset_entries;
-    let size = match lookup_write(srv, c, key) {
+    let size = match srv.lookup_write_as::<SetVal>(c.db, key).or_wrongtype(c) {
         Err(()) => return,
         Ok(None) => {
             add_empty_set(c);
@@ -537,7 +488,7 @@ fn spop_with_count(srv: &mut Server, c: &mut Client, argv: &Argv) {
     let Server { dbs, rng, .. } = &mut *srv;
     let set = dbs[db]
         .get_mut(key)
-        .and_then(|o| set_of_mut(&mut o.val))
+        .and_then(|o| SetVal::from_value(&mut o.val))
         .expect("looked up");
     if remaining * SPOP_MOVE_STRATEGY_MUL > count {
         // CASE 2: few to pop: pop random members one by one.
@@ -605,7 +556,7 @@ pub fn spop_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     }
     let db = c.db;
     let key = argv.get(1);
-    match lookup_write(srv, c, key) {
+    match srv.lookup_write_as::<SetVal>(c.db, key).or_wrongtype(c) {
         Err(()) => return,
         Ok(None) => {
             c.add_null();
@@ -616,7 +567,7 @@ pub fn spop_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     let Server { dbs, rng, .. } = &mut *srv;
     let set = dbs[db]
         .get_mut(key)
-        .and_then(|o| set_of_mut(&mut o.val))
+        .and_then(|o| SetVal::from_value(&mut o.val))
         .expect("looked up");
     let m = set.random(rng).to_vec();
     set.remove(&m);
@@ -658,7 +609,7 @@ fn srandmember_with_count(srv: &mut Server, c: &mut Client, argv: &Argv) {
     } else {
         (l.unsigned_abs(), false)
     };
-    match lookup_read(srv, c, key) {
+    match srv.lookup_read_as::<SetVal>(c.db, key).or_wrongtype(c) {
         Err(()) => return,
         Ok(None) => {
             c.add_array_len(0);
@@ -667,7 +618,8 @@ fn srandmember_with_count(srv: &mut Server, c: &mut Client, argv: &Argv) {
         Ok(Some(_)) => {}
     }
     let Server { dbs, rng, .. } = &mut *srv;
-    let set = set_of(&dbs[db].get(key).expect("looked up").val).expect("checked type");
+    let set =
+        SetVal::from_value_ref(&dbs[db].get(key).expect("looked up").val).expect("checked type");
     let size = set.len() as u64;
     if count == 0 {
         c.add_array_len(0);
@@ -676,12 +628,7 @@ fn srandmember_with_count(srv: &mut Server, c: &mut Client, argv: &Argv) {
     // CASE 1: negative count: independent draws.
     if !uniq || count == 1 {
         c.add_array_len(count as usize);
-        for _ in 0..count {
-            add_reply_member(c, set.random(rng));
-            if c.output_stopped() {
-                break;
-            }
-        }
+        reply_random_draws(c, count, |c| add_reply_member(c, set.random(rng)));
         return;
     }
     // CASE 2: the whole set.
@@ -698,12 +645,7 @@ fn srandmember_with_count(srv: &mut Server, c: &mut Client, argv: &Argv) {
             let mut t = [0u8; 20];
             d.insert_new(member_bytes(m, &mut t).into(), ());
         });
-        let mut left = size;
-        while left > count {
-            let k = d.fair_random_entry(rng).expect("non-empty").key.clone();
-            d.remove(&k);
-            left -= 1;
-        }
+        d.trim_randomly_to(count as usize, rng);
     } else {
         // CASE 4: draw until count distinct members were found.
         d.expand(count as usize);
@@ -724,6 +666,18 @@ fn srandmember_with_count(srv: &mut Server, c: &mut Client, argv: &Argv) {
     }
 }
 
+/// The "negative count" case of SRANDMEMBER and HRANDFIELD: `count`
+/// independent draws, each replied by `draw`, cut short once the client's
+/// output was stopped (an over-limit reply would be discarded anyway).
+pub fn reply_random_draws(c: &mut Client, count: u64, mut draw: impl FnMut(&mut Client)) {
+    for _ in 0..count {
+        draw(c);
+        if c.output_stopped() {
+            break;
+        }
+    }
+}
+
 pub fn srandmember_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     if argv.len() == 3 {
         srandmember_with_count(srv, c, argv);
@@ -734,12 +688,16 @@ pub fn srandmember_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         return;
     }
     let db = c.db;
-    match lookup_read(srv, c, argv.get(1)) {
+    match srv
+        .lookup_read_as::<SetVal>(c.db, argv.get(1))
+        .or_wrongtype(c)
+    {
         Err(()) => {}
         Ok(None) => c.add_null(),
         Ok(Some(_)) => {
             let Server { dbs, rng, .. } = &mut *srv;
-            let set = set_of(&dbs[db].get(argv.get(1)).expect("looked up").val).expect("set");
+            let set = SetVal::from_value_ref(&dbs[db].get(argv.get(1)).expect("looked up").val)
+                .expect("set");
             add_reply_member(c, set.random(rng));
         }
     }
@@ -751,7 +709,7 @@ pub fn srandmember_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
 fn lookup_sets(srv: &mut Server, c: &mut Client, keys: &[&[u8]]) -> Result<usize, ()> {
     let mut missing = 0;
     for k in keys {
-        match lookup_read(srv, c, k)? {
+        match srv.lookup_read_as::<SetVal>(c.db, k).or_wrongtype(c)? {
             None => missing += 1,
             Some(_) => {}
         }
@@ -1011,7 +969,10 @@ pub fn sscan_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         c.add_error("invalid cursor");
         return;
     };
-    let set = match lookup_read(srv, c, argv.get(1)) {
+    let set = match srv
+        .lookup_read_as::<SetVal>(c.db, argv.get(1))
+        .or_wrongtype(c)
+    {
         Err(()) => return,
         Ok(None) => {
             c.add_raw(b"*2\r\n$1\r\n0\r\n*0\r\n");

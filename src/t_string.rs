@@ -40,7 +40,7 @@ pub fn str_of_mut(v: &mut Value) -> Option<&mut StrEnc> {
 /// never integer-encoded.
 pub fn created_string(b: Vec<u8>) -> StrEnc {
     if b.len() <= EMBSTR_SIZE_LIMIT {
-        StrEnc::Embstr(b)
+        StrEnc::Embstr(b.into())
     } else {
         StrEnc::Raw(b)
     }
@@ -438,9 +438,7 @@ pub fn setrange_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     if exists {
         let o = srv.dbs[db].get_mut(key).expect("looked up above");
         let buf = str_of_mut(&mut o.val).expect("type checked").make_raw();
-        if buf.len() < end {
-            buf.resize(end, 0);
-        }
+        crate::db::object::sds_grow_zero(buf, end);
         buf[offset as usize..end].copy_from_slice(value);
         newlen = buf.len();
         srv.signal_modified_key(db, key);
@@ -633,7 +631,8 @@ pub fn decrby_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
 pub fn str_to_long_double(s: &StrEnc) -> Option<LongDouble> {
     match s {
         StrEnc::Int { v, .. } => Some(LongDouble::from_i64(*v)),
-        StrEnc::Embstr(b) | StrEnc::Raw(b) => LongDouble::parse(b),
+        StrEnc::Embstr(b) => LongDouble::parse(b),
+        StrEnc::Raw(b) => LongDouble::parse(b),
     }
 }
 
@@ -703,6 +702,7 @@ pub fn append_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
             }
             let o = srv.dbs[db].get_mut(key).expect("looked up above");
             let buf = str_of_mut(&mut o.val).expect("type checked").make_raw();
+            crate::db::object::sds_make_room(buf, add.len());
             buf.extend_from_slice(add);
             let n = buf.len();
             srv.signal_modified_key(db, key);

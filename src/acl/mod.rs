@@ -358,9 +358,26 @@ pub fn check_user_command(user: &User, cmd: &Command, argv: &Argv) -> Result<(),
     Err(relevant)
 }
 
+/// ACLUserCheckCmdWithUnrestrictedKeyAccess for read access: may one of the
+/// user's selectors run the command and also read every key ("~*", "%R~*")?
+/// SORT's BY and GET read keys that no key spec names.
+pub fn user_has_unrestricted_read(srv: &Server, user_id: u32, cmd: &Command, argv: &Argv) -> bool {
+    let Some(u) = srv.acl.user(user_id) else {
+        return true;
+    };
+    let mut keys = None;
+    u.selectors.iter().any(|s| {
+        selector_check(s, cmd, argv, &mut keys).is_ok()
+            && (s.allkeys
+                || s.patterns
+                    .iter()
+                    .any(|p| p.flags & PERM_READ == PERM_READ && p.pattern == b"*"))
+    })
+}
+
 /// ACLUserCheckKeyPerm: may `user` access `key` with permission `need`? (for
 /// commands that touch keys named outside their key specs, like SORT BY/GET).
-#[allow(dead_code)] // SORT (issue 4) is its first caller.
+#[allow(dead_code)] // no caller yet: SORT needs unrestricted access, not per-key checks.
 pub fn user_check_key(srv: &Server, user_id: u32, key: &[u8], need: u8) -> bool {
     match srv.acl.user(user_id) {
         None => true,

@@ -32,6 +32,103 @@ fn batched<W: Write>(
     Ok(())
 }
 
+/// rewriteStreamObject: XADDs (or the XADD MAXLEN 0 trick for an empty stream),
+/// XSETID with the counters, then each group with its consumers and pending entries.
+fn rewrite_stream<W: Write>(
+    w: &mut W,
+    key: &[u8],
+    s: &crate::ds::stream::Stream,
+    out: &mut Vec<u8>,
+) -> std::io::Result<()> {
+    use crate::ds::stream::StreamId;
+    let mut emit = |w: &mut W, args: &[&[u8]], out: &mut Vec<u8>| -> std::io::Result<()> {
+        out.clear();
+        cat_command(out, args.len(), args.iter().copied());
+        w.write_all(out)
+    };
+    if s.length > 0 {
+        for (id, fields) in s.range(StreamId::MIN, StreamId::MAX, false, 0) {
+            let idb = id.to_bytes();
+            let mut args: Vec<&[u8]> = vec![b"XADD", key, &idb];
+            for (f, v) in &fields {
+                args.push(f);
+                args.push(v);
+            }
+            emit(w, &args, out)?;
+        }
+    } else {
+        emit(w, &[b"XADD", key, b"MAXLEN", b"0", b"0-1", b"x", b"y"], out)?;
+    }
+    let last = s.last_id.to_bytes();
+    let added = s.entries_added.to_string();
+    let maxdel = s.max_deleted_entry_id.to_bytes();
+    emit(
+        w,
+        &[
+            b"XSETID",
+            key,
+            &last,
+            b"ENTRIESADDED",
+            added.as_bytes(),
+            b"MAXDELETEDID",
+            &maxdel,
+        ],
+        out,
+    )?;
+    if let Some(groups) = &s.cgroups {
+        for (name, g) in groups {
+            let gid = g.last_id.to_bytes();
+            let read = g.entries_read.to_string();
+            emit(
+                w,
+                &[
+                    b"XGROUP",
+                    b"CREATE",
+                    key,
+                    name,
+                    &gid,
+                    b"ENTRIESREAD",
+                    read.as_bytes(),
+                ],
+                out,
+            )?;
+            for (cname, consumer) in &g.consumers {
+                if consumer.pel.is_empty() {
+                    emit(w, &[b"XGROUP", b"CREATECONSUMER", key, name, cname], out)?;
+                    continue;
+                }
+                for id in &consumer.pel {
+                    let Some(nack) = g.pel.get(id) else {
+                        continue;
+                    };
+                    let idb = id.to_bytes();
+                    let time = nack.delivery_time.to_string();
+                    let count = nack.delivery_count.to_string();
+                    emit(
+                        w,
+                        &[
+                            b"XCLAIM",
+                            key,
+                            name,
+                            cname,
+                            b"0",
+                            &idb,
+                            b"TIME",
+                            time.as_bytes(),
+                            b"RETRYCOUNT",
+                            count.as_bytes(),
+                            b"JUSTID",
+                            b"FORCE",
+                        ],
+                        out,
+                    )?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 impl Server {
     /// rewriteAppendOnlyFileRio with the command format.
     pub fn rewrite_aof_commands<W: Write>(&self, w: &mut W) -> std::io::Result<()> {
@@ -85,6 +182,7 @@ impl Server {
                         });
                         batched(w, b"HMSET", key, &items, 2, &mut out)?;
                     }
+                    Value::Stream(s) => rewrite_stream(w, key, s, &mut out)?,
                 }
                 if let Some(when) = db.expire_of(key) {
                     out.clear();

@@ -100,18 +100,6 @@ impl Server {
                 return;
             }
         }
-        // Only pub/sub commands in a RESP2 subscribed context: the client reads pushes.
-        if c.resp == 2
-            && c.flags.has(crate::networking::ClientFlags::PUBSUB)
-            && !crate::pubsub::allowed_in_subscribed_context(self.commands.cmds[id].fullname)
-        {
-            c.add_error(&format!(
-                "Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
-                self.commands.cmds[id].fullname
-            ));
-            self.after_rejected(c, Some(id));
-            return;
-        }
         // MISCONF: a failed background save stops writes (and PING) while
         // stop-writes-on-bgsave-error is on.
         if let Some(err) = self.rdb_disk_error() {
@@ -130,6 +118,18 @@ impl Server {
                 self.after_rejected(c, Some(id));
                 return;
             }
+        }
+        // Only pub/sub commands in a RESP2 subscribed context: the client reads pushes.
+        if c.resp == 2
+            && c.flags.has(crate::networking::ClientFlags::PUBSUB)
+            && !crate::pubsub::allowed_in_subscribed_context(self.commands.cmds[id].fullname)
+        {
+            c.add_error(&format!(
+                "Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
+                self.commands.cmds[id].fullname
+            ));
+            self.after_rejected(c, Some(id));
+            return;
         }
         if self.loading && cmd_flags & flags::LOADING == 0 {
             c.add_error("-LOADING Redis is loading the dataset in memory");

@@ -501,6 +501,7 @@ impl Server {
         let mut removed = 0;
         for i in range {
             removed += self.dbs[i].len() as u64;
+            self.signal_all_blocked_keys(i);
             if lazy {
                 let (dicts, expires) = self.dbs[i].take_contents();
                 crate::lazyfree::free_database(dicts, expires);
@@ -560,6 +561,8 @@ pub fn swapdb_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         // Clients blocked in either database may now find their keys.
         srv.scan_database_for_ready_keys(a);
         srv.scan_database_for_ready_keys(b);
+        srv.signal_all_blocked_keys(a);
+        srv.signal_all_blocked_keys(b);
     }
     srv.dirty += 1;
     c.add_ok();

@@ -102,7 +102,7 @@ fn zset_from_items(srv: &Server, items: Vec<(Vec<u8>, f64)>) -> RResult<Loaded> 
     }
     let mut zs = ZSet::Sl(Box::new(z));
     zs.shrink_if_fits(srv);
-    Ok(Loaded::Val(Value::ZSet(Box::new(zs))))
+    Ok(Loaded::Val(Value::ZSet(zs)))
 }
 
 /// rdbLoadObject: the value of type `t`.
@@ -296,7 +296,7 @@ pub fn load_object<R: Read>(srv: &Server, t: u8, rd: &mut In<R>) -> RResult<Load
             if z.len() > srv.config.zset_max_listpack_entries {
                 z.convert_to_skiplist();
             }
-            Ok(Loaded::Val(Value::ZSet(Box::new(z))))
+            Ok(Loaded::Val(Value::ZSet(z)))
         }
         TYPE_HASH_LISTPACK => {
             let b = rd.string()?;
@@ -310,7 +310,9 @@ pub fn load_object<R: Read>(srv: &Server, t: u8, rd: &mut In<R>) -> RResult<Load
             }
             Ok(Loaded::Val(Value::Hash(h)))
         }
-        TYPE_STREAM_LISTPACKS | TYPE_STREAM_LISTPACKS_2 => load_stream(srv, t, rd),
+        TYPE_STREAM_LISTPACKS | TYPE_STREAM_LISTPACKS_2 => {
+            super::stream::read_stream(t, rd).map(Loaded::Val)
+        }
         TYPE_MODULE | TYPE_MODULE_2 => {
             let id = rd.len()?;
             Err(bad(&format!(
@@ -320,14 +322,6 @@ pub fn load_object<R: Read>(srv: &Server, t: u8, rd: &mut In<R>) -> RResult<Load
         }
         _ => Err(bad(&format!("Unknown RDB encoding type {}", t))),
     }
-}
-
-/// Streams (types 15 and 19): wired once the stream type lands on main.
-fn load_stream<R: Read>(_srv: &Server, t: u8, _rd: &mut In<R>) -> RResult<Loaded> {
-    Err(bad(&format!(
-        "stream RDB types not supported yet (RDB type {})",
-        t
-    )))
 }
 
 /// moduleTypeNameByID: nine 6-bit characters above the 10-bit encoding version.

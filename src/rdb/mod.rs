@@ -13,6 +13,7 @@ pub mod dump;
 pub mod legacy;
 pub mod load;
 pub mod save;
+pub mod stream;
 
 use std::io::{Read, Write};
 

@@ -22,20 +22,23 @@ pub fn object_type(v: &Value) -> u8 {
         Value::List(_) => TYPE_LIST_QUICKLIST_2,
         Value::Set(crate::t_set::SetVal::Intset(_)) => TYPE_SET_INTSET,
         Value::Set(_) => TYPE_SET,
-        Value::ZSet(z) => match &**z {
+        Value::ZSet(z) => match z {
             crate::t_zset::ZSet::Lp(_) => TYPE_ZSET_LISTPACK,
             crate::t_zset::ZSet::Sl(_) => TYPE_ZSET_2,
         },
         Value::Hash(crate::t_hash::HashVal::Listpack(_)) => TYPE_HASH_LISTPACK,
         Value::Hash(_) => TYPE_HASH,
+        Value::Stream(_) => TYPE_STREAM_LISTPACKS_2,
     }
 }
 
 /// rdbSaveObject: the value body (no type byte).
 pub fn write_value<W: Write>(out: &mut Out<W>, v: &Value) -> io::Result<()> {
     match v {
+        Value::Stream(s) => super::stream::write_stream(out, s),
         Value::Str(StrEnc::Int { v, .. }) => out.int_string(*v),
-        Value::Str(StrEnc::Embstr(s)) | Value::Str(StrEnc::Raw(s)) => out.string(s),
+        Value::Str(StrEnc::Embstr(s)) => out.string(s),
+        Value::Str(StrEnc::Raw(s)) => out.string(s),
         Value::List(l) => {
             out.len(l.node_count() as u64)?;
             let mut res = Ok(());
@@ -62,7 +65,7 @@ pub fn write_value<W: Write>(out: &mut Out<W>, v: &Value) -> io::Result<()> {
             }
             Ok(())
         }
-        Value::ZSet(z) => match &**z {
+        Value::ZSet(z) => match z {
             crate::t_zset::ZSet::Lp(lp) => out.string(lp.as_bytes()),
             crate::t_zset::ZSet::Sl(sz) => {
                 // From the tail, highest score first, as Redis does, so loading

@@ -5,6 +5,7 @@
 mod bitmap;
 mod connection;
 mod generic;
+mod geo;
 mod hash;
 mod hyperloglog;
 mod list;
@@ -15,6 +16,7 @@ mod server_acl;
 mod server_config;
 mod server_debug;
 mod set;
+mod stream;
 mod string;
 mod zset;
 
@@ -36,4 +38,6 @@ pub const ALL: &[&[CommandSpec]] = &[
     set::COMMANDS,
     pubsub::COMMANDS,
     rdb::COMMANDS,
+    geo::COMMANDS,
+    stream::COMMANDS,
 ];
