@@ -4,13 +4,14 @@
 
 use crate::blocked::{parse_timeout_secs, BlockType};
 use crate::db::dict::Dict;
+use crate::db::keyspace_cmds::get_positive_long_or_reply;
 use crate::db::object::{Obj, Value};
 use crate::ds::listpack::{Listpack, LpValue, Where};
 use crate::ds::skiplist::{Skiplist, NIL};
 use crate::networking::{Client, ClientFlags};
 use crate::resp::Argv;
 use crate::server::Server;
-use crate::util::{eq_ic, fmt_f64_g17, parse_c_double, parse_f64, parse_i64};
+use crate::util::{eq_ic, fmt_f64_g17, parse_c_double, parse_double, parse_i64};
 
 pub struct SkipZ {
     pub dict: Dict<f64>,
@@ -778,7 +779,7 @@ fn zadd_generic(srv: &mut Server, c: &mut Client, argv: &Argv, incr_cmd: bool) {
     }
     let mut scores = Vec::with_capacity(elements);
     for j in 0..elements {
-        match parse_f64(argv.get(i + j * 2)) {
+        match parse_double(argv.get(i + j * 2)) {
             Some(s) => scores.push(s),
             None => return c.add_error_not_float(),
         }
@@ -1308,10 +1309,9 @@ fn zpop_minmax(srv: &mut Server, c: &mut Client, argv: &Argv, max: bool) {
     }
     let mut count = -1;
     if argv.len() == 3 {
-        match parse_i64(argv.get(2)) {
-            Some(v) if v >= 0 => count = v,
-            Some(_) => return c.add_error("value is out of range, must be positive"),
-            None => return c.add_error_not_int(),
+        match get_positive_long_or_reply(c, argv.get(2), None) {
+            Some(v) => count = v,
+            None => return,
         }
     }
     let nested = c.resp > 2 && count != -1;
@@ -1483,8 +1483,49 @@ fn aggregate(target: &mut f64, val: f64, a: Aggr) {
     }
 }
 
-/// zunionInterDiffGenericCommand. Inputs must be sorted sets: plain sets
-/// arrive with the hashes/sets work (they are refused as WRONGTYPE until then).
+/// An input of ZUNION/ZINTER/ZDIFF: a sorted set, or a plain set whose members
+/// all score 1 (Redis's zsetopsrc accepts both).
+enum OpSrc<'a> {
+    Z(&'a ZSet),
+    S(&'a crate::t_set::SetVal),
+}
+
+impl OpSrc<'_> {
+    fn len(&self) -> usize {
+        match self {
+            OpSrc::Z(z) => z.len(),
+            OpSrc::S(s) => s.len(),
+        }
+    }
+
+    fn items(&self) -> Vec<(Vec<u8>, f64)> {
+        match self {
+            OpSrc::Z(z) => z.items(),
+            OpSrc::S(s) => {
+                let mut out = Vec::with_capacity(s.len());
+                s.for_each(|m| out.push((m.to_vec(), 1.0)));
+                out
+            }
+        }
+    }
+
+    fn score(&self, ele: &[u8]) -> Option<f64> {
+        match self {
+            OpSrc::Z(z) => z.score(ele),
+            OpSrc::S(s) => s.contains(ele).then_some(1.0),
+        }
+    }
+}
+
+fn op_src<'a>(srv: &'a Server, db: usize, key: &[u8]) -> OpSrc<'a> {
+    match srv.dbs[db].get(key).map(|o| &o.val) {
+        Some(Value::ZSet(z)) => OpSrc::Z(z),
+        Some(Value::Set(s)) => OpSrc::S(s),
+        _ => unreachable!("input type checked before"),
+    }
+}
+
+/// zunionInterDiffGenericCommand.
 fn zsetop_generic(
     srv: &mut Server,
     c: &mut Client,
@@ -1513,10 +1554,10 @@ fn zsetop_generic(
     let mut srcs: Vec<(Option<usize>, f64)> = Vec::with_capacity(setnum);
     for i in 0..setnum {
         let k = argv.get(numkeys_idx + 1 + i);
-        match kind(srv, db, k, false) {
-            Look::WrongType => return c.add_error_wrongtype(),
-            Look::Missing => srcs.push((None, 1.0)),
-            Look::Z => srcs.push((Some(numkeys_idx + 1 + i), 1.0)),
+        match srv.lookup_read(db, k).map(|o| &o.val) {
+            None => srcs.push((None, 1.0)),
+            Some(Value::ZSet(_) | Value::Set(_)) => srcs.push((Some(numkeys_idx + 1 + i), 1.0)),
+            Some(_) => return c.add_error_wrongtype(),
         }
     }
     let mut j = numkeys_idx + 1 + setnum;
@@ -1529,7 +1570,7 @@ fn zsetop_generic(
         if op != SetOp::Diff && !card_only && remaining > setnum && eq_ic(a, "weights") {
             j += 1;
             for s in srcs.iter_mut() {
-                match parse_f64(argv.get(j)) {
+                match parse_double(argv.get(j)) {
                     Some(w) => s.1 = w,
                     None => return c.add_error("weight value is not a float"),
                 }
@@ -1562,13 +1603,13 @@ fn zsetop_generic(
     }
     let sets: Vec<(Option<usize>, f64, usize)> = srcs
         .iter()
-        .map(|&(k, w)| (k, w, k.map_or(0, |k| zs_ref(srv, db, argv.get(k)).len())))
+        .map(|&(k, w)| (k, w, k.map_or(0, |k| op_src(srv, db, argv.get(k)).len())))
         .collect();
     let mut order: Vec<usize> = (0..setnum).collect();
     if op != SetOp::Diff {
         order.sort_by_key(|&i| sets[i].2);
     }
-    let get = |i: usize| -> Option<&ZSet> { sets[i].0.map(|k| zs_ref(srv, db, argv.get(k))) };
+    let get = |i: usize| -> Option<OpSrc> { sets[i].0.map(|k| op_src(srv, db, argv.get(k))) };
     let mut result: Vec<(Vec<u8>, f64)> = Vec::new();
     let mut cardinality = 0i64;
     match op {
