@@ -9,7 +9,6 @@ mod common;
 use common::{check, Server};
 
 #[test]
-#[test]
 fn keyspace_del_exists_type_touch() {
     let srv = Server::start();
     check(

@@ -6,16 +6,9 @@
 
 mod common;
 
-use common::{check, err_text, Server};
+use common::{check, err, Server};
 use redis::{cmd, Connection, Value};
 use std::collections::{BTreeMap, BTreeSet};
-
-fn err_of(r: redis::RedisResult<Value>) -> String {
-    match r {
-        Ok(v) => panic!("expected an error reply, got {v:?}"),
-        Err(e) => err_text(&e),
-    }
-}
 
 fn q<T: redis::FromRedisValue>(c: &mut Connection, args: &[&str]) -> T {
     let mut k = cmd(args[0]);
@@ -24,14 +17,6 @@ fn q<T: redis::FromRedisValue>(c: &mut Connection, args: &[&str]) -> T {
     }
     k.query::<T>(c)
         .unwrap_or_else(|e| panic!("{args:?} failed: {e}"))
-}
-
-fn err(c: &mut Connection, args: &[&str]) -> String {
-    let mut k = cmd(args[0]);
-    for a in &args[1..] {
-        k.arg(*a);
-    }
-    err_of(k.query::<Value>(c))
 }
 
 fn sorted(mut v: Vec<String>) -> Vec<String> {

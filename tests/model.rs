@@ -352,6 +352,15 @@ impl Tester {
         cmd(&mut self.con, &argv)
     }
 
+    /// How many elements one write adds: a few, or up to `large_max` in large rounds.
+    fn batch(&mut self, large_max: i64) -> i64 {
+        if self.large {
+            self.rng.range(1, large_max)
+        } else {
+            self.rng.range(1, 3)
+        }
+    }
+
     fn key(&mut self, k: Kind) -> String {
         let k = if self.rng.chance(8) {
             self.rng.pick(&KINDS)
@@ -673,18 +682,13 @@ impl Tester {
 
     fn op_list(&mut self) {
         let key = self.key(Kind::List);
-        let k = key.as_bytes().to_vec();
-        let k = &k[..];
+        let k = key.as_bytes();
         let is = self.is(&key, Kind::List);
         let mut l = self.list(&key);
         let wrong = is == Some(false);
         match self.rng.below(16) {
             0..=2 => {
-                let n = if self.large {
-                    self.rng.range(1, 30)
-                } else {
-                    self.rng.range(1, 3)
-                };
+                let n = self.batch(30);
                 let vals: Vec<Vec<u8>> = (0..n).map(|_| self.value()).collect();
                 let left = self.rng.chance(50);
                 let x = self.rng.chance(15);
@@ -964,18 +968,13 @@ impl Tester {
 
     fn op_hash(&mut self) {
         let key = self.key(Kind::Hash);
-        let k = key.as_bytes().to_vec();
-        let k = &k[..];
+        let k = key.as_bytes();
         let is = self.is(&key, Kind::Hash);
         let wrong = is == Some(false);
         let mut h = self.hash(&key);
         match self.rng.below(12) {
             0..=2 => {
-                let n = if self.large {
-                    self.rng.range(1, 40)
-                } else {
-                    self.rng.range(1, 3)
-                };
+                let n = self.batch(40);
                 let mut args = Self::s(&[b"HSET", k]);
                 let mut added = 0;
                 let mut nh = h.clone();
@@ -1125,18 +1124,13 @@ impl Tester {
 
     fn op_set(&mut self) {
         let key = self.key(Kind::Set);
-        let k = key.as_bytes().to_vec();
-        let k = &k[..];
+        let k = key.as_bytes();
         let is = self.is(&key, Kind::Set);
         let wrong = is == Some(false);
         let mut s = self.set(&key);
         match self.rng.below(13) {
             0..=2 => {
-                let n = if self.large {
-                    self.rng.range(1, 60)
-                } else {
-                    self.rng.range(1, 3)
-                };
+                let n = self.batch(60);
                 let ms: Vec<Vec<u8>> = (0..n).map(|_| self.smember()).collect();
                 let mut args = Self::s(&[b"SADD", k]);
                 args.extend(ms.iter().map(|m| String::from_utf8(m.clone()).unwrap()));
@@ -1384,8 +1378,7 @@ impl Tester {
 
     fn op_zset(&mut self) {
         let key = self.key(Kind::Zset);
-        let k = key.as_bytes().to_vec();
-        let k = &k[..];
+        let k = key.as_bytes();
         let is = self.is(&key, Kind::Zset);
         let wrong = is == Some(false);
         let mut z = self.zset(&key);
@@ -1675,13 +1668,7 @@ impl Tester {
         };
         let ch = self.rng.chance(30);
         let incr = self.rng.chance(15);
-        let n = if incr {
-            1
-        } else if self.large {
-            self.rng.range(1, 40)
-        } else {
-            self.rng.range(1, 3)
-        };
+        let n = if incr { 1 } else { self.batch(40) };
         let mut args = vec!["ZADD".to_string(), key.to_string()];
         for (on, name) in [
             (nx, "NX"),

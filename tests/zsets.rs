@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{check, cmd, err, err_text, strs, Server};
+use common::{check, cmd, err, strs, Server};
 use redis::Value;
 
 fn q(con: &mut redis::Connection, args: &[&str]) -> Vec<String> {

@@ -342,9 +342,17 @@ pub fn cmd(con: &mut redis::Connection, args: &[&str]) -> redis::RedisResult<red
     c.query(con)
 }
 
+/// The error of a reply that must be one ("CODE detail").
+pub fn err_of(r: redis::RedisResult<redis::Value>) -> String {
+    match r {
+        Ok(v) => panic!("expected an error reply, got {v:?}"),
+        Err(e) => err_text(&e),
+    }
+}
+
 /// The error reply to a command that must fail ("CODE detail").
 pub fn err(con: &mut redis::Connection, args: &[&str]) -> String {
-    err_text(&cmd(con, args).expect_err(&format!("{:?} should fail", args)))
+    err_of(cmd(con, args))
 }
 
 /// The elements of an array reply of bulk strings / integers / nils ("nil") as text.
