@@ -215,3 +215,44 @@ randomkey x                              => -ERR wrong number of arguments for '
 "#,
     );
 }
+
+#[test]
+fn misc_object_and_expire_variants() {
+    let srv = Server::start();
+    check(
+        &mut srv.client(),
+        r#"
+object help                              => [+OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:, +ENCODING <key>, +    Return the kind of internal representation used in order to store the value, +    associated with a <key>., +FREQ <key>, +    Return the access frequency index of the <key>. The returned integer is, +    proportional to the logarithm of the recent access frequency of the key., +IDLETIME <key>, +    Return the idle time of the <key>, that is the approximated number of, +    seconds elapsed since the last access to the key., +REFCOUNT <key>, +    Return the number of references of the value associated with the specified, +    <key>., +HELP, +    Prints this help.]
+set k v                                  => +OK
+object refcount k                        => :1
+object refcount nokey                    => (nil)
+object freq k                            => -ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.
+config set maxmemory-policy allkeys-lfu  => +OK
+set k2 v                                 => +OK
+object freq k2                           => :5
+config set maxmemory-policy noeviction   => +OK
+pexpire k 100000 nx                      => :1
+pexpire k 100000 nx                      => :0
+pexpire k 200000 gt                      => :1
+pexpire k 50000 xx lt                    => :1
+pexpire nokey 100                        => :0
+pexpire k x                              => -ERR value is not an integer or out of range
+pexpire k 100 nx xx                      => -ERR NX and XX, GT or LT options at the same time are not compatible
+pexpireat k 99999999999999 gt            => :1
+pexpireat k x                            => -ERR value is not an integer or out of range
+pexpireat k 1 gt lt                      => -ERR GT and LT options at the same time are not compatible
+pexpiretime nokey                        => :-2
+pttl nokey                               => :-2
+set p v                                  => +OK
+pttl p                                   => :-1
+expireat p x                             => -ERR value is not an integer or out of range
+expireat p 99999999999 xx                => :0
+expireat p 99999999999 nx                => :1
+expiretime p                             => :99999999999
+expire p 9223372036854775                => -ERR invalid expire time in 'expire' command
+expireat p -9223372036854775808          => -ERR invalid expire time in 'expireat' command
+exists p                                 => :1
+touch k k2 nokey p                       => :3
+"#,
+    );
+}

@@ -890,3 +890,57 @@ type str                                 => +set
 "#,
     );
 }
+
+#[test]
+fn misc_hashes_variants() {
+    let srv = Server::start();
+    check(
+        &mut srv.client(),
+        r#"
+hmset h a 1 b 2                          => +OK
+hmset h a 1 b                            => -ERR wrong number of arguments for 'hmset' command
+hmset h                                  => -ERR wrong number of arguments for 'hmset' command
+hvals h                                  => [1, 2]
+hvals nokey                              => []
+hmget h a zz                             => [1, (nil)]
+hexists nokey a                          => :0
+set s v                                  => +OK
+hmset s a 1                              => -WRONGTYPE Operation against a key holding the wrong kind of value
+hvals s                                  => -WRONGTYPE Operation against a key holding the wrong kind of value
+hexists s a                              => -WRONGTYPE Operation against a key holding the wrong kind of value
+hkeys s                                  => -WRONGTYPE Operation against a key holding the wrong kind of value
+hsetnx s a 1                             => -WRONGTYPE Operation against a key holding the wrong kind of value
+hstrlen s a                              => -WRONGTYPE Operation against a key holding the wrong kind of value
+"#,
+    );
+}
+
+#[test]
+fn misc_sets_variants() {
+    let srv = Server::start();
+    check(
+        &mut srv.client(),
+        r#"
+sadd a 1 2 3 x                           => :4
+sadd b 2 3 y                             => :3
+sunionstore d a b                        => :5
+scard d                                  => :5
+sismember d y                            => :1
+sdiffstore d a b                         => :2
+scard d                                  => :2
+smismember d 1 x 2                       => [:1, :1, :0]
+sdiffstore d nokey a                     => :0
+exists d                                 => :0
+sunionstore d nokey nokey2               => :0
+exists d                                 => :0
+set s v                                  => +OK
+sunionstore d a s                        => -WRONGTYPE Operation against a key holding the wrong kind of value
+sdiffstore d s a                         => -WRONGTYPE Operation against a key holding the wrong kind of value
+sinterstore d a s                        => -WRONGTYPE Operation against a key holding the wrong kind of value
+smembers s                               => -WRONGTYPE Operation against a key holding the wrong kind of value
+sdiffstore s a b                         => :2
+type s                                   => +set
+smismember s 1 x 2                       => [:1, :1, :0]
+"#,
+    );
+}

@@ -474,3 +474,26 @@ lpos l a rank -9223372036854775807 count 0 => []
 "#,
     );
 }
+
+#[test]
+fn misc_lists_variants() {
+    let srv = Server::start();
+    check(
+        &mut srv.client(),
+        r#"
+rpushx nokey a                           => :0
+lpush l a b                              => :2
+rpushx l c d                             => :4
+lpushx l z                               => :5
+lrange l 0 -1                            => [z, b, a, c, d]
+set s v                                  => +OK
+rpushx s a                               => -WRONGTYPE Operation against a key holding the wrong kind of value
+lpushx s a                               => -WRONGTYPE Operation against a key holding the wrong kind of value
+brpoplpush l dst 0                       => d
+brpoplpush l l 0                         => c
+lrange l 0 -1                            => [c, z, b, a]
+lrange dst 0 -1                          => [d]
+brpoplpush l s 0                         => -WRONGTYPE Operation against a key holding the wrong kind of value
+"#,
+    );
+}

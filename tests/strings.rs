@@ -353,3 +353,44 @@ bitfield_ro k                            => []
 "#,
     );
 }
+
+#[test]
+fn misc_strings_variants() {
+    let srv = Server::start();
+    check(
+        &mut srv.client(),
+        r#"
+psetex k x v                             => -ERR value is not an integer or out of range
+psetex k -1 v                            => -ERR invalid expire time in 'psetex' command
+psetex k 9223372036854775807 v           => -ERR invalid expire time in 'psetex' command
+psetex k 10000 v                         => +OK
+substr k 0 -1                            => v
+substr nokey 0 1                         => ""
+substr k x 1                             => -ERR value is not an integer or out of range
+substr k 0                               => -ERR wrong number of arguments for 'substr' command
+rpush l a                                => :1
+substr l 0 1                             => -WRONGTYPE Operation against a key holding the wrong kind of value
+setnx l v                                => :0
+msetnx l x                               => :0
+msetnx n1 1 n2 2                         => :1
+mget n1 n2                               => [1, 2]
+decr l                                   => -WRONGTYPE Operation against a key holding the wrong kind of value
+set n 0                                  => +OK
+decrby n -9223372036854775807            => :9223372036854775807
+decr n                                   => :9223372036854775806
+decr n                                   => :9223372036854775805
+decrby n 9223372036854775807             => :-2
+decrby n x                               => -ERR value is not an integer or out of range
+decr n x                                 => -ERR wrong number of arguments for 'decr' command
+set s "12 "                              => +OK
+decr s                                   => -ERR value is not an integer or out of range
+getdel l                                 => -WRONGTYPE Operation against a key holding the wrong kind of value
+getset l v                               => -WRONGTYPE Operation against a key holding the wrong kind of value
+bitfield_ro k get i8 0 get u4 4          => [:118, :6]
+bitfield_ro k get x8 0                   => -ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.
+bitfield_ro k get u8 -1                  => -ERR bit offset is not an integer or out of range
+bitfield_ro k incrby u8 0 1              => -ERR BITFIELD_RO only supports the GET subcommand
+bitfield_ro l get u8 0                   => -WRONGTYPE Operation against a key holding the wrong kind of value
+"#,
+    );
+}

@@ -576,3 +576,74 @@ zunion 1 i withscores                    => [1, 1, 2, 1, 3, 1]
 "#,
     );
 }
+
+#[test]
+fn misc_zsets_variants() {
+    let srv = Server::start();
+    check(
+        &mut srv.client(),
+        r#"
+zadd z 0 a 0 b 0 c 0 d 0 e               => :5
+zrevrangebylex z + -                     => [e, d, c, b, a]
+zrevrangebylex z [d "(a"                 => [d, c, b]
+zrevrangebylex z [d "(a" limit 1 2       => [c, b]
+zrevrangebylex z "(a" [d                 => []
+zrevrangebylex z d a                     => -ERR min or max not valid string range item
+zrevrangebylex z + - limit 0             => -ERR syntax error
+zrevrangebylex z + - foo                 => -ERR syntax error
+zrevrangebylex nokey + -                 => []
+zremrangebylex z [a [b                   => :2
+zremrangebylex z - +                     => :3
+exists z                                 => :0
+zremrangebylex z a b                     => -ERR min or max not valid string range item
+zadd z 1 a 2 b 3 c                       => :3
+zrevrange z 0 -1 withscores              => [c, 3, b, 2, a, 1]
+zrevrange z -2 -1                        => [b, a]
+zrevrange z 5 10                         => []
+zrevrange nokey 0 -1                     => []
+zrevrange z x 1                          => -ERR value is not an integer or out of range
+zrevrangebyscore z +inf -inf withscores limit 1 1 => [b, 2]
+zrevrangebyscore z "(3" "(1"             => [b]
+zrevrangebyscore z x 1                   => -ERR min or max is not a float
+zrevrangebyscore z 3 1 limit 1           => -ERR syntax error
+zrevrangebyscore z 3 1 foo               => -ERR syntax error
+zrevrank z a                             => :2
+zrevrank z zz                            => (nil)
+zrevrank nokey a                         => (nil)
+zrevrank z a withscore                   => -ERR wrong number of arguments for 'zrevrank' command
+zpopmax z                                => [c, 3]
+zpopmax z 10                             => [b, 2, a, 1]
+zpopmax z                                => []
+zpopmax z -1                             => -ERR value is out of range, must be positive
+zpopmax z x                              => -ERR value is out of range, must be positive
+zadd z 1 a 2 b 3 c 4 d                   => :4
+bzpopmax nokey z 0                       => [z, d, 4]
+bzpopmax z 0.01                          => [z, c, 3]
+bzpopmax z nokey 0                       => [z, b, 2]
+bzpopmax z 0.01                          => [z, a, 1]
+bzpopmax z x                             => -ERR timeout is not a float or out of range
+zadd y 1 a 2 b                           => :2
+zadd w 2 b 3 c                           => :2
+zdiffstore d 2 y w                       => :1
+zrange d 0 -1 withscores                 => [a, 1]
+zdiffstore d 2 w y                       => :1
+zrange d 0 -1 withscores                 => [c, 3]
+zdiffstore d 1 nokey                     => :0
+exists d                                 => :0
+zdiffstore d 2 y y                       => :0
+exists d                                 => :0
+zdiffstore d x y                         => -ERR value is not an integer or out of range
+zdiffstore d 3 y w                       => -ERR syntax error
+zdiffstore d 1 y withscores              => -ERR syntax error
+set s v                                  => +OK
+zdiffstore d 2 y s                       => -WRONGTYPE Operation against a key holding the wrong kind of value
+zrevrangebylex s + -                     => -WRONGTYPE Operation against a key holding the wrong kind of value
+zremrangebylex s - +                     => -WRONGTYPE Operation against a key holding the wrong kind of value
+zrevrange s 0 1                          => -WRONGTYPE Operation against a key holding the wrong kind of value
+zrevrangebyscore s 1 0                   => -WRONGTYPE Operation against a key holding the wrong kind of value
+zrevrank s a                             => -WRONGTYPE Operation against a key holding the wrong kind of value
+zpopmax s                                => -WRONGTYPE Operation against a key holding the wrong kind of value
+bzpopmax s 0                             => -WRONGTYPE Operation against a key holding the wrong kind of value
+"#,
+    );
+}
