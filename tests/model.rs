@@ -686,7 +686,8 @@ impl Tester {
         let is = self.is(&key, Kind::List);
         let mut l = self.list(&key);
         let wrong = is == Some(false);
-        match self.rng.below(16) {
+        match self.rng.below(17) {
+            16 => return self.lmpop(),
             0..=2 => {
                 let n = self.batch(30);
                 let vals: Vec<Vec<u8>> = (0..n).map(|_| self.value()).collect();
@@ -972,7 +973,8 @@ impl Tester {
         let is = self.is(&key, Kind::Hash);
         let wrong = is == Some(false);
         let mut h = self.hash(&key);
-        match self.rng.below(12) {
+        match self.rng.below(13) {
+            12 => return self.hrandfield(&key, is, &h),
             0..=2 => {
                 let n = self.batch(40);
                 let mut args = Self::s(&[b"HSET", k]);
@@ -1382,7 +1384,10 @@ impl Tester {
         let is = self.is(&key, Kind::Zset);
         let wrong = is == Some(false);
         let mut z = self.zset(&key);
-        match self.rng.below(17) {
+        match self.rng.below(20) {
+            17 => return self.zmpop(),
+            18 => return self.zrandmember(&key, is, &z),
+            19 => return self.zrangestore(&key, is, &z),
             0..=3 => self.zadd(&key, is, z),
             4 => {
                 let inc = self.score();
@@ -1822,12 +1827,221 @@ impl Tester {
         }
     }
 
+    // ------------------------------------------------- multi-key pops, random
+
+    /// The first of `keys` that exists, as LMPOP/ZMPOP pick it: Err(()) when a key of
+    /// another type comes first (WRONGTYPE).
+    fn first_existing(&self, keys: &[String], k: Kind) -> Result<Option<String>, ()> {
+        for key in keys {
+            match self.is(key, k) {
+                None => continue,
+                Some(false) => return Err(()),
+                Some(true) => return Ok(Some(key.clone())),
+            }
+        }
+        Ok(None)
+    }
+
+    fn lmpop(&mut self) {
+        let keys: Vec<String> = (0..self.rng.range(1, 3))
+            .map(|_| self.key(Kind::List))
+            .collect();
+        let left = self.rng.chance(50);
+        let count = self.rng.chance(50).then(|| self.rng.range(1, 4));
+        let mut args = vec!["LMPOP".to_string(), keys.len().to_string()];
+        args.extend(keys.iter().cloned());
+        args.push(if left { "LEFT" } else { "RIGHT" }.into());
+        if let Some(c) = count {
+            args.extend(["COUNT".into(), c.to_string()]);
+        }
+        let key = match self.first_existing(&keys, Kind::List) {
+            Err(()) => return self.expect(&args, WRONGTYPE.into()),
+            Ok(None) => return self.expect(&args, "(nil)".into()),
+            Ok(Some(k)) => k,
+        };
+        let mut l = self.list(&key);
+        let n = (count.unwrap_or(1) as usize).min(l.len());
+        let popped: Vec<String> = (0..n)
+            .map(|_| bulk(&if left { l.pop_front() } else { l.pop_back() }.unwrap()))
+            .collect();
+        self.expect(&args, arr(vec![bulk(key.as_bytes()), arr(popped)]));
+        self.set_list(&key, l);
+    }
+
+    fn zmpop(&mut self) {
+        let keys: Vec<String> = (0..self.rng.range(1, 3))
+            .map(|_| self.key(Kind::Zset))
+            .collect();
+        let max = self.rng.chance(50);
+        let count = self.rng.chance(50).then(|| self.rng.range(1, 4));
+        let mut args = vec!["ZMPOP".to_string(), keys.len().to_string()];
+        args.extend(keys.iter().cloned());
+        args.push(if max { "MAX" } else { "MIN" }.into());
+        if let Some(c) = count {
+            args.extend(["COUNT".into(), c.to_string()]);
+        }
+        let key = match self.first_existing(&keys, Kind::Zset) {
+            Err(()) => return self.expect(&args, WRONGTYPE.into()),
+            Ok(None) => return self.expect(&args, "(nil)".into()),
+            Ok(Some(k)) => k,
+        };
+        let mut z = self.zset(&key);
+        let mut items = z.items();
+        if max {
+            items.reverse();
+        }
+        let n = (count.unwrap_or(1) as usize).min(items.len());
+        let pairs: Vec<String> = items[..n]
+            .iter()
+            .map(|(m, s)| arr(vec![bulk(m), bulk(score_str(*s).as_bytes())]))
+            .collect();
+        for (m, _) in &items[..n] {
+            z.remove(m);
+        }
+        self.expect(&args, arr(vec![bulk(key.as_bytes()), arr(pairs)]));
+        self.put(&key, Val::Zset(z));
+        self.remove_if_empty(&key);
+    }
+
+    /// Checks a random pick of `count` (HRANDFIELD/ZRANDMEMBER rules) of `pairs`:
+    /// positive counts give distinct elements, negative ones |count| elements, maybe
+    /// repeated; with `with`, each element is followed by its value/score.
+    fn check_random_pick(
+        &mut self,
+        args: &[String],
+        count: i64,
+        with: bool,
+        pairs: &HashMap<String, String>,
+    ) {
+        let got = match self.query(args) {
+            Ok(Value::Array(items)) => items.iter().map(show).collect::<Vec<_>>(),
+            other => self.fail(format!("{}: unexpected {other:?}", args.join(" "))),
+        };
+        let step = if with { 2 } else { 1 };
+        let picked: Vec<&[String]> = got.chunks(step).collect();
+        let want_len = if count >= 0 {
+            (count as usize).min(pairs.len())
+        } else if pairs.is_empty() {
+            0
+        } else {
+            count.unsigned_abs() as usize
+        };
+        let distinct: HashSet<&String> = picked.iter().map(|p| &p[0]).collect();
+        let ok = picked.len() == want_len
+            && (count < 0 || distinct.len() == picked.len())
+            && picked
+                .iter()
+                .all(|p| pairs.get(&p[0]).is_some_and(|v| !with || *v == p[1]));
+        if !ok {
+            self.fail(format!("{}: got {got:?} from {pairs:?}", args.join(" ")));
+        }
+    }
+
+    fn hrandfield(&mut self, key: &str, is: Option<bool>, h: &HashMap<Vec<u8>, Vec<u8>>) {
+        let count = self.rng.range(-5, 5);
+        let with = self.rng.chance(50);
+        let mut args = vec!["HRANDFIELD".to_string(), key.to_string(), count.to_string()];
+        if with {
+            args.push("WITHVALUES".into());
+        }
+        if is == Some(false) {
+            return self.expect(&args, WRONGTYPE.into());
+        }
+        let pairs = h.iter().map(|(f, v)| (bulk(f), bulk(v))).collect();
+        self.check_random_pick(&args, count, with, &pairs);
+    }
+
+    fn zrandmember(&mut self, key: &str, is: Option<bool>, z: &Zs) {
+        let count = self.rng.range(-5, 5);
+        let with = self.rng.chance(50);
+        let mut args = vec![
+            "ZRANDMEMBER".to_string(),
+            key.to_string(),
+            count.to_string(),
+        ];
+        if with {
+            args.push("WITHSCORES".into());
+        }
+        if is == Some(false) {
+            return self.expect(&args, WRONGTYPE.into());
+        }
+        let pairs = z
+            .items()
+            .iter()
+            .map(|(m, s)| (bulk(m), bulk(score_str(*s).as_bytes())))
+            .collect();
+        self.check_random_pick(&args, count, with, &pairs);
+    }
+
+    fn zrangestore(&mut self, key: &str, is: Option<bool>, z: &Zs) {
+        let dst = self.key(Kind::Zset);
+        let (a, b) = (self.rng.range(-5, 5), self.rng.range(-5, 6));
+        let args = vec![
+            "ZRANGESTORE".to_string(),
+            dst.clone(),
+            key.to_string(),
+            a.to_string(),
+            b.to_string(),
+        ];
+        if is == Some(false) {
+            return self.expect(&args, WRONGTYPE.into());
+        }
+        let items = z.items();
+        let mut out = Zs::default();
+        if let Some((s, e)) = index_range(items.len(), a, b) {
+            for (m, sc) in &items[s..=e] {
+                out.insert(m, *sc);
+            }
+        }
+        self.expect(&args, int(out.len() as i64));
+        self.db.remove(&dst);
+        if out.len() > 0 {
+            self.put_new(&dst, Val::Zset(out));
+        }
+    }
+
     // ---------------------------------------------------------------- generic
 
     fn op_generic(&mut self) {
         let kind = self.rng.pick(&KINDS);
         let key = self.key(kind);
-        match self.rng.below(3) {
+        match self.rng.below(5) {
+            3 => {
+                let kind = self.rng.pick(&KINDS);
+                let dst = self.key(kind);
+                let args = Self::s(&[b"RENAME", key.as_bytes(), dst.as_bytes()]);
+                match self.db.remove(&key) {
+                    None => self.expect(&args, "-ERR no such key".into()),
+                    Some(e) => {
+                        // The value moves as it is, encoding included.
+                        self.expect(&args, "+OK".into());
+                        self.db.insert(dst, e);
+                    }
+                }
+            }
+            4 => {
+                let kind = self.rng.pick(&KINDS);
+                let dst = self.key(kind);
+                let replace = self.rng.chance(50);
+                let mut args = Self::s(&[b"COPY", key.as_bytes(), dst.as_bytes()]);
+                if replace {
+                    args.push("REPLACE".into());
+                }
+                let want = if dst == key {
+                    "-ERR source and destination objects are the same".into()
+                } else {
+                    match self.get(&key).cloned() {
+                        None => int(0),
+                        Some(_) if self.db.contains_key(&dst) && !replace => int(0),
+                        Some(e) => {
+                            // A copy keeps the source's encoding.
+                            self.db.insert(dst, e);
+                            int(1)
+                        }
+                    }
+                };
+                self.expect(&args, want);
+            }
             0 => {
                 let existed = self.db.remove(&key).is_some();
                 self.expect(&Self::s(&[b"DEL", key.as_bytes()]), int(existed as i64));
