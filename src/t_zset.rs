@@ -144,8 +144,13 @@ fn parse_score_bound(s: &[u8]) -> Option<(f64, bool)> {
         (false, s)
     };
     let st = std::str::from_utf8(body).ok()?;
-    if st.is_empty() || st.starts_with(|c: char| c.is_ascii_whitespace()) {
-        // strtod skips leading spaces; an empty bound is not a number.
+    if st.is_empty() {
+        // strtod converts nothing and stops at the terminator, which zslParseRange
+        // accepts: an empty bound is 0.
+        return Some((0.0, ex));
+    }
+    if st.starts_with(|c: char| c.is_ascii_whitespace()) {
+        // strtod skips leading spaces, but spaces alone are not a number.
         let t = st.trim_start();
         if t.is_empty() {
             return None;

@@ -647,3 +647,24 @@ bzpopmax s 0                             => -WRONGTYPE Operation against a key h
 "#,
     );
 }
+#[test]
+fn zsets_score_bound_edge_cases() {
+    let srv = Server::start();
+    check(
+        &mut srv.client(),
+        r#"
+zadd z -1 a 0 b 1 c                      => :3
+zcount z "" 1                            => :2
+zcount z "(" 1                           => :1
+zrangebyscore z -inf ""                  => [a, b]
+zrangebyscore z "" "("                   => []
+zrangebyscore z " 1" +inf                => [c]
+zrangebyscore z " " +inf                 => -ERR min or max is not a float
+zrangebyscore z 0x1 +inf                 => [c]
+zrangebyscore z 1e400 +inf               => []
+zrangebyscore z -1e400 "(0"              => [a]
+zremrangebyscore z "" ""                 => :1
+zrange z 0 -1                            => [a, c]
+"#,
+    );
+}
