@@ -25,6 +25,7 @@ mod long_double;
 mod lzf;
 mod networking;
 mod object_cmd;
+mod pqsort;
 mod process;
 mod resp;
 mod server;
