@@ -652,6 +652,10 @@ fn sort_getkeys() {
         q(&mut con, &["command", "getkeys", "sort_ro", "a", "by", "x"]),
         ["a"]
     );
+    // SORT's "unknown" key specs carry Redis's notes in COMMAND INFO.
+    let info = format!("{:?}", cmd(&mut con, &["command", "info", "sort"]).unwrap());
+    assert!(info.contains("because the keyword can appear anywhere in the argument array"));
+    assert!(info.contains("movablekeys"));
 }
 
 #[test]

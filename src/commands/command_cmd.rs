@@ -54,7 +54,13 @@ fn reply_key_flags(c: &mut Client, spec_flags: &str) {
 fn reply_key_specs(c: &mut Client, specs: &[KeySpec]) {
     c.add_set_len(specs.len());
     for ks in specs {
-        c.add_map_len(3);
+        if ks.notes.is_empty() {
+            c.add_map_len(3);
+        } else {
+            c.add_map_len(4);
+            c.add_bulk(b"notes");
+            c.add_bulk(ks.notes.as_bytes());
+        }
         c.add_bulk(b"flags");
         reply_key_flags(c, ks.flags);
         c.add_bulk(b"begin_search");

@@ -46,6 +46,8 @@ pub enum FindKeys {
 pub struct KeySpec {
     /// Space-separated Redis key-spec flags: "RW ACCESS UPDATE" etc.
     pub flags: &'static str,
+    /// The spec's "notes" text COMMAND INFO/DOCS show (empty: none).
+    pub notes: &'static str,
     pub begin: BeginSearch,
     pub find: FindKeys,
 }
@@ -388,6 +390,7 @@ impl CommandTable {
 pub const fn ks(flags: &'static str, index: i32, last_key: i32, step: i32) -> KeySpec {
     KeySpec {
         flags,
+        notes: "",
         begin: BeginSearch::Index(index),
         find: FindKeys::Range {
             last_key,
@@ -406,12 +409,40 @@ pub const fn ks_keynum(
 ) -> KeySpec {
     KeySpec {
         flags,
+        notes: "",
         begin: BeginSearch::Index(index),
         find: FindKeys::Keynum {
             keynum_idx,
             first_key,
             step,
         },
+    }
+}
+
+/// A key found after `keyword` (searched from `start_from`), as GEORADIUS's STORE.
+pub const fn ks_keyword(flags: &'static str, keyword: &'static str, start_from: i32) -> KeySpec {
+    KeySpec {
+        flags,
+        notes: "",
+        begin: BeginSearch::Keyword {
+            keyword,
+            start_from,
+        },
+        find: FindKeys::Range {
+            last_key: 0,
+            step: 1,
+            limit: 0,
+        },
+    }
+}
+
+/// Keys no spec can locate (SORT's BY/GET and STORE), with Redis's note why.
+pub const fn ks_unknown(flags: &'static str, notes: &'static str) -> KeySpec {
+    KeySpec {
+        flags,
+        notes,
+        begin: BeginSearch::Unknown,
+        find: FindKeys::Unknown,
     }
 }
 
