@@ -450,6 +450,7 @@ fn georadius_generic(srv: &mut Server, c: &mut Client, argv: &Argv, src_idx: usi
             Some(dst) => {
                 if srv.db_delete(db, dst) {
                     srv.signal_modified_key(db, dst);
+                    srv.notify_keyspace_event(crate::notify::class::GENERIC, "del", dst, db);
                     srv.dirty += 1;
                 }
                 c.add_int(0);
@@ -523,10 +524,17 @@ fn georadius_generic(srv: &mut Server, c: &mut Client, argv: &Argv, src_idx: usi
         }
         zs.shrink_if_fits(srv);
         let lru = srv.new_obj_lru();
-        srv.set_key(db, dst, Obj::new(Value::ZSet(Box::new(zs)), lru), false);
+        srv.set_key(db, dst, Obj::new(Value::ZSet(zs), lru), false);
+        let event = if is_search {
+            "geosearchstore"
+        } else {
+            "georadiusstore"
+        };
+        srv.notify_keyspace_event(crate::notify::class::ZSET, event, dst, db);
         srv.dirty += returned as u64;
     } else if srv.db_delete(db, dst) {
         srv.signal_modified_key(db, dst);
+        srv.notify_keyspace_event(crate::notify::class::GENERIC, "del", dst, db);
         srv.dirty += 1;
     }
     c.add_int(returned as i64);

@@ -4,8 +4,10 @@
 
 mod acl;
 mod alloc;
+mod aof;
 mod bitops;
 mod blocked;
+mod child;
 mod cluster;
 mod commands;
 mod config;
@@ -23,10 +25,14 @@ mod lazyfree;
 mod logging;
 mod long_double;
 mod lzf;
+mod multi;
 mod networking;
+mod notify;
 mod object_cmd;
 mod pqsort;
 mod process;
+mod pubsub;
+mod rdb;
 mod resp;
 mod server;
 mod sha1;
@@ -35,6 +41,7 @@ mod sort;
 mod t_hash;
 mod t_list;
 mod t_set;
+mod t_stream;
 mod t_string;
 mod t_zset;
 mod tracking;
@@ -122,7 +129,37 @@ fn fatal(msg: &str) -> ! {
 fn main() {
     use std::os::unix::ffi::OsStringExt;
     let args: Vec<Vec<u8>> = std::env::args_os().map(|a| a.into_vec()).collect();
+    // Run as redis-check-rdb (a symlink to this binary) or with --check-rdb.
+    {
+        let a0 = args
+            .first()
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .unwrap_or_default();
+        let strs: Vec<String> = args
+            .iter()
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .collect();
+        if a0.ends_with("redis-check-rdb") {
+            rdb::check::main(&strs);
+        }
+        if strs.get(1).map(|s| s.as_str()) == Some("--check-rdb") {
+            let mut rest = vec![strs[0].clone()];
+            rest.extend(strs[2..].iter().cloned());
+            rdb::check::main(&rest);
+        }
+    }
     // The arguments are copied: the argv area may now hold the process title.
+    if std::path::Path::new(&String::from_utf8_lossy(&args[0]).into_owned())
+        .file_name()
+        .is_some_and(|n| n.to_string_lossy().contains("redis-check-aof"))
+    {
+        aof::check::main(
+            &args
+                .iter()
+                .map(|a| String::from_utf8_lossy(a).into_owned())
+                .collect::<Vec<_>>(),
+        );
+    }
     process::init();
     let mut cfg = config::Config::default();
     let mut cmds = commands::CommandTable::load();
@@ -275,6 +312,10 @@ fn main() {
     crash::watchdog(srv.config.get_i64("watchdog-period"), srv.config.hz);
     srv.listeners = listeners;
     srv.tcp_port = srv.config.port;
+    if let Err(e) = srv.prepare_loop(poll) {
+        log::warn!("Event loop failed: {}", e);
+        std::process::exit(1);
+    }
 
     if tcp_count > 0 {
         log::info!("Ready to accept connections");
@@ -292,7 +333,7 @@ fn main() {
     if srv.config.maxmemory > 0 && srv.config.maxmemory < 1024 * 1024 {
         log::warn!("WARNING: You specified a maxmemory value that is less than 1MB (current value is {} bytes). Are you sure this is what you really want?", srv.config.maxmemory);
     }
-    if let Err(e) = srv.run(poll) {
+    if let Err(e) = srv.run_loop() {
         log::warn!("Event loop failed: {}", e);
         std::process::exit(1);
     }

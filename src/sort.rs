@@ -360,9 +360,11 @@ fn sort_generic(srv: &mut Server, c: &mut Client, argv: &Argv, readonly: bool) {
     if outputlen > 0 {
         let lru = srv.new_obj_lru();
         srv.set_key(db, dst, Obj::new(Value::List(list), lru), false);
+        srv.notify_keyspace_event(crate::notify::class::LIST, "sortstore", dst, db);
         srv.dirty += outputlen as u64;
     } else if srv.db_delete(db, dst) {
         srv.signal_modified_key(db, dst);
+        srv.notify_keyspace_event(crate::notify::class::GENERIC, "del", dst, db);
         srv.dirty += 1;
     }
     c.add_int(outputlen as i64);

@@ -10,6 +10,7 @@ use crate::db::TypedValue;
 use crate::ds::listpack::{Listpack, LpValue};
 use crate::long_double::LongDouble;
 use crate::networking::Client;
+use crate::notify::class;
 use crate::resp::Argv;
 use crate::server::Server;
 use crate::t_set::reply_random_draws;
@@ -130,9 +131,15 @@ impl HashVal {
             let field = lp.get(f).to_vec().into_boxed_slice();
             let value = lp.get(v).to_vec().into_boxed_slice();
             if d.contains_key(&field) {
-                panic!("Listpack corruption detected: duplicate hash field");
+                // As hashTypeConvertListpack: a payload loaded without deep
+                // sanitization can hold duplicates; report and stop cleanly.
+                log::warn!(
+                    "listpack with dup elements dump ({} bytes)",
+                    lp.as_bytes().len()
+                );
+                panic!("Listpack corruption detected");
             }
-            d.insert_new(field, value);
+            d.insert_new(field.into(), value);
             p = lp.next(v);
         }
         *self = HashVal::Table(Box::new(d));
@@ -359,7 +366,7 @@ fn lookup_write_or_create<'s>(
     };
     if !exists {
         let lru = srv.new_obj_lru();
-        srv.dbs[db].add(key, Obj::new(Value::Hash(HashVal::new()), lru));
+        srv.db_add(db, key, Obj::new(Value::Hash(HashVal::new()), lru));
     }
     srv.dbs[db]
         .get_mut(key)
@@ -382,6 +389,7 @@ pub fn hsetnx_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     h.set(argv.get(2), argv.get(3), lim);
     c.add_int(1);
     srv.signal_modified_key(c.db, key);
+    srv.notify_keyspace_event(class::HASH, "hset", key, c.db);
     srv.dirty += 1;
 }
 
@@ -411,6 +419,7 @@ pub fn hset_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         c.add_ok();
     }
     srv.signal_modified_key(c.db, key);
+    srv.notify_keyspace_event(class::HASH, "hset", key, c.db);
     srv.dirty += ((argv.len() - 2) / 2) as u64;
 }
 
@@ -444,6 +453,7 @@ pub fn hincrby_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     h.set(field, crate::util::fmt_i64(value, &mut t), lim);
     c.add_int(value);
     srv.signal_modified_key(c.db, key);
+    srv.notify_keyspace_event(class::HASH, "hincrby", key, c.db);
     srv.dirty += 1;
 }
 
@@ -482,7 +492,10 @@ pub fn hincrbyfloat_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     h.set(field, text.as_bytes(), lim);
     c.add_bulk(text.as_bytes());
     srv.signal_modified_key(c.db, key);
+    srv.notify_keyspace_event(class::HASH, "hincrbyfloat", key, c.db);
     srv.dirty += 1;
+    // Propagated as HSET of the result, so float rounding can't diverge.
+    srv.rewrite_command(&[b"HSET", key, field, text.as_bytes()]);
 }
 
 fn add_field_reply(c: &mut Client, h: Option<&HashVal>, field: &[u8]) {
@@ -539,6 +552,10 @@ pub fn hdel_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     }
     if deleted > 0 {
         srv.signal_modified_key(db, key);
+        srv.notify_keyspace_event(class::HASH, "hdel", key, db);
+        if key_removed {
+            srv.notify_keyspace_event(class::GENERIC, "del", key, db);
+        }
         srv.dirty += deleted as u64;
     }
     c.add_int(deleted);
@@ -740,7 +757,7 @@ fn hrandfield_with_count(srv: &mut Server, c: &mut Client, key: &[u8], l: i64, w
         let mut d: Dict<Box<[u8]>> = Dict::new();
         d.expand(size as usize);
         h.for_each(|k, v| {
-            d.insert_new(k.to_vec().into_boxed_slice(), v.to_vec().into_boxed_slice());
+            d.insert_new(k.to_vec().into(), v.to_vec().into_boxed_slice());
         });
         d.trim_randomly_to(count as usize, rng);
         for (k, v) in d.iter() {

@@ -8,6 +8,7 @@ use crate::db::Typed;
 use crate::ds::listpack::{IntBuf, LpValue};
 use crate::ds::quicklist::Quicklist;
 use crate::networking::{Client, ClientFlags};
+use crate::notify::class;
 use crate::resp::Argv;
 use crate::server::Server;
 use crate::util::parse_i64;
@@ -36,7 +37,7 @@ fn push_create(srv: &mut Server, db: usize, key: &[u8], vals: &[&[u8]], head: bo
     if srv.dbs[db].get(key).is_none() {
         let l = new_list(srv);
         let lru = srv.new_obj_lru();
-        srv.dbs[db].add(key, Obj::new(Value::List(l), lru));
+        srv.db_add(db, key, Obj::new(Value::List(l), lru));
     }
     let l = srv.typed_mut::<Quicklist>(db, key);
     for v in vals {
@@ -45,14 +46,27 @@ fn push_create(srv: &mut Server, db: usize, key: &[u8], vals: &[&[u8]], head: bo
     let n = l.len();
     srv.signal_modified_key(db, key);
     srv.signal_key_as_ready(db, key);
+    let event = if head { "lpush" } else { "rpush" };
+    srv.notify_keyspace_event(class::LIST, event, key, db);
     srv.dirty += vals.len() as u64;
     n
 }
 
-/// Deletes the key when its list became empty (lists never exist empty).
-fn delete_if_empty(srv: &mut Server, db: usize, key: &[u8]) {
+fn pop_event(head: bool) -> &'static str {
+    if head {
+        "lpop"
+    } else {
+        "rpop"
+    }
+}
+
+/// listElementsRemoved: reports `event`, then deletes the key when its list
+/// became empty (lists never exist empty).
+fn elements_removed(srv: &mut Server, db: usize, key: &[u8], event: &str) {
+    srv.notify_keyspace_event(class::LIST, event, key, db);
     if srv.typed_ref::<Quicklist>(db, key).is_empty() {
         srv.dbs[db].remove(key);
+        srv.notify_keyspace_event(class::GENERIC, "del", key, db);
     }
 }
 
@@ -126,6 +140,7 @@ pub fn lset_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         .replace(idx, argv.get(3))
     {
         srv.signal_modified_key(db, key);
+        srv.notify_keyspace_event(class::LIST, "lset", key, db);
         srv.dirty += 1;
         c.add_ok();
     } else {
@@ -211,7 +226,7 @@ pub fn ltrim_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     l.delete_range(0, ltrim as usize);
     let len = l.len();
     l.delete_range(len - rtrim as usize, rtrim as usize);
-    delete_if_empty(srv, db, key);
+    elements_removed(srv, db, key, "ltrim");
     srv.signal_modified_key(db, key);
     srv.dirty += (ltrim + rtrim) as u64;
     c.add_ok();
@@ -234,7 +249,7 @@ pub fn lrem_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         count < 0,
     );
     if removed > 0 {
-        delete_if_empty(srv, db, key);
+        elements_removed(srv, db, key, "lrem");
         srv.signal_modified_key(db, key);
         srv.dirty += removed as u64;
     }
@@ -273,6 +288,7 @@ pub fn linsert_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     l.insert_at(if after { i + 1 } else { i }, argv.get(4));
     let n = l.len();
     srv.signal_modified_key(db, key);
+    srv.notify_keyspace_event(class::LIST, "linsert", key, db);
     srv.dirty += 1;
     c.add_int(n as i64);
 }
@@ -328,7 +344,7 @@ fn pop_generic(srv: &mut Server, c: &mut Client, argv: &Argv, head: bool) {
         pop_range_reply(c, l, n, head);
         removed = n;
     }
-    delete_if_empty(srv, db, key);
+    elements_removed(srv, db, key, pop_event(head));
     srv.signal_modified_key(db, key);
     srv.dirty += removed as u64;
 }
@@ -470,10 +486,8 @@ fn lmove_generic(
         .typed_mut::<Quicklist>(db, src)
         .pop(from_head)
         .expect("non-empty");
-    if src != dst {
-        delete_if_empty(srv, db, src);
-    }
     push_create(srv, db, dst, &[&v], to_head);
+    elements_removed(srv, db, src, pop_event(from_head));
     srv.dirty -= 1; // push_create counted the push; LMOVE counts one change
     srv.signal_modified_key(db, src);
     srv.dirty += 1;
@@ -565,9 +579,12 @@ fn mpop_keys(
         c.add_array_len(2);
         c.add_bulk(key);
         pop_range_reply(c, l, n, head);
-        delete_if_empty(srv, db, key);
+        elements_removed(srv, db, key, pop_event(head));
         srv.signal_modified_key(db, key);
         srv.dirty += n as u64;
+        // [B]LMPOP propagates as [LR]POP key count.
+        let cmd: &[u8] = if head { b"LPOP" } else { b"RPOP" };
+        srv.rewrite_command(&[cmd, key, n.to_string().as_bytes()]);
         return Some(());
     }
     None
@@ -612,9 +629,11 @@ fn blocking_pop(
             c.add_array_len(2);
             c.add_bulk(key);
             c.add_bulk(&v);
-            delete_if_empty(srv, db, key);
+            elements_removed(srv, db, key, pop_event(head));
             srv.signal_modified_key(db, key);
             srv.dirty += 1;
+            let cmd: &[u8] = if head { b"LPOP" } else { b"RPOP" };
+            srv.rewrite_command(&[cmd, key]);
             return;
         }
     }
@@ -662,7 +681,15 @@ fn blmove_generic(
     let src = argv.get(1);
     match srv.check_type::<Quicklist>(db, src, true) {
         Typed::WrongType => c.add_error_wrongtype(),
-        Typed::Found(()) => lmove_generic(srv, c, src, argv.get(2), from, to),
+        Typed::Found(()) => {
+            lmove_generic(srv, c, src, argv.get(2), from, to);
+            // Propagated as the non-blocking form.
+            if argv.len() == 4 {
+                srv.rewrite_command(&[b"RPOPLPUSH", src, argv.get(2)]);
+            } else {
+                srv.rewrite_command(&[b"LMOVE", src, argv.get(2), argv.get(3), argv.get(4)]);
+            }
+        }
         Typed::Missing => {
             if c.flags.has(ClientFlags::DENY_BLOCKING) {
                 c.add_null();

@@ -11,6 +11,7 @@ use crate::db::{Typed, TypedValue};
 use crate::ds::intset::Intset;
 use crate::ds::listpack::LpValue;
 use crate::networking::Client;
+use crate::notify::class;
 use crate::resp::Argv;
 use crate::server::Server;
 use crate::t_hash::{sds_new_size, DICT_ENTRY_SIZE, DICT_SIZE, ROBJ_SIZE};
@@ -313,7 +314,7 @@ pub fn sadd_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     if !exists {
         let lru = srv.new_obj_lru();
         let set = SetVal::create_for(argv.get(2));
-        srv.dbs[db].add(key, Obj::new(Value::Set(set), lru));
+        srv.db_add(db, key, Obj::new(Value::Set(set), lru));
     }
     let set = srv.typed_mut::<SetVal>(db, key);
     let mut added = 0;
@@ -324,6 +325,7 @@ pub fn sadd_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     }
     if added > 0 {
         srv.signal_modified_key(db, key);
+        srv.notify_keyspace_event(class::SET, "sadd", key, db);
     }
     srv.dirty += added as u64;
     c.add_int(added);
@@ -356,6 +358,10 @@ pub fn srem_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     }
     if deleted > 0 {
         srv.signal_modified_key(db, key);
+        srv.notify_keyspace_event(class::SET, "srem", key, db);
+        if key_removed {
+            srv.notify_keyspace_event(class::GENERIC, "del", key, db);
+        }
         srv.dirty += deleted as u64;
     }
     c.add_int(deleted);
@@ -385,18 +391,22 @@ pub fn smove_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         c.add_int(0);
         return;
     }
-    if set.is_empty() {
+    let src_emptied = set.is_empty();
+    srv.notify_keyspace_event(class::SET, "srem", src, db);
+    if src_emptied {
         srv.dbs[db].remove(src);
+        srv.notify_keyspace_event(class::GENERIC, "del", src, db);
     }
     if matches!(dst_kind, Typed::Missing) {
         let lru = srv.new_obj_lru();
-        srv.dbs[db].add(dst, Obj::new(Value::Set(SetVal::create_for(ele)), lru));
+        srv.db_add(db, dst, Obj::new(Value::Set(SetVal::create_for(ele)), lru));
     }
     srv.signal_modified_key(db, src);
     srv.dirty += 1;
     if srv.typed_mut::<SetVal>(db, dst).add(ele, max) {
         srv.dirty += 1;
         srv.signal_modified_key(db, dst);
+        srv.notify_keyspace_event(class::SET, "sadd", dst, db);
     }
     c.add_int(1);
 }
@@ -458,17 +468,23 @@ fn spop_with_count(srv: &mut Server, c: &mut Client, argv: &Argv) {
         add_empty_set(c);
         return;
     }
+    srv.notify_keyspace_event(class::SET, "spop", key, db);
     srv.dirty += count.min(size);
     // CASE 1: everything goes.
     if count >= size {
         let set = stored(srv, db, key).expect("looked up");
         reply_set_as_union(c, set, max);
         srv.dbs[db].remove(key);
+        srv.notify_keyspace_event(class::GENERIC, "del", key, db);
         srv.signal_modified_key(db, key);
+        srv.rewrite_command(&[b"DEL", key]);
         return;
     }
     c.add_set_len(count as usize);
     let remaining = size - count;
+    // Each popped member is propagated as its own SREM, not the SPOP itself.
+    let prop = srv.should_propagate();
+    let mut popped: Vec<Vec<u8>> = Vec::new();
     let Server { dbs, rng, .. } = &mut *srv;
     let set = dbs[db]
         .get_mut(key)
@@ -479,6 +495,9 @@ fn spop_with_count(srv: &mut Server, c: &mut Client, argv: &Argv) {
         for _ in 0..count {
             let m = set.random(rng);
             add_reply_member(c, m);
+            if prop {
+                popped.push(m.to_vec());
+            }
             match m {
                 LpValue::Int(v) => {
                     if let SetVal::Intset(is) = set {
@@ -501,9 +520,18 @@ fn spop_with_count(srv: &mut Server, c: &mut Client, argv: &Argv) {
                 .add(&m, max);
             set.remove(&m);
         }
-        set.for_each(|m| add_reply_member(c, m));
+        set.for_each(|m| {
+            add_reply_member(c, m);
+            if prop {
+                popped.push(m.to_vec());
+            }
+        });
         *set = newset.expect("remaining > 0");
     }
+    for m in &popped {
+        srv.also_propagate(db, &[&b"SREM"[..], key, m]);
+    }
+    srv.prevent_propagation();
     srv.signal_modified_key(db, key);
 }
 
@@ -543,16 +571,30 @@ pub fn spop_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         .expect("looked up");
     let m = set.random(rng).to_vec();
     set.remove(&m);
+    let emptied = set.is_empty();
+    srv.notify_keyspace_event(class::SET, "spop", key, db);
     c.add_bulk(&m);
-    if set.is_empty() {
+    if emptied {
         srv.dbs[db].remove(key);
+        srv.notify_keyspace_event(class::GENERIC, "del", key, db);
     }
     srv.signal_modified_key(db, key);
+    srv.rewrite_command(&[&b"SREM"[..], key, &m]);
     srv.dirty += 1;
 }
 
 /// SRANDMEMBER_SUB_STRATEGY_MUL.
 const SRANDMEMBER_SUB_STRATEGY_MUL: u64 = 3;
+
+/// dictGetRandomKey moves one rehash step, so sampling a set that is being
+/// rehashed (e.g. held back while a fork child ran) makes the rehash progress.
+fn rehash_step_for_random(srv: &mut Server, db: usize, key: &[u8]) {
+    if let Some(Value::Set(SetVal::Table(d))) = srv.dbs[db].get_mut(key).map(|o| &mut o.val) {
+        if d.is_rehashing() {
+            d.rehash_step(1);
+        }
+    }
+}
 
 fn srandmember_with_count(srv: &mut Server, c: &mut Client, argv: &Argv) {
     let db = c.db;
@@ -585,6 +627,7 @@ fn srandmember_with_count(srv: &mut Server, c: &mut Client, argv: &Argv) {
         }
         Ok(Some(_)) => {}
     }
+    rehash_step_for_random(srv, db, key);
     let Server { dbs, rng, .. } = &mut *srv;
     let set =
         SetVal::from_value_ref(&dbs[db].get(key).expect("looked up").val).expect("checked type");
@@ -663,6 +706,7 @@ pub fn srandmember_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         Err(()) => {}
         Ok(None) => c.add_null(),
         Ok(Some(_)) => {
+            rehash_step_for_random(srv, db, argv.get(1));
             let Server { dbs, rng, .. } = &mut *srv;
             let set = SetVal::from_value_ref(&dbs[db].get(argv.get(1)).expect("looked up").val)
                 .expect("set");
@@ -693,19 +737,21 @@ enum InterOut<'k> {
 
 /// Stores `result` under `dstkey` when non-empty, else deletes `dstkey`;
 /// replies with the cardinality (the STORE variants' common tail).
-fn store_result(srv: &mut Server, c: &mut Client, dstkey: &[u8], result: SetVal) {
+fn store_result(srv: &mut Server, c: &mut Client, dstkey: &[u8], result: SetVal, event: &str) {
     let db = c.db;
     if !result.is_empty() {
         let n = result.len();
         let lru = srv.new_obj_lru();
         srv.set_key(db, dstkey, Obj::new(Value::Set(result), lru), false);
         c.add_int(n as i64);
+        srv.notify_keyspace_event(class::SET, event, dstkey, db);
         srv.dirty += 1;
     } else {
         c.add_int(0);
         if srv.db_delete(db, dstkey) {
             srv.dirty += 1;
             srv.signal_modified_key(db, dstkey);
+            srv.notify_keyspace_event(class::GENERIC, "del", dstkey, db);
         }
     }
 }
@@ -722,6 +768,7 @@ fn sinter_generic(srv: &mut Server, c: &mut Client, keys: &[&[u8]], out: InterOu
             InterOut::Store(dst) => {
                 if srv.db_delete(db, dst) {
                     srv.signal_modified_key(db, dst);
+                    srv.notify_keyspace_event(class::GENERIC, "del", dst, db);
                     srv.dirty += 1;
                 }
                 c.add_int(0);
@@ -775,7 +822,7 @@ fn sinter_generic(srv: &mut Server, c: &mut Client, keys: &[&[u8]], out: InterOu
                     result.add_member(m, max);
                 }
             });
-            store_result(srv, c, dst, result);
+            store_result(srv, c, dst, result, "sinterstore");
         }
     }
 }
@@ -898,7 +945,14 @@ fn sunion_diff_generic(
             c.add_set_len(result.len());
             result.for_each(|m| add_reply_member(c, m));
         }
-        Some(dst) => store_result(srv, c, dst, result),
+        Some(dst) => {
+            let event = if op == SetOp::Union {
+                "sunionstore"
+            } else {
+                "sdiffstore"
+            };
+            store_result(srv, c, dst, result, event)
+        }
     }
 }
 

@@ -9,6 +9,7 @@ use crate::db::Typed;
 use crate::ds::listpack::{Listpack, LpValue, Where};
 use crate::ds::skiplist::{Skiplist, NIL};
 use crate::networking::{Client, ClientFlags};
+use crate::notify::class;
 use crate::resp::Argv;
 use crate::server::Server;
 use crate::t_set::SetVal;
@@ -641,15 +642,17 @@ fn lp_insert(lp: &mut Listpack, ele: &[u8], score: f64) {
 
 // ---------------------------------------------------------------- commands
 
+/// Deletes the key when its sorted set became empty, with the "del" event.
 fn delete_if_empty(srv: &mut Server, db: usize, key: &[u8]) {
     if srv.typed_ref::<ZSet>(db, key).is_empty() {
         srv.dbs[db].remove(key);
+        srv.notify_keyspace_event(class::GENERIC, "del", key, db);
     }
 }
 
 fn store_new(srv: &mut Server, db: usize, key: &[u8], z: ZSet) {
     let lru = srv.new_obj_lru();
-    srv.set_key(db, key, Obj::new(Value::ZSet(Box::new(z)), lru), false);
+    srv.set_key(db, key, Obj::new(Value::ZSet(z), lru), false);
 }
 
 const ZADD_NX: u8 = 1;
@@ -771,7 +774,7 @@ fn zadd_generic(srv: &mut Server, c: &mut Client, argv: &Argv, incr_cmd: bool) {
             // Redis sizes a new key by its first member only.
             let z = ZSet::create(srv, 0, argv.get(i + 1).len());
             let lru = srv.new_obj_lru();
-            srv.dbs[db].add(key, Obj::new(Value::ZSet(Box::new(z)), lru));
+            srv.db_add(db, key, Obj::new(Value::ZSet(z), lru));
         }
         Typed::Found(()) => {}
     }
@@ -818,6 +821,7 @@ fn zadd_generic(srv: &mut Server, c: &mut Client, argv: &Argv, incr_cmd: bool) {
     }
     if added + updated > 0 {
         srv.signal_modified_key(db, key);
+        srv.notify_keyspace_event(class::ZSET, if incr { "zincr" } else { "zadd" }, key, db);
         srv.signal_key_as_ready(db, key);
         srv.dirty += (added + updated) as u64;
     }
@@ -848,6 +852,9 @@ pub fn zrem_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
                 break;
             }
         }
+    }
+    if n > 0 {
+        srv.notify_keyspace_event(class::ZSET, "zrem", key, db);
     }
     delete_if_empty(srv, db, key);
     if n > 0 {
@@ -1113,6 +1120,7 @@ fn zrange_generic(
             if n == 0 {
                 if srv.db_delete(db, dst) {
                     srv.signal_modified_key(db, dst);
+                    srv.notify_keyspace_event(class::GENERIC, "del", dst, db);
                     srv.dirty += 1;
                 }
             } else {
@@ -1123,6 +1131,7 @@ fn zrange_generic(
                     z.insert_new(lim, e, *s);
                 }
                 store_new(srv, db, dst, z);
+                srv.notify_keyspace_event(class::ZSET, "zrangestore", dst, db);
                 srv.dirty += 1;
             }
             c.add_int(n as i64);
@@ -1194,9 +1203,17 @@ fn zremrange_generic(srv: &mut Server, c: &mut Client, argv: &Argv, rtype: Range
     for (e, _) in &items {
         z.remove(e);
     }
-    delete_if_empty(srv, db, key);
     if !items.is_empty() {
         srv.signal_modified_key(db, key);
+        let event = match &r {
+            R::Rank(..) => "zremrangebyrank",
+            R::Score(_) => "zremrangebyscore",
+            R::Lex(_) => "zremrangebylex",
+        };
+        srv.notify_keyspace_event(class::ZSET, event, key, db);
+    }
+    delete_if_empty(srv, db, key);
+    if !items.is_empty() {
         srv.dirty += items.len() as u64;
     }
     c.add_int(items.len() as i64);
@@ -1247,6 +1264,7 @@ fn zpop_generic(
     if count == 0 {
         return c.add_array_len(0);
     }
+    let orig_count = count;
     let count = if count == -1 { 1 } else { count };
     let z = srv.typed_mut::<ZSet>(db, key);
     let n = (count as u64).min(z.len() as u64) as usize;
@@ -1275,8 +1293,21 @@ fn zpop_generic(
         c.add_double(*s);
     }
     srv.dirty += n as u64;
+    if n > 0 {
+        let event = if max { "zpopmax" } else { "zpopmin" };
+        srv.notify_keyspace_event(class::ZSET, event, key, db);
+    }
     srv.signal_modified_key(db, key);
     delete_if_empty(srv, db, key);
+    // [B]ZMPOP and BZPOP* (the callers that emit the key) propagate as ZPOP*.
+    if emitkey {
+        let cmd: &[u8] = if max { b"ZPOPMAX" } else { b"ZPOPMIN" };
+        if orig_count == -1 {
+            srv.rewrite_command(&[cmd, key]);
+        } else {
+            srv.rewrite_command(&[cmd, key, n.to_string().as_bytes()]);
+        }
+    }
 }
 
 fn zpop_minmax(srv: &mut Server, c: &mut Client, argv: &Argv, max: bool) {
@@ -1682,6 +1713,7 @@ fn zsetop_generic(
                 c.add_int(0);
                 if srv.db_delete(db, dst) {
                     srv.signal_modified_key(db, dst);
+                    srv.notify_keyspace_event(class::GENERIC, "del", dst, db);
                     srv.dirty += 1;
                 }
             } else {
@@ -1697,6 +1729,12 @@ fn zsetop_generic(
                 let n = z.len();
                 store_new(srv, db, dst, z);
                 c.add_int(n as i64);
+                let event = match op {
+                    SetOp::Union => "zunionstore",
+                    SetOp::Inter => "zinterstore",
+                    SetOp::Diff => "zdiffstore",
+                };
+                srv.notify_keyspace_event(class::ZSET, event, dst, db);
                 srv.dirty += 1;
             }
         }

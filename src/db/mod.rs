@@ -180,7 +180,7 @@ impl Db {
             }
             chosen
         };
-        d.random_entry(rng).map(|e| e.key.clone())
+        d.random_entry(rng).map(|e| e.key.to_boxed())
     }
 
     /// One SCAN step over the whole database. With per-slot dicts the low 14 bits of
@@ -379,6 +379,8 @@ impl Server {
         let ms = (crate::util::monotonic_us() - start) / 1000;
         self.latency_add_sample_if_needed("expire-del", ms);
         self.signal_key_removed_by_server(db, key);
+        self.propagate_deletion(db, key, self.config.lazyfree_lazy_expire);
+        self.notify_keyspace_event(crate::notify::class::EXPIRED, "expired", key, db);
         self.stats.expired_keys += 1;
     }
 
@@ -434,7 +436,26 @@ impl Server {
 
     #[inline]
     pub fn lookup_read(&mut self, db: usize, key: &[u8]) -> Option<&Obj> {
+        if self.config.notify_keyspace_events & crate::notify::class::KEY_MISS != 0 {
+            return self.lookup_read_notify_miss(db, key);
+        }
         self.lookup(db, key, 0).map(|o| &*o)
+    }
+
+    /// lookup_read when "keymiss" events are on: a miss is published.
+    #[inline(never)]
+    fn lookup_read_notify_miss(&mut self, db: usize, key: &[u8]) -> Option<&Obj> {
+        if self.lookup(db, key, 0).is_none() {
+            self.notify_keyspace_event(crate::notify::class::KEY_MISS, "keymiss", key, db);
+            return None;
+        }
+        self.dbs[db].get(key)
+    }
+
+    /// dbAdd: a new key (the caller knows it is absent), with the "new" event.
+    pub fn db_add(&mut self, db: usize, key: &[u8], obj: Obj) {
+        self.dbs[db].add(key, obj);
+        self.notify_keyspace_event(crate::notify::class::NEW, "new", key, db);
     }
 
     #[inline]
@@ -477,6 +498,8 @@ impl Server {
     pub fn set_key(&mut self, db: usize, key: &[u8], obj: Obj, keep_ttl: bool) {
         self.expire_if_needed(db, key);
         let container = !matches!(obj.val, object::Value::Str(_));
+        let notify_new = self.config.notify_keyspace_events & crate::notify::class::NEW != 0
+            && !self.dbs[db].contains(key);
         if self.config.lazyfree_lazy_server_del {
             if let Some(old) = self.dbs[db].replace(key, obj, keep_ttl) {
                 crate::lazyfree::free_object(old);
@@ -488,13 +511,21 @@ impl Server {
         if container {
             self.signal_key_as_ready(db, key);
         }
+        if notify_new {
+            self.notify_keyspace_event(crate::notify::class::NEW, "new", key, db);
+        }
     }
 
     /// Hook for WATCH and client-side caching: a key's value changed (by the
     /// running command's client).
     #[inline]
-    pub fn signal_modified_key(&mut self, _db: usize, key: &[u8]) {
+    pub fn signal_modified_key(&mut self, db: usize, key: &[u8]) {
         self.stats.keys_modified += 1;
+        self.touch_watched_key(db, key);
+        // A deleted or overwritten stream must wake its XREADGROUP readers.
+        if self.blocking.count > 0 {
+            self.signal_key_as_ready(db, key);
+        }
         if self.tracking.in_use {
             self.tracking_invalidate_key(key, self.tracking.current, true);
         }
@@ -502,8 +533,12 @@ impl Server {
 
     /// signalModifiedKey(NULL, ...): the server itself removed the key (expiry,
     /// eviction), so even the running client's NOLOOP BCAST hears of it.
-    pub fn signal_key_removed_by_server(&mut self, _db: usize, key: &[u8]) {
+    pub fn signal_key_removed_by_server(&mut self, db: usize, key: &[u8]) {
         self.stats.keys_modified += 1;
+        self.touch_watched_key(db, key);
+        if self.blocking.count > 0 {
+            self.signal_key_as_ready(db, key);
+        }
         if self.tracking.in_use {
             self.tracking_invalidate_key(key, 0, true);
         }

@@ -608,6 +608,7 @@ impl Listpack {
         let tail_end = self.buf.len();
         if new_len > old_len {
             let grow = new_len - old_len;
+            self.reserve_for(tail_end + grow);
             self.buf.resize(tail_end + grow, 0);
             self.buf.copy_within(p + old_len..tail_end, p + new_len);
         } else if new_len < old_len {
@@ -616,6 +617,25 @@ impl Listpack {
         }
         e.write(&mut self.buf[p..p + new_len]);
         p
+    }
+
+    /// Grows the buffer the way lpInsert reallocs: to the size needed (filling the
+    /// malloc chunk), not to double, since most listpacks are small values that
+    /// live long (a hash of ten fields would otherwise carry up to half its size
+    /// in slack). Past a few hundred bytes it grows by an eighth more, so a node
+    /// filled one push at a time is not copied on every push.
+    #[inline]
+    fn reserve_for(&mut self, needed: usize) {
+        if needed <= self.buf.capacity() {
+            return;
+        }
+        let target = if needed <= 512 {
+            needed
+        } else {
+            needed + needed / 8
+        };
+        let cap = crate::alloc::chunk_capacity(target);
+        self.buf.reserve_exact(cap - self.buf.len());
     }
 
     fn bump_count(&mut self, delta: i64) {
@@ -859,6 +879,16 @@ pub fn validate(buf: &[u8], deep: bool, mut entry_cb: impl FnMut(LpValue) -> boo
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn small_listpacks_carry_no_slack_beyond_their_malloc_chunk() {
+        let mut lp = Listpack::new();
+        for i in 0..20 {
+            lp.append(format!("field:{}", i).as_bytes());
+            let cap = crate::alloc::chunk_capacity(lp.total_bytes());
+            assert!(lp.capacity() <= cap, "{} > {}", lp.capacity(), cap);
+        }
+    }
 
     fn lp_of(items: &[&[u8]]) -> Listpack {
         let mut lp = Listpack::new();
