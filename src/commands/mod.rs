@@ -46,8 +46,6 @@ pub enum FindKeys {
 pub struct KeySpec {
     /// Space-separated Redis key-spec flags: "RW ACCESS UPDATE" etc.
     pub flags: &'static str,
-    /// The spec's "notes" text COMMAND INFO/DOCS show (empty: none).
-    pub notes: &'static str,
     pub begin: BeginSearch,
     pub find: FindKeys,
 }
@@ -65,6 +63,9 @@ pub struct CommandSpec {
     /// Space-separated ACL categories without '@' ("string", "keyspace").
     pub acl: &'static str,
     pub key_specs: &'static [KeySpec],
+    /// The key specs' "notes" as COMMAND INFO shows them: empty, or one per
+    /// key spec ("" for a spec without notes).
+    pub key_notes: &'static [&'static str],
     /// Request/response policy tips (COMMAND INFO tips).
     pub tips: &'static [&'static str],
     pub handler: Option<Handler>,
@@ -390,7 +391,6 @@ impl CommandTable {
 pub const fn ks(flags: &'static str, index: i32, last_key: i32, step: i32) -> KeySpec {
     KeySpec {
         flags,
-        notes: "",
         begin: BeginSearch::Index(index),
         find: FindKeys::Range {
             last_key,
@@ -409,7 +409,6 @@ pub const fn ks_keynum(
 ) -> KeySpec {
     KeySpec {
         flags,
-        notes: "",
         begin: BeginSearch::Index(index),
         find: FindKeys::Keynum {
             keynum_idx,
@@ -423,7 +422,6 @@ pub const fn ks_keynum(
 pub const fn ks_keyword(flags: &'static str, keyword: &'static str, start_from: i32) -> KeySpec {
     KeySpec {
         flags,
-        notes: "",
         begin: BeginSearch::Keyword {
             keyword,
             start_from,
@@ -436,11 +434,10 @@ pub const fn ks_keyword(flags: &'static str, keyword: &'static str, start_from: 
     }
 }
 
-/// Keys no spec can locate (SORT's BY/GET and STORE), with Redis's note why.
-pub const fn ks_unknown(flags: &'static str, notes: &'static str) -> KeySpec {
+/// Keys no spec can locate (SORT's BY/GET and STORE).
+pub const fn ks_unknown(flags: &'static str) -> KeySpec {
     KeySpec {
         flags,
-        notes,
         begin: BeginSearch::Unknown,
         find: FindKeys::Unknown,
     }
@@ -457,6 +454,7 @@ pub const BASE: CommandSpec = CommandSpec {
     flags: "",
     acl: "",
     key_specs: &[],
+    key_notes: &[],
     tips: &[],
     handler: None,
     subcommands: &[],

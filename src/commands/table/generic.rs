@@ -8,6 +8,9 @@ use crate::db::keyspace_cmds::*;
 use crate::object_cmd::*;
 use crate::sort::{sort_command, sort_ro_command};
 
+const SORT_BY_GET_NOTE: &str = "For the optional BY/GET keyword. It is marked 'unknown' because the key names derive from the content of the key we sort";
+const SORT_STORE_NOTE: &str = "For the optional STORE keyword. It is marked 'unknown' because the keyword can appear anywhere in the argument array";
+
 pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec {
         name: "del",
@@ -416,9 +419,10 @@ pub const COMMANDS: &[CommandSpec] = &[
         acl: "set sortedset list dangerous",
         key_specs: &[
             ks("RO ACCESS", 1, 0, 1),
-            ks_unknown("RO ACCESS", "For the optional BY/GET keyword. It is marked 'unknown' because the key names derive from the content of the key we sort"),
-            ks_unknown("OW UPDATE", "For the optional STORE keyword. It is marked 'unknown' because the keyword can appear anywhere in the argument array"),
+            ks_unknown("RO ACCESS"),
+            ks_unknown("OW UPDATE"),
         ],
+        key_notes: &["", SORT_BY_GET_NOTE, SORT_STORE_NOTE],
         handler: Some(sort_command),
         ..BASE
     },
@@ -433,8 +437,9 @@ pub const COMMANDS: &[CommandSpec] = &[
         acl: "set sortedset list dangerous",
         key_specs: &[
             ks("RO ACCESS", 1, 0, 1),
-            ks_unknown("RO ACCESS", "For the optional BY/GET keyword. It is marked 'unknown' because the key names derive from the content of the key we sort"),
+            ks_unknown("RO ACCESS"),
         ],
+        key_notes: &["", SORT_BY_GET_NOTE],
         handler: Some(sort_ro_command),
         ..BASE
     },
