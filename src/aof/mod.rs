@@ -109,6 +109,10 @@ impl Default for Aof {
     }
 }
 
+/// The client id of the AOF loading client (CLIENT_ID_AOF): commands check it to
+/// obey what the AOF says (mustObeyClient).
+pub const AOF_CLIENT_ID: u64 = u64::MAX;
+
 /// strerror-style text of an I/O error ("No such file or directory").
 pub fn strerror(e: &std::io::Error) -> String {
     crate::server::listen::strerror(e)
