@@ -13,6 +13,7 @@ use crate::resp::{Argv, OwnedArgv};
 use crate::server::Server;
 use crate::t_zset::{Limits, ScoreRange, ZSet};
 use crate::util::{eq_ic, parse_f64, parse_i64};
+use std::cmp::Ordering;
 
 /// One match of a search (geoPoint).
 struct Point {
@@ -471,10 +472,22 @@ fn georadius_generic(srv: &mut Server, c: &mut Client, argv: &Argv, src_idx: usi
     } else {
         count as usize
     };
-    match sort {
-        Sort::Asc => points.sort_by(|a, b| a.dist.partial_cmp(&b.dist).unwrap()),
-        Sort::Desc => points.sort_by(|a, b| b.dist.partial_cmp(&a.dist).unwrap()),
-        Sort::None => {}
+    if sort != Sort::None {
+        let by_dist = |a: &Point, b: &Point| {
+            let o = a.dist.partial_cmp(&b.dist).unwrap_or(Ordering::Equal);
+            if sort == Sort::Desc {
+                o.reverse()
+            } else {
+                o
+            }
+        };
+        // Redis: qsort (glibc's is a stable merge sort) for everything, its
+        // own partial quicksort when COUNT cuts the result; ties differ.
+        if returned == points.len() {
+            points.sort_by(by_dist);
+        } else {
+            crate::pqsort::pqsort(&mut points, 0, returned - 1, by_dist);
+        }
     }
     points.truncate(returned);
     for p in points.iter_mut() {

@@ -29,6 +29,7 @@ mod multi;
 mod networking;
 mod notify;
 mod object_cmd;
+mod pqsort;
 mod process;
 mod pubsub;
 mod rdb;

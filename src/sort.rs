@@ -309,7 +309,13 @@ fn sort_generic(srv: &mut Server, c: &mut Client, argv: &Argv, readonly: bool) {
                 o
             }
         };
-        vector.sort_by(cmp);
+        // Redis: its partial quicksort when BY and LIMIT are both given, else
+        // qsort (glibc's is a stable merge sort); they order ties differently.
+        if bypattern && (start != 0 || end != vectorlen - 1) && !vector.is_empty() {
+            crate::pqsort::pqsort(&mut vector, start.max(0) as usize, end.max(0) as usize, cmp);
+        } else {
+            vector.sort_by(cmp);
+        }
     }
 
     let count = (end - start + 1).max(0) as usize;

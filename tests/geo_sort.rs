@@ -338,6 +338,34 @@ fn georadius_family() {
     );
 }
 
+/// COUNT cuts the result with Redis's partial quicksort: ties (points at the
+/// same distance) come out in its order, not in insertion order.
+#[test]
+fn georadius_count_ties_follow_redis() {
+    let srv = Server::start();
+    let mut con = srv.client();
+    let mut args = vec!["geoadd", "t"];
+    for m in ["a", "b", "c", "d", "e", "f", "g", "h", "i"] {
+        args.extend(["1", "1", m]);
+    }
+    args.extend(["1.001", "1", "j"]);
+    assert_eq!(int(&mut con, &args), 10);
+    assert_eq!(
+        q(
+            &mut con,
+            &["georadius", "t", "1", "1", "10", "km", "asc", "count", "3"]
+        ),
+        ["a", "b", "c"]
+    );
+    assert_eq!(
+        q(
+            &mut con,
+            &["georadius", "t", "1", "1", "10", "km", "desc", "count", "4"]
+        ),
+        ["j", "b", "c", "d"]
+    );
+}
+
 #[test]
 fn geosearch_and_store() {
     let srv = Server::start();
@@ -624,6 +652,10 @@ fn sort_getkeys() {
         q(&mut con, &["command", "getkeys", "sort_ro", "a", "by", "x"]),
         ["a"]
     );
+    // SORT's "unknown" key specs carry Redis's notes in COMMAND INFO.
+    let info = format!("{:?}", cmd(&mut con, &["command", "info", "sort"]).unwrap());
+    assert!(info.contains("because the keyword can appear anywhere in the argument array"));
+    assert!(info.contains("movablekeys"));
 }
 
 #[test]

@@ -51,10 +51,17 @@ fn reply_key_flags(c: &mut Client, spec_flags: &str) {
     }
 }
 
-fn reply_key_specs(c: &mut Client, specs: &[KeySpec]) {
+fn reply_key_specs(c: &mut Client, specs: &[KeySpec], notes: &[&str]) {
     c.add_set_len(specs.len());
-    for ks in specs {
-        c.add_map_len(3);
+    for (i, ks) in specs.iter().enumerate() {
+        let note = notes.get(i).copied().unwrap_or("");
+        if note.is_empty() {
+            c.add_map_len(3);
+        } else {
+            c.add_map_len(4);
+            c.add_bulk(b"notes");
+            c.add_bulk(note.as_bytes());
+        }
         c.add_bulk(b"flags");
         reply_key_flags(c, ks.flags);
         c.add_bulk(b"begin_search");
@@ -178,7 +185,7 @@ fn reply_command_info(srv: &Server, c: &mut Client, id: usize) {
     for t in cmd.spec.tips {
         c.add_bulk(t.as_bytes());
     }
-    reply_key_specs(c, cmd.spec.key_specs);
+    reply_key_specs(c, cmd.spec.key_specs, cmd.spec.key_notes);
     let subs = sorted_subcommands(srv, cmd);
     if subs.is_empty() && cmd.spec.subcommands.is_empty() {
         c.add_set_len(0);

@@ -63,6 +63,9 @@ pub struct CommandSpec {
     /// Space-separated ACL categories without '@' ("string", "keyspace").
     pub acl: &'static str,
     pub key_specs: &'static [KeySpec],
+    /// The key specs' "notes" as COMMAND INFO shows them: empty, or one per
+    /// key spec ("" for a spec without notes).
+    pub key_notes: &'static [&'static str],
     /// Request/response policy tips (COMMAND INFO tips).
     pub tips: &'static [&'static str],
     pub handler: Option<Handler>,
@@ -415,6 +418,31 @@ pub const fn ks_keynum(
     }
 }
 
+/// A key found after `keyword` (searched from `start_from`), as GEORADIUS's STORE.
+pub const fn ks_keyword(flags: &'static str, keyword: &'static str, start_from: i32) -> KeySpec {
+    KeySpec {
+        flags,
+        begin: BeginSearch::Keyword {
+            keyword,
+            start_from,
+        },
+        find: FindKeys::Range {
+            last_key: 0,
+            step: 1,
+            limit: 0,
+        },
+    }
+}
+
+/// Keys no spec can locate (SORT's BY/GET and STORE).
+pub const fn ks_unknown(flags: &'static str) -> KeySpec {
+    KeySpec {
+        flags,
+        begin: BeginSearch::Unknown,
+        find: FindKeys::Unknown,
+    }
+}
+
 /// An empty spec row used with struct update syntax in the table.
 pub const BASE: CommandSpec = CommandSpec {
     name: "",
@@ -426,6 +454,7 @@ pub const BASE: CommandSpec = CommandSpec {
     flags: "",
     acl: "",
     key_specs: &[],
+    key_notes: &[],
     tips: &[],
     handler: None,
     subcommands: &[],

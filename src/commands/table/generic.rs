@@ -2,11 +2,14 @@
 //! Redis 7.0.15's commands/*.json. RANDOMKEY and SCAN also carry Redis's hidden
 //! TOUCHES_ARBITRARY_KEYS flag there; it only affects propagation, which is not built.
 
-use crate::commands::{ks, BeginSearch, CommandSpec, FindKeys, KeySpec, BASE};
+use crate::commands::{ks, ks_unknown, CommandSpec, BASE};
 use crate::db::expire_cmds::*;
 use crate::db::keyspace_cmds::*;
 use crate::object_cmd::*;
 use crate::sort::{sort_command, sort_ro_command};
+
+const SORT_BY_GET_NOTE: &str = "For the optional BY/GET keyword. It is marked 'unknown' because the key names derive from the content of the key we sort";
+const SORT_STORE_NOTE: &str = "For the optional STORE keyword. It is marked 'unknown' because the keyword can appear anywhere in the argument array";
 
 pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec {
@@ -416,9 +419,10 @@ pub const COMMANDS: &[CommandSpec] = &[
         acl: "set sortedset list dangerous",
         key_specs: &[
             ks("RO ACCESS", 1, 0, 1),
-            KeySpec { flags: "RO ACCESS", begin: BeginSearch::Unknown, find: FindKeys::Unknown },
-            KeySpec { flags: "OW UPDATE", begin: BeginSearch::Unknown, find: FindKeys::Unknown },
+            ks_unknown("RO ACCESS"),
+            ks_unknown("OW UPDATE"),
         ],
+        key_notes: &["", SORT_BY_GET_NOTE, SORT_STORE_NOTE],
         handler: Some(sort_command),
         ..BASE
     },
@@ -433,8 +437,9 @@ pub const COMMANDS: &[CommandSpec] = &[
         acl: "set sortedset list dangerous",
         key_specs: &[
             ks("RO ACCESS", 1, 0, 1),
-            KeySpec { flags: "RO ACCESS", begin: BeginSearch::Unknown, find: FindKeys::Unknown },
+            ks_unknown("RO ACCESS"),
         ],
+        key_notes: &["", SORT_BY_GET_NOTE],
         handler: Some(sort_ro_command),
         ..BASE
     },

@@ -1,6 +1,6 @@
 //! Geo commands (Redis 7.0.15's commands/geo*.json, group "geo"); handlers in src/geo.rs.
 
-use crate::commands::{ks, BeginSearch, CommandSpec, FindKeys, KeySpec, BASE};
+use crate::commands::{ks, ks_keyword, CommandSpec, BASE};
 use crate::geo::*;
 
 pub const COMMANDS: &[CommandSpec] = &[
@@ -65,7 +65,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         arity: -6,
         flags: "write denyoom",
         acl: "geo",
-        key_specs: &[ks("RO ACCESS", 1, 0, 1), KeySpec { flags: "OW UPDATE", begin: BeginSearch::Keyword { keyword: "STORE", start_from: 6 }, find: FindKeys::Range { last_key: 0, step: 1, limit: 0 } }, KeySpec { flags: "OW UPDATE", begin: BeginSearch::Keyword { keyword: "STOREDIST", start_from: 6 }, find: FindKeys::Range { last_key: 0, step: 1, limit: 0 } }],
+        key_specs: &[ks("RO ACCESS", 1, 0, 1), ks_keyword("OW UPDATE", "STORE", 6), ks_keyword("OW UPDATE", "STOREDIST", 6)],
         handler: Some(georadius_command),
         ..BASE
     },
@@ -91,7 +91,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         arity: -5,
         flags: "write denyoom",
         acl: "geo",
-        key_specs: &[ks("RO ACCESS", 1, 0, 1), KeySpec { flags: "OW UPDATE", begin: BeginSearch::Keyword { keyword: "STORE", start_from: 5 }, find: FindKeys::Range { last_key: 0, step: 1, limit: 0 } }, KeySpec { flags: "OW UPDATE", begin: BeginSearch::Keyword { keyword: "STOREDIST", start_from: 5 }, find: FindKeys::Range { last_key: 0, step: 1, limit: 0 } }],
+        key_specs: &[ks("RO ACCESS", 1, 0, 1), ks_keyword("OW UPDATE", "STORE", 5), ks_keyword("OW UPDATE", "STOREDIST", 5)],
         handler: Some(georadiusbymember_command),
         ..BASE
     },
