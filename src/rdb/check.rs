@@ -43,10 +43,11 @@ pub fn report(path: &str) -> bool {
     match res {
         Ok(st) => {
             let expires: usize = srv.dbs.iter().map(|d| d.expires_len()).sum();
+            let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+            println!("[offset {}] \\o/ RDB looks OK! \\o/", size);
             println!("[info] {} keys read", st.loaded + st.expired);
             println!("[info] {} expires", expires as u64 + st.expired);
             println!("[info] {} already expired", st.expired);
-            println!("\\o/ RDB looks OK! \\o/");
             true
         }
         Err(e) => {

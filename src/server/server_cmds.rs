@@ -66,6 +66,9 @@ pub fn shutdown_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         return;
     }
     if abort {
+        // A signal may have arrived during this loop turn: Redis's handler sets
+        // shutdown_asap at once, ours leaves it to poll_signals.
+        srv.poll_signals();
         // With no replicas to wait for, only a signal-requested shutdown can be pending.
         if srv.shutdown_asap {
             srv.shutdown_asap = false;

@@ -126,6 +126,9 @@ impl Server {
         if let Some(path) = &self.config.unixsocket {
             let _ = std::fs::remove_file(path);
         }
+        // closeListeningSockets: closed before exiting, so a client that saw
+        // its connection drop can't reach a listener that is about to vanish.
+        self.listeners.clear();
         log::warn!("Redis is now ready to exit, bye bye...");
         true
     }
