@@ -113,6 +113,13 @@ impl ClientSubs {
     pub fn shard_channels(&self) -> usize {
         self.shard_channels.len()
     }
+    /// The per-client bookkeeping Redis counts in a client's memory: a list
+    /// node per pattern, a dict entry and slot per channel.
+    pub fn memory(&self) -> usize {
+        self.patterns.len() * 24
+            + (self.channels.len() + self.shard_channels.len()) * 32
+            + (self.channels.capacity() + self.shard_channels.capacity()) * 8
+    }
 }
 
 /// The two families of subscriptions, with their message names (pubsubtype).

@@ -12,6 +12,7 @@ use crate::ds::stream::{
 };
 use crate::networking::client_cmd::subcommand_syntax_error;
 use crate::networking::{Client, ClientFlags};
+use crate::notify::class;
 use crate::resp::Argv;
 use crate::server::Server;
 use crate::util::{mstime, parse_i64};
@@ -381,7 +382,7 @@ pub fn xadd_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         Kind::Missing if a.no_mkstream => return c.add_null(),
         Kind::Missing => {
             let lru = srv.new_obj_lru();
-            srv.dbs[db].add(key, Obj::new(Value::Stream(Box::default()), lru));
+            srv.db_add(db, key, Obj::new(Value::Stream(Box::default()), lru));
         }
         Kind::Stream => {}
     }
@@ -406,13 +407,18 @@ pub fn xadd_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     };
     add_id(c, id);
     let mut trim_rewrite = None;
+    let mut trimmed = false;
     if a.strategy != TrimStrategy::None {
-        s.trim(a.strategy, a.approx, a.limit);
+        trimmed = s.trim(a.strategy, a.approx, a.limit) > 0;
         if a.approx {
             trim_rewrite = Some(exact_trim_arg(s, a.strategy));
         }
     }
     srv.signal_modified_key(db, key);
+    srv.notify_keyspace_event(class::STREAM, "xadd", key, db);
+    if trimmed {
+        srv.notify_keyspace_event(class::STREAM, "xtrim", key, db);
+    }
     srv.dirty += 1;
     // Propagated with the trim made exact and the ID the server generated.
     if let Some(v) = trim_rewrite {
@@ -445,6 +451,7 @@ pub fn xtrim_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
             srv.rewrite_arg(argv, a.strategy_arg_idx, &v);
         }
         srv.signal_modified_key(db, key);
+        srv.notify_keyspace_event(class::STREAM, "xtrim", key, db);
         srv.dirty += deleted as u64;
     }
     c.add_int(deleted);
@@ -535,6 +542,7 @@ pub fn xdel_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     let deleted = stream_mut(srv, db, key).delete_ids(&ids);
     if deleted > 0 {
         srv.signal_modified_key(db, key);
+        srv.notify_keyspace_event(class::STREAM, "xdel", key, db);
         srv.dirty += deleted;
     }
     c.add_int(deleted as i64);
@@ -567,6 +575,7 @@ fn lookup_or_create_consumer(
                 },
             );
             srv.dirty += 1;
+            srv.notify_keyspace_event(class::STREAM, "xgroup-createconsumer", key, db);
             true
         }
     }
@@ -1138,12 +1147,13 @@ pub fn xgroup_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         };
         if !exists {
             let lru = srv.new_obj_lru();
-            srv.dbs[db].add(key, Obj::new(Value::Stream(Box::default()), lru));
+            srv.db_add(db, key, Obj::new(Value::Stream(Box::default()), lru));
             srv.signal_modified_key(db, key);
         }
         if stream_mut(srv, db, key).create_group(grp, id, entries_read) {
             c.add_ok();
             srv.dirty += 1;
+            srv.notify_keyspace_event(class::STREAM, "xgroup-create", key, db);
         } else {
             c.add_error("-BUSYGROUP Consumer Group name already exists");
         }
@@ -1161,6 +1171,7 @@ pub fn xgroup_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         g.entries_read = entries_read;
         c.add_ok();
         srv.dirty += 1;
+        srv.notify_keyspace_event(class::STREAM, "xgroup-setid", key, db);
     } else if opt == b"DESTROY" && argc == 4 {
         if has_group {
             if let Some(gs) = stream_mut(srv, db, key).cgroups.as_mut() {
@@ -1168,6 +1179,7 @@ pub fn xgroup_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
             }
             c.add_int(1);
             srv.dirty += 1;
+            srv.notify_keyspace_event(class::STREAM, "xgroup-destroy", key, db);
             srv.signal_key_as_ready(db, key);
         } else {
             c.add_int(0);
@@ -1186,6 +1198,7 @@ pub fn xgroup_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
                 },
             );
             srv.dirty += 1;
+            srv.notify_keyspace_event(class::STREAM, "xgroup-createconsumer", key, db);
             c.add_int(1);
         }
     } else if opt == b"DELCONSUMER" && argc == 5 {
@@ -1193,6 +1206,7 @@ pub fn xgroup_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         match g.delete_consumer(argv.get(4)) {
             Some(pending) => {
                 srv.dirty += 1;
+                srv.notify_keyspace_event(class::STREAM, "xgroup-delconsumer", key, db);
                 c.add_int(pending as i64);
             }
             None => c.add_int(0),
@@ -1266,6 +1280,7 @@ pub fn xsetid_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     }
     c.add_ok();
     srv.dirty += 1;
+    srv.notify_keyspace_event(class::STREAM, "xsetid", key, db);
 }
 
 // ------------------------------------------------------------------ XACK / XPENDING
@@ -1542,6 +1557,7 @@ pub fn xclaim_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     }
     let s = stream_mut(srv, db, key);
     let mut dirty = 0u64;
+    // The new last ID counts as a change only when no claim carried it.
     // What is propagated instead of the XCLAIM itself: forced XCLAIMs per entry,
     // or an XGROUP SETID when only LASTID moved the group.
     let mut props = Props::new();
@@ -1550,7 +1566,6 @@ pub fn xclaim_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         let g = s.group_mut(grp).unwrap();
         if last_id > g.last_id {
             g.last_id = last_id;
-            dirty += 1;
             propagate_last_id = true;
         }
     }
@@ -1572,6 +1587,7 @@ pub fn xclaim_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
                 propagate_last_id = false;
             }
             if g.remove_nack(&id) {
+                propagate_last_id = false;
                 dirty += 1;
             }
             continue;
@@ -1613,13 +1629,20 @@ pub fn xclaim_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         props.push(xclaim_prop(key, grp, g, id, &g.pel[&id]));
         propagate_last_id = false;
         n += 1;
+        propagate_last_id = false;
         dirty += 1;
     }
     if created {
         dirty += 1;
     }
     if propagate_last_id {
+        dirty += 1;
+    }
+    if propagate_last_id {
         props.push(setid_prop(key, grp, s.group(grp).unwrap()));
+    }
+    if created {
+        srv.notify_keyspace_event(class::STREAM, "xgroup-createconsumer", key, db);
     }
     c.set_deferred_array_len(d, n);
     srv.dirty += dirty;
@@ -1735,6 +1758,7 @@ pub fn xautoclaim_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     }
     if created {
         dirty += 1;
+        srv.notify_keyspace_event(class::STREAM, "xgroup-createconsumer", key, db);
     }
     let endid = ids.get(i).copied().unwrap_or(StreamId::MIN);
     c.add_array_len(3);

@@ -70,13 +70,22 @@ impl Server {
             self.after_rejected(c, Some(id));
             return;
         }
-        let cmd_flags = cmd.flags;
+        let mut cmd_flags = cmd.flags;
+        let in_multi = c.flags.has(crate::networking::ClientFlags::MULTI);
+        if in_multi {
+            cmd_flags = crate::multi::effective_flags(c, cmd.fullname, cmd_flags);
+        }
         if cmd_flags & flags::PROTECTED != 0 && !self.protected_command_allowed(c, id) {
             self.after_rejected(c, Some(id));
             return;
         }
         if !c.authenticated && cmd_flags & flags::NO_AUTH == 0 && self.auth_required() {
             c.add_error("-NOAUTH Authentication required.");
+            self.after_rejected(c, Some(id));
+            return;
+        }
+        if in_multi && cmd_flags & flags::NO_MULTI != 0 {
+            c.add_error("Command not allowed inside a transaction");
             self.after_rejected(c, Some(id));
             return;
         }
@@ -90,7 +99,18 @@ impl Server {
             return;
         }
         if self.config.maxmemory != 0 {
-            let ok = self.oom_gate(c, cmd_flags);
+            // Inside MULTI the queue itself grows memory: only EXEC (unless
+            // it carries a denyoom command), DISCARD, QUIT and RESET pass.
+            let oom_flags = if in_multi
+                && !matches!(
+                    self.commands.cmds[id].fullname,
+                    "exec" | "discard" | "quit" | "reset"
+                ) {
+                cmd_flags | flags::DENYOOM
+            } else {
+                cmd_flags
+            };
+            let ok = self.oom_gate(c, oom_flags);
             // Invalidations of evicted keys go out before the reply.
             if self.tracking.in_use {
                 self.tracking_flush_pending(c);
@@ -140,6 +160,10 @@ impl Server {
             self.postpone_client(c);
             return;
         }
+        if in_multi && !crate::multi::runs_inside_multi(self.commands.cmds[id].fullname) {
+            self.queue_multi_command(c, id, argv);
+            return;
+        }
         self.call(c, id, argv);
         if self.has_ready_keys() {
             self.handle_clients_blocked_on_keys();
@@ -173,6 +197,9 @@ impl Server {
         self.propagation_leave(id, c.db, argv, self.dirty > dirty_before, frame);
         if self.pubsub.has_pending() {
             self.pubsub_flush_pending(c, reply_mark);
+        }
+        if self.watches.has_pending() {
+            self.settle_pending_touches(c);
         }
         // in_use never goes back to false, and CLIENT TRACKING may just have set it.
         if self.tracking.in_use {
@@ -232,6 +259,15 @@ impl Server {
     fn after_rejected(&mut self, c: &mut Client, id: Option<usize>) {
         if let Some(id) = id {
             self.commands.cmds[id].stats.rejected_calls += 1;
+        }
+        // rejectCommand: a refusal inside MULTI dooms the transaction, and a
+        // refused EXEC aborts it with the refusal as the reason.
+        if c.flags.has(crate::networking::ClientFlags::MULTI) {
+            if id.is_some_and(|id| self.commands.cmds[id].fullname == "exec") {
+                self.exec_abort(c);
+            } else {
+                c.flags.set(crate::networking::ClientFlags::DIRTY_EXEC);
+            }
         }
         self.drain_error_codes(c);
     }

@@ -500,6 +500,7 @@ impl Server {
         };
         let mut removed = 0;
         for i in range {
+            self.touch_all_watched_keys_in_db(i, None);
             removed += self.dbs[i].len() as u64;
             self.signal_all_blocked_keys(i);
             if lazy {
@@ -555,6 +556,8 @@ pub fn swapdb_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     }
     let (a, b) = (id1 as usize, id2 as usize);
     if a != b {
+        srv.touch_all_watched_keys_in_db(a, Some(b));
+        srv.touch_all_watched_keys_in_db(b, Some(a));
         let (lo, hi) = (a.min(b), a.max(b));
         let (left, right) = srv.dbs.split_at_mut(hi);
         left[lo].swap_contents(&mut right[0]);

@@ -521,6 +521,7 @@ impl Server {
     #[inline]
     pub fn signal_modified_key(&mut self, db: usize, key: &[u8]) {
         self.stats.keys_modified += 1;
+        self.touch_watched_key(db, key);
         // A deleted or overwritten stream must wake its XREADGROUP readers.
         if self.blocking.count > 0 {
             self.signal_key_as_ready(db, key);
@@ -534,6 +535,7 @@ impl Server {
     /// eviction), so even the running client's NOLOOP BCAST hears of it.
     pub fn signal_key_removed_by_server(&mut self, db: usize, key: &[u8]) {
         self.stats.keys_modified += 1;
+        self.touch_watched_key(db, key);
         if self.blocking.count > 0 {
             self.signal_key_as_ready(db, key);
         }

@@ -191,7 +191,7 @@ pub fn reset_command(srv: &mut Server, c: &mut Client, _argv: &Argv) {
     c.name = None;
     srv.disable_tracking(c);
     srv.pubsub_forget_client(c);
-    // MULTI state is reset by transactions when they land (issue 7).
+    srv.discard_transaction(c);
     c.flags
         .clear(ClientFlags::PUBSUB | ClientFlags::REPLY_OFF | ClientFlags::REPLY_SKIP_NEXT);
     c.add_status("RESET");

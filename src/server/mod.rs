@@ -159,6 +159,10 @@ pub struct Server {
     /// The append-only file.
     pub aof: crate::aof::Aof,
     pub pubsub: crate::pubsub::PubSub,
+    /// WATCHed keys and their clients.
+    pub watches: crate::multi::Watches,
+    /// EXEC is running its queued commands (server.in_exec).
+    pub in_exec: bool,
     /// The fork child (BGSAVE, AOF rewrite) and its reported progress.
     pub child: crate::child::ChildState,
     /// RDB snapshot and load bookkeeping (INFO persistence).
@@ -166,6 +170,8 @@ pub struct Server {
     /// processEventsWhileBlocked, installed by the event loop once it runs:
     /// long loads call it to keep serving clients (with -LOADING replies).
     pub events_while_blocked: Option<fn(&mut Server)>,
+    /// The event loop's Poll while a load runs outside the loop.
+    pub blocked_poll: Option<mio::Poll>,
 }
 
 pub const FIRST_CLIENT_TOKEN: usize = 64;
@@ -237,9 +243,12 @@ impl Server {
             prop: Default::default(),
             aof: Default::default(),
             pubsub: Default::default(),
+            watches: Default::default(),
+            in_exec: false,
             child: Default::default(),
             rdb: Default::default(),
             events_while_blocked: None,
+            blocked_poll: None,
         }
     }
 

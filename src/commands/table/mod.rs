@@ -18,6 +18,7 @@ mod server_debug;
 mod set;
 mod stream;
 mod string;
+mod transactions;
 mod zset;
 
 use super::CommandSpec;
@@ -37,6 +38,7 @@ pub const ALL: &[&[CommandSpec]] = &[
     hash::COMMANDS,
     set::COMMANDS,
     pubsub::COMMANDS,
+    transactions::COMMANDS,
     rdb::COMMANDS,
     geo::COMMANDS,
     stream::COMMANDS,
