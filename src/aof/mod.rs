@@ -735,6 +735,33 @@ impl Server {
         }
     }
 
+    /// finishShutdown's AOF part: the rewrite child is killed (the AOF we have holds
+    /// the whole dataset), the buffer written and fsync'd.
+    pub fn aof_shutdown(&mut self) {
+        if self.aof_child_running() {
+            log::warn!("There is a child rewriting the AOF. Killing it!");
+            self.kill_append_only_child();
+        }
+        if self.aof.state != AofState::Off {
+            log::info!("Calling fsync() on the AOF file.");
+            self.flush_append_only_file(true);
+            if let Some(f) = &self.aof.file {
+                if let Err(e) = f.sync_data() {
+                    log::warn!("Fail to fsync the AOF file: {}.", strerror(&e));
+                }
+            }
+        }
+    }
+
+    /// Memory of the AOF buffer (INFO mem_aof_buffer, MEMORY STATS aof.buffer).
+    pub fn aof_buffer_mem(&self) -> usize {
+        if self.aof.state == AofState::Off {
+            0
+        } else {
+            self.aof.buf.capacity()
+        }
+    }
+
     /// The `aof_*` lines of INFO persistence.
     pub fn info_aof_fields(&self) -> String {
         let now = unix_time();

@@ -12,6 +12,31 @@ use std::path::Path;
 
 const ITEMS_PER_CMD: usize = 64;
 
+/// REDIS_AUTOSYNC_BYTES.
+const AUTOSYNC_BYTES: u64 = 4 * 1024 * 1024;
+
+/// A file that fsyncs itself every `every` bytes written (rioSetAutoSync); 0: never.
+struct AutoSync {
+    f: std::fs::File,
+    unsynced: u64,
+    every: u64,
+}
+
+impl Write for AutoSync {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.f.write(buf)?;
+        self.unsynced += n as u64;
+        if self.every != 0 && self.unsynced >= self.every {
+            self.f.sync_data()?;
+            self.unsynced = 0;
+        }
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.f.flush()
+    }
+}
+
 /// Emits `cmd key item...` commands of at most 64 items each.
 fn batched<W: Write>(
     w: &mut W,
@@ -208,6 +233,17 @@ impl Server {
                 super::strerror(&e)
             )
         })?;
+        // aof-rewrite-incremental-fsync: fsync every 4 MB so the final fsync is short.
+        let every = if self.config.get_bool("aof-rewrite-incremental-fsync") {
+            AUTOSYNC_BYTES
+        } else {
+            0
+        };
+        let f = AutoSync {
+            f,
+            unsynced: 0,
+            every,
+        };
         let mut w = std::io::BufWriter::with_capacity(64 * 1024, f);
         let res = if rdb {
             crate::rdb::save::save_to_writer(
@@ -221,7 +257,7 @@ impl Server {
             self.rewrite_aof_commands(&mut w)
         }
         .and_then(|_| w.flush())
-        .and_then(|_| w.get_ref().sync_all());
+        .and_then(|_| w.get_ref().f.sync_all());
         if let Err(e) = res {
             let _ = std::fs::remove_file(&tmp);
             return Err(format!(

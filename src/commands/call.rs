@@ -201,7 +201,7 @@ impl Server {
         let start = crate::util::monotonic_us();
         handler(self, c, argv);
         let duration = crate::util::monotonic_us() - start;
-        self.propagation_leave(c.db, argv, self.dirty > dirty_before, frame);
+        self.propagation_leave(id, c.db, argv, self.dirty > dirty_before, frame);
         if self.pubsub.has_pending() {
             self.pubsub_flush_pending(c, reply_mark);
         }

@@ -174,6 +174,7 @@ pub struct MemoryOverhead {
     pub clients_normal: u64,
     pub db_overhead: Vec<(usize, u64, u64)>,
     pub total_overhead: u64,
+    pub aof_buffer: u64,
     pub dataset: u64,
     pub keys: u64,
     pub allocated: u64,
@@ -217,7 +218,8 @@ impl Server {
             .chain(me)
             .map(client_memory)
             .sum();
-        let mut total = startup + clients_normal;
+        let aof_buffer = self.aof_buffer_mem() as u64;
+        let mut total = startup + clients_normal + aof_buffer;
         let mut db_overhead = Vec::new();
         let mut keys = 0;
         for db in &self.dbs {
@@ -237,6 +239,7 @@ impl Server {
             clients_normal,
             db_overhead,
             total_overhead: total,
+            aof_buffer,
             dataset: used.saturating_sub(total),
             keys,
             allocated,
@@ -461,7 +464,7 @@ impl Server {
              mem_clients_slaves:0\r\n\
              mem_clients_normal:{}\r\n\
              mem_cluster_links:0\r\n\
-             mem_aof_buffer:0\r\n\
+             mem_aof_buffer:{}\r\n\
              mem_allocator:{}\r\n\
              active_defrag_running:0\r\n\
              lazyfree_pending_objects:{}\r\n\
@@ -495,6 +498,7 @@ impl Server {
             m.rss as i64 - used as i64,
             crate::alloc::not_counted_for_evict(),
             m.clients_normal,
+            m.aof_buffer,
             crate::alloc::ALLOCATOR_NAME,
             crate::lazyfree::pending_objects(),
             crate::lazyfree::freed_objects(),

@@ -120,7 +120,14 @@ impl Server {
     /// Leaving call(): queue the command (or its rewrite) when it changed the
     /// dataset, restore the caller's frame, and flush at the outermost level.
     #[inline]
-    pub fn propagation_leave(&mut self, db: usize, argv: &Argv, dirty: bool, saved: CallFrame) {
+    pub fn propagation_leave(
+        &mut self,
+        id: usize,
+        db: usize,
+        argv: &Argv,
+        dirty: bool,
+        saved: CallFrame,
+    ) {
         self.prop.depth -= 1;
         let frame = std::mem::replace(&mut self.prop.frame, saved);
         if (dirty || frame.force) && !frame.prevent && self.should_propagate() {
@@ -130,7 +137,11 @@ impl Server {
             self.prop.pending.push(Op { db, argv });
         }
         if self.prop.depth == 0 && !self.prop.pending.is_empty() {
-            self.propagate_pending(true);
+            // Commands that may lazily expire arbitrary keys (Redis's hidden
+            // TOUCHES_ARBITRARY_KEYS flag) propagate those DELs unwrapped.
+            let arbitrary = self.prop.pending.len() > 1
+                && matches!(self.commands.cmds[id].spec.name, "scan" | "randomkey");
+            self.propagate_pending(!arbitrary);
         }
     }
 
@@ -205,7 +216,7 @@ mod tests {
         let mut s = server();
         let a = OwnedArgv::from_slices(["set", "k", "v"]);
         let saved = s.propagation_enter();
-        s.propagation_leave(0, &a.view(), true, saved);
+        s.propagation_leave(0, 0, &a.view(), true, saved);
         assert_eq!(
             s.aof.buf,
             b"*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*3\r\n$3\r\nset\r\n$1\r\nk\r\n$1\r\nv\r\n"
@@ -213,7 +224,7 @@ mod tests {
         s.aof.buf.clear();
         let saved = s.propagation_enter();
         s.propagate_deletion(0, b"k", false);
-        s.propagation_leave(0, &a.view(), true, saved);
+        s.propagation_leave(0, 0, &a.view(), true, saved);
         assert_eq!(
             s.aof.buf,
             b"*1\r\n$5\r\nMULTI\r\n*2\r\n$3\r\nDEL\r\n$1\r\nk\r\n*3\r\n$3\r\nset\r\n$1\r\nk\r\n$1\r\nv\r\n*1\r\n$4\r\nEXEC\r\n"
@@ -226,7 +237,7 @@ mod tests {
         let a = OwnedArgv::from_slices(["set", "k", "v"]);
         let saved = s.propagation_enter();
         s.rewrite_command(&["X"]);
-        s.propagation_leave(0, &a.view(), true, saved);
+        s.propagation_leave(0, 0, &a.view(), true, saved);
         assert!(s.prop.pending.is_empty());
         assert!(s.aof.buf.is_empty());
     }

@@ -201,7 +201,7 @@ pub fn memory_stats(srv: &mut Server, c: &mut Client, _argv: &Argv) {
     kv(c, "clients.slaves", 0);
     kv(c, "clients.normal", m.clients_normal as i64);
     kv(c, "cluster.links", 0);
-    kv(c, "aof.buffer", 0);
+    kv(c, "aof.buffer", m.aof_buffer as i64);
     kv(c, "lua.caches", 0);
     kv(c, "functions.caches", 0);
     for (id, main, exp) in &m.db_overhead {

@@ -102,6 +102,7 @@ impl Server {
             log::warn!("There is a child saving an .rdb. Killing it!");
             self.kill_rdb_child();
         }
+        self.aof_shutdown();
         let save_points = !self.config.save_params.is_empty();
         if (save_points && flags & SHUTDOWN_NOSAVE == 0) || flags & SHUTDOWN_SAVE != 0 {
             log::info!("Saving the final RDB snapshot before exiting.");
