@@ -216,6 +216,78 @@ fn add_entry(c: &mut Client, id: StreamId, fields: &Fields) {
     }
 }
 
+// ------------------------------------------------------------------ propagation
+
+/// A command to propagate, as owned arguments.
+type PropCmd = Vec<Vec<u8>>;
+
+/// streamPropagateXCLAIM: the idempotent XCLAIM that recreates a PEL entry
+/// (or removes it, for an entry that no longer exists) on replay.
+fn xclaim_prop(key: &[u8], group: &[u8], id: &[u8], nack: &Nack, last: StreamId) -> PropCmd {
+    vec![
+        b"XCLAIM".to_vec(),
+        key.to_vec(),
+        group.to_vec(),
+        nack.consumer.clone().unwrap_or_default(),
+        b"0".to_vec(),
+        id.to_vec(),
+        b"TIME".to_vec(),
+        nack.delivery_time.to_string().into_bytes(),
+        b"RETRYCOUNT".to_vec(),
+        nack.delivery_count.to_string().into_bytes(),
+        b"FORCE".to_vec(),
+        b"JUSTID".to_vec(),
+        b"LASTID".to_vec(),
+        last.to_bytes(),
+    ]
+}
+
+/// streamPropagateGroupID: XGROUP SETID with the group's read counter.
+fn setid_prop(key: &[u8], group: &[u8], g: &CGroup) -> PropCmd {
+    vec![
+        b"XGROUP".to_vec(),
+        b"SETID".to_vec(),
+        key.to_vec(),
+        group.to_vec(),
+        g.last_id.to_bytes(),
+        b"ENTRIESREAD".to_vec(),
+        g.entries_read.to_string().into_bytes(),
+    ]
+}
+
+/// streamPropagateConsumerCreation (XREADGROUP NOACK has no XCLAIM to carry it).
+fn createconsumer_prop(key: &[u8], group: &[u8], consumer: &[u8]) -> PropCmd {
+    vec![
+        b"XGROUP".to_vec(),
+        b"CREATECONSUMER".to_vec(),
+        key.to_vec(),
+        group.to_vec(),
+        consumer.to_vec(),
+    ]
+}
+
+fn propagate_all(srv: &mut Server, db: usize, cmds: Vec<PropCmd>) {
+    for cmd in cmds {
+        srv.also_propagate(db, &cmd);
+    }
+}
+
+/// After approximate trimming, replicas and the AOF must trim exactly as
+/// much: "~" becomes "=" and the count/ID becomes the resulting length or
+/// first ID (streamRewriteApproxSpecifier / streamRewriteTrimArgument).
+fn rewrite_trim_args(srv: &mut Server, argv: &Argv, db: usize, key: &[u8], a: &AddTrimArgs) {
+    if !srv.should_propagate() {
+        return;
+    }
+    let s = stream_ref(srv, db, key);
+    let val = match a.strategy {
+        TrimStrategy::MaxLen(_) => s.length.to_string().into_bytes(),
+        _ => s.edge_id(true, false).unwrap_or(StreamId::MAX).to_bytes(),
+    };
+    srv.rewrite_arg(argv, a.trim_arg_idx - 1, b"=");
+    srv.rewrite_arg(argv, a.trim_arg_idx, &val);
+}
+
 // ------------------------------------------------------------------ XADD / XTRIM
 
 struct AddTrimArgs {
@@ -227,6 +299,14 @@ struct AddTrimArgs {
     limit: i64,
     /// Index of the ID argument (XADD).
     idpos: usize,
+    /// Index of the MAXLEN/MINID value (rewritten for propagation).
+    trim_arg_idx: usize,
+}
+
+/// mustObeyClient: the AOF loading client (Redis's CLIENT_ID_AOF, the id
+/// src/aof/load.rs gives it); a replica's master joins with replication.
+fn must_obey(c: &Client) -> bool {
+    c.is_fake() && c.id == u64::MAX
 }
 
 /// streamParseAddOrTrimArgsOrReply.
@@ -239,6 +319,7 @@ fn parse_add_trim(srv: &Server, c: &mut Client, argv: &Argv, xadd: bool) -> Opti
         approx: false,
         limit: 0,
         idpos: 0,
+        trim_arg_idx: 0,
     };
     let argc = argv.len();
     let mut limit_given = false;
@@ -270,6 +351,7 @@ fn parse_add_trim(srv: &Server, c: &mut Client, argv: &Argv, xadd: bool) -> Opti
             }
             i += 1;
             a.strategy = TrimStrategy::MaxLen(n as u64);
+            a.trim_arg_idx = i;
         } else if opt.eq_ignore_ascii_case(b"minid") && moreargs > 0 {
             if a.strategy != TrimStrategy::None {
                 c.add_error(
@@ -288,6 +370,7 @@ fn parse_add_trim(srv: &Server, c: &mut Client, argv: &Argv, xadd: bool) -> Opti
             let id = parse_strict_id(c, argv.get(i + 1), 0)?;
             i += 1;
             a.strategy = TrimStrategy::MinId(id);
+            a.trim_arg_idx = i;
         } else if opt.eq_ignore_ascii_case(b"limit") && moreargs > 0 {
             let n = get_ll(c, argv.get(i + 1), None)?;
             if n < 0 {
@@ -326,7 +409,10 @@ fn parse_add_trim(srv: &Server, c: &mut Client, argv: &Argv, xadd: bool) -> Opti
         c.add_error("syntax error, XTRIM must be called with a trimming strategy");
         return None;
     }
-    if limit_given {
+    if must_obey(c) {
+        // What the AOF (or a master) sends was already trimmed exactly.
+        a.limit = 0;
+    } else if limit_given {
         if !a.approx {
             c.add_error("syntax error, LIMIT cannot be used without the special ~ option");
             return None;
@@ -397,6 +483,13 @@ pub fn xadd_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         srv.notify_keyspace_event(class::STREAM, "xtrim", key, db);
     }
     srv.dirty += 1;
+    if a.strategy != TrimStrategy::None && a.approx {
+        rewrite_trim_args(srv, argv, db, key, &a);
+    }
+    // The generated ID goes to replicas and the AOF, not "*" or "ms-*".
+    if a.id.is_none() || !a.seq_given {
+        srv.rewrite_arg(argv, a.idpos, &id.to_bytes());
+    }
     srv.signal_key_as_ready(db, key);
 }
 
@@ -415,6 +508,9 @@ pub fn xtrim_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     if deleted > 0 {
         srv.signal_modified_key(db, key);
         srv.notify_keyspace_event(class::STREAM, "xtrim", key, db);
+        if a.approx {
+            rewrite_trim_args(srv, argv, db, key, &a);
+        }
         srv.dirty += deleted as u64;
     }
     c.add_int(deleted);
@@ -514,7 +610,13 @@ pub fn xdel_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
 // ------------------------------------------------------------------ consumer groups, low level
 
 /// streamLookupConsumer with refresh, else streamCreateConsumer (dirty++).
-fn lookup_or_create_consumer(srv: &mut Server, db: usize, key: &[u8], group: &[u8], name: &[u8]) {
+fn lookup_or_create_consumer(
+    srv: &mut Server,
+    db: usize,
+    key: &[u8],
+    group: &[u8],
+    name: &[u8],
+) -> bool {
     let now = mstime();
     let g = stream_mut(srv, db, key).group_mut(group).expect("group");
     match g.consumers.get_mut(name) {
@@ -529,24 +631,31 @@ fn lookup_or_create_consumer(srv: &mut Server, db: usize, key: &[u8], group: &[u
             );
             srv.dirty += 1;
             srv.notify_keyspace_event(class::STREAM, "xgroup-createconsumer", key, db);
+            return true;
         }
     }
+    false
 }
 
 /// streamReplyWithRange with a group: new entries after `start`, moving the
 /// group's last ID and read counter and (unless NOACK) filling the PELs.
+#[allow(clippy::too_many_arguments)]
 fn reply_group_range(
     s: &mut Stream,
     c: &mut Client,
+    key: &[u8],
     start: StreamId,
     count: usize,
     group: &[u8],
     consumer: &[u8],
     noack: bool,
+    props: Option<&mut Vec<PropCmd>>,
 ) -> usize {
     let entries = s.range(start, StreamId::MAX, false, count);
     c.add_array_len(entries.len());
     let now = mstime();
+    let mut props = props;
+    let mut last_id_moved = false;
     for (id, fields) in &entries {
         let id = *id;
         let tomb = s.range_has_tombstones(Some(id), None);
@@ -560,6 +669,7 @@ fn reply_group_range(
                 g.entries_read = est;
             }
             g.last_id = id;
+            last_id_moved = true;
         }
         add_entry(c, id, fields);
         if !noack {
@@ -590,6 +700,21 @@ fn reply_group_range(
             if let Some(cons) = g.consumers.get_mut(consumer) {
                 cons.pel.insert(id);
             }
+            if let Some(p) = props.as_deref_mut() {
+                p.push(xclaim_prop(
+                    key,
+                    group,
+                    &id.to_bytes(),
+                    &g.pel[&id],
+                    g.last_id,
+                ));
+            }
+        }
+    }
+    // With NOACK no XCLAIM carries the group's new last ID.
+    if noack && last_id_moved {
+        if let (Some(p), Some(g)) = (props, s.group(group)) {
+            p.push(setid_prop(key, group, g));
         }
     }
     entries.len()
@@ -787,13 +912,19 @@ fn xread_generic(srv: &mut Server, c: &mut Client, argv: &Argv, xreadgroup: bool
         c.add_bulk(key);
         match &group {
             Some((g, cons)) => {
-                lookup_or_create_consumer(srv, db, key, g, cons);
+                let prop = srv.should_propagate();
+                let mut props = Vec::new();
+                if lookup_or_create_consumer(srv, db, key, g, cons) && noack && prop {
+                    props.push(createconsumer_prop(key, g, cons));
+                }
                 let s = stream_mut(srv, db, key);
                 if history {
                     reply_consumer_history(s, c, start, count as usize, g, cons);
                 } else {
-                    reply_group_range(s, c, start, count as usize, g, cons, noack);
+                    let p = if prop { Some(&mut props) } else { None };
+                    reply_group_range(s, c, key, start, count as usize, g, cons, noack, p);
                 }
+                propagate_all(srv, db, props);
                 srv.dirty += 1;
             }
             None => {
@@ -850,11 +981,14 @@ fn xread_generic(srv: &mut Server, c: &mut Client, argv: &Argv, xreadgroup: bool
 }
 
 pub fn xread_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
-    xread_generic(srv, c, argv, false)
+    xread_generic(srv, c, argv, false);
+    srv.prevent_propagation();
 }
 
+/// Propagated as the XCLAIMs (and XGROUP SETID/CREATECONSUMER) of what it did.
 pub fn xreadgroup_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
-    xread_generic(srv, c, argv, true)
+    xread_generic(srv, c, argv, true);
+    srv.prevent_propagation();
 }
 
 /// What serving a blocked reader on a signalled key did.
@@ -913,9 +1047,15 @@ pub fn serve_blocked_xread(
     c.add_bulk(key);
     match &xb.group {
         Some((g, cons)) => {
-            lookup_or_create_consumer(srv, db, key, g, cons);
+            let prop = srv.should_propagate();
+            let mut props = Vec::new();
+            if lookup_or_create_consumer(srv, db, key, g, cons) && xb.noack && prop {
+                props.push(createconsumer_prop(key, g, cons));
+            }
             let s = stream_mut(srv, db, key);
-            reply_group_range(s, c, start, xb.count, g, cons, xb.noack);
+            let p = if prop { Some(&mut props) } else { None };
+            reply_group_range(s, c, key, start, xb.count, g, cons, xb.noack, p);
+            propagate_all(srv, db, props);
         }
         None => {
             let entries = stream_ref(srv, db, key).range(start, StreamId::MAX, false, xb.count);
@@ -1369,7 +1509,7 @@ pub fn xclaim_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     let mut j = 5;
     while j < argc {
         match parse_id_raw(argv.get(j), 0, true, false) {
-            Some((id, _)) => ids.push(id),
+            Some((id, _)) => ids.push((id, j)),
             None => break,
         }
         j += 1;
@@ -1445,13 +1585,21 @@ pub fn xclaim_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     let consumer = argv.get(3);
     let mut touched = false;
     let mut created = false;
+    let prop = srv.should_propagate();
+    let mut props: Vec<PropCmd> = Vec::new();
+    let s = stream_mut(srv, db, key);
     let d = c.defer_len();
     let mut n = 0;
-    for id in ids {
+    for (id, argj) in ids {
         let exists = s.entry_exists(id);
         let fields = if exists && !justid { s.get(id) } else { None };
         let g = s.group_mut(grp).unwrap();
         if !exists {
+            if prop {
+                if let Some(nack) = g.pel.get(&id) {
+                    props.push(xclaim_prop(key, grp, argv.get(argj), nack, g.last_id));
+                }
+            }
             if g.remove_nack(&id) {
                 propagate_last_id = false;
                 dirty += 1;
@@ -1491,6 +1639,10 @@ pub fn xclaim_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         } else {
             add_entry(c, id, &fields.unwrap_or_default());
         }
+        if prop {
+            let nack = &g.pel[&id];
+            props.push(xclaim_prop(key, grp, argv.get(argj), nack, g.last_id));
+        }
         n += 1;
         propagate_last_id = false;
         dirty += 1;
@@ -1501,9 +1653,15 @@ pub fn xclaim_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     }
     if propagate_last_id {
         dirty += 1;
+        if prop {
+            let g = stream_ref(srv, db, key).group(grp).unwrap();
+            props.push(setid_prop(key, grp, g));
+        }
     }
     c.set_deferred_array_len(d, n);
     srv.dirty += dirty;
+    propagate_all(srv, db, props);
+    srv.prevent_propagation();
 }
 
 pub fn xautoclaim_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
@@ -1555,6 +1713,8 @@ pub fn xautoclaim_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         ));
     }
     let consumer = argv.get(3);
+    let prop = srv.should_propagate();
+    let mut props: Vec<PropCmd> = Vec::new();
     let s = stream_mut(srv, db, key);
     let ids: Vec<StreamId> = s
         .group(grp)
@@ -1583,6 +1743,15 @@ pub fn xautoclaim_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         };
         let g = s.group_mut(grp).unwrap();
         if !exists {
+            if prop {
+                props.push(xclaim_prop(
+                    key,
+                    grp,
+                    &id.to_bytes(),
+                    &g.pel[&id],
+                    g.last_id,
+                ));
+            }
             g.remove_nack(&id);
             dirty += 1;
             deleted.push(id);
@@ -1602,6 +1771,15 @@ pub fn xautoclaim_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         nack.delivery_time = now;
         if !justid {
             nack.delivery_count += 1;
+        }
+        if prop {
+            props.push(xclaim_prop(
+                key,
+                grp,
+                &id.to_bytes(),
+                &g.pel[&id],
+                g.last_id,
+            ));
         }
         claimed.push((id, fields));
         count -= 1;
@@ -1626,6 +1804,8 @@ pub fn xautoclaim_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         add_id(c, id);
     }
     srv.dirty += dirty;
+    propagate_all(srv, db, props);
+    srv.prevent_propagation();
 }
 
 // ------------------------------------------------------------------ XINFO
