@@ -303,10 +303,10 @@ struct AddTrimArgs {
     trim_arg_idx: usize,
 }
 
-/// mustObeyClient: the AOF loading client (Redis's CLIENT_ID_AOF, the id
-/// src/aof/load.rs gives it); a replica's master joins with replication.
+/// mustObeyClient: the AOF loading client; a replica's master joins with
+/// replication.
 fn must_obey(c: &Client) -> bool {
-    c.is_fake() && c.id == u64::MAX
+    c.id == crate::aof::AOF_CLIENT_ID
 }
 
 /// streamParseAddOrTrimArgsOrReply.
