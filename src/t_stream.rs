@@ -216,6 +216,78 @@ fn add_entry(c: &mut Client, id: StreamId, fields: &Fields) {
     }
 }
 
+// ------------------------------------------------------------------ propagation
+
+/// A command to propagate, as owned arguments.
+type PropCmd = Vec<Vec<u8>>;
+
+/// streamPropagateXCLAIM: the idempotent XCLAIM that recreates a PEL entry
+/// (or removes it, for an entry that no longer exists) on replay.
+fn xclaim_prop(key: &[u8], group: &[u8], id: &[u8], nack: &Nack, last: StreamId) -> PropCmd {
+    vec![
+        b"XCLAIM".to_vec(),
+        key.to_vec(),
+        group.to_vec(),
+        nack.consumer.clone().unwrap_or_default(),
+        b"0".to_vec(),
+        id.to_vec(),
+        b"TIME".to_vec(),
+        nack.delivery_time.to_string().into_bytes(),
+        b"RETRYCOUNT".to_vec(),
+        nack.delivery_count.to_string().into_bytes(),
+        b"FORCE".to_vec(),
+        b"JUSTID".to_vec(),
+        b"LASTID".to_vec(),
+        last.to_bytes(),
+    ]
+}
+
+/// streamPropagateGroupID: XGROUP SETID with the group's read counter.
+fn setid_prop(key: &[u8], group: &[u8], g: &CGroup) -> PropCmd {
+    vec![
+        b"XGROUP".to_vec(),
+        b"SETID".to_vec(),
+        key.to_vec(),
+        group.to_vec(),
+        g.last_id.to_bytes(),
+        b"ENTRIESREAD".to_vec(),
+        g.entries_read.to_string().into_bytes(),
+    ]
+}
+
+/// streamPropagateConsumerCreation (XREADGROUP NOACK has no XCLAIM to carry it).
+fn createconsumer_prop(key: &[u8], group: &[u8], consumer: &[u8]) -> PropCmd {
+    vec![
+        b"XGROUP".to_vec(),
+        b"CREATECONSUMER".to_vec(),
+        key.to_vec(),
+        group.to_vec(),
+        consumer.to_vec(),
+    ]
+}
+
+fn propagate_all(srv: &mut Server, db: usize, cmds: Vec<PropCmd>) {
+    for cmd in cmds {
+        srv.also_propagate(db, &cmd);
+    }
+}
+
+/// After approximate trimming, replicas and the AOF must trim exactly as
+/// much: "~" becomes "=" and the count/ID becomes the resulting length or
+/// first ID (streamRewriteApproxSpecifier / streamRewriteTrimArgument).
+fn rewrite_trim_args(srv: &mut Server, argv: &Argv, db: usize, key: &[u8], a: &AddTrimArgs) {
+    if !srv.should_propagate() {
+        return;
+    }
+    let s = stream_ref(srv, db, key);
+    let val = match a.strategy {
+        TrimStrategy::MaxLen(_) => s.length.to_string().into_bytes(),
+        _ => s.edge_id(true, false).unwrap_or(StreamId::MAX).to_bytes(),
+    };
+    srv.rewrite_arg(argv, a.trim_arg_idx - 1, b"=");
+    srv.rewrite_arg(argv, a.trim_arg_idx, &val);
+}
+
 // ------------------------------------------------------------------ XADD / XTRIM
 
 struct AddTrimArgs {
@@ -227,8 +299,14 @@ struct AddTrimArgs {
     limit: i64,
     /// Index of the ID argument (XADD).
     idpos: usize,
-    /// Index of the MAXLEN/MINID value (rewritten for propagation after a ~ trim).
-    strategy_arg_idx: usize,
+    /// Index of the MAXLEN/MINID value (rewritten for propagation).
+    trim_arg_idx: usize,
+}
+
+/// mustObeyClient: the AOF loading client; a replica's master joins with
+/// replication.
+fn must_obey(c: &Client) -> bool {
+    c.id == crate::aof::AOF_CLIENT_ID
 }
 
 /// streamParseAddOrTrimArgsOrReply.
@@ -241,7 +319,7 @@ fn parse_add_trim(srv: &Server, c: &mut Client, argv: &Argv, xadd: bool) -> Opti
         approx: false,
         limit: 0,
         idpos: 0,
-        strategy_arg_idx: 0,
+        trim_arg_idx: 0,
     };
     let argc = argv.len();
     let mut limit_given = false;
@@ -272,8 +350,8 @@ fn parse_add_trim(srv: &Server, c: &mut Client, argv: &Argv, xadd: bool) -> Opti
                 return None;
             }
             i += 1;
-            a.strategy_arg_idx = i;
             a.strategy = TrimStrategy::MaxLen(n as u64);
+            a.trim_arg_idx = i;
         } else if opt.eq_ignore_ascii_case(b"minid") && moreargs > 0 {
             if a.strategy != TrimStrategy::None {
                 c.add_error(
@@ -291,8 +369,8 @@ fn parse_add_trim(srv: &Server, c: &mut Client, argv: &Argv, xadd: bool) -> Opti
             }
             let id = parse_strict_id(c, argv.get(i + 1), 0)?;
             i += 1;
-            a.strategy_arg_idx = i;
             a.strategy = TrimStrategy::MinId(id);
+            a.trim_arg_idx = i;
         } else if opt.eq_ignore_ascii_case(b"limit") && moreargs > 0 {
             let n = get_ll(c, argv.get(i + 1), None)?;
             if n < 0 {
@@ -331,8 +409,8 @@ fn parse_add_trim(srv: &Server, c: &mut Client, argv: &Argv, xadd: bool) -> Opti
         c.add_error("syntax error, XTRIM must be called with a trimming strategy");
         return None;
     }
-    if c.id == crate::aof::AOF_CLIENT_ID {
-        // The AOF carries trims already made exact (MAXLEN/MINID = n): no work cap.
+    if must_obey(c) {
+        // What the AOF (or a master) sends was already trimmed exactly.
         a.limit = 0;
     } else if limit_given {
         if !a.approx {
@@ -353,14 +431,6 @@ fn parse_add_trim(srv: &Server, c: &mut Client, argv: &Argv, xadd: bool) -> Opti
         a.limit = 0;
     }
     Some(a)
-}
-
-/// streamRewriteTrimArgument: what a `~` trim actually left, as an exact MAXLEN or MINID.
-fn exact_trim_arg(s: &crate::ds::stream::Stream, strategy: TrimStrategy) -> Vec<u8> {
-    match strategy {
-        TrimStrategy::MaxLen(_) => s.length.to_string().into_bytes(),
-        _ => s.edge_id(true, false).unwrap_or(StreamId::MIN).to_bytes(),
-    }
 }
 
 pub fn xadd_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
@@ -406,25 +476,17 @@ pub fn xadd_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         Err(AppendError::TooLarge) => return c.add_error("Elements are too large to be stored"),
     };
     add_id(c, id);
-    let mut trim_rewrite = None;
-    let mut trimmed = false;
-    if a.strategy != TrimStrategy::None {
-        trimmed = s.trim(a.strategy, a.approx, a.limit) > 0;
-        if a.approx {
-            trim_rewrite = Some(exact_trim_arg(s, a.strategy));
-        }
-    }
+    let trimmed = a.strategy != TrimStrategy::None && s.trim(a.strategy, a.approx, a.limit) > 0;
     srv.signal_modified_key(db, key);
     srv.notify_keyspace_event(class::STREAM, "xadd", key, db);
     if trimmed {
         srv.notify_keyspace_event(class::STREAM, "xtrim", key, db);
     }
     srv.dirty += 1;
-    // Propagated with the trim made exact and the ID the server generated.
-    if let Some(v) = trim_rewrite {
-        srv.rewrite_arg(argv, a.strategy_arg_idx - 1, b"=");
-        srv.rewrite_arg(argv, a.strategy_arg_idx, &v);
+    if a.strategy != TrimStrategy::None && a.approx {
+        rewrite_trim_args(srv, argv, db, key, &a);
     }
+    // The generated ID goes to replicas and the AOF, not "*" or "ms-*".
     if a.id.is_none() || !a.seq_given {
         srv.rewrite_arg(argv, a.idpos, &id.to_bytes());
     }
@@ -442,16 +504,13 @@ pub fn xtrim_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         Kind::WrongType => return c.add_error_wrongtype(),
         Kind::Stream => {}
     }
-    let s = stream_mut(srv, db, key);
-    let deleted = s.trim(a.strategy, a.approx, a.limit);
+    let deleted = stream_mut(srv, db, key).trim(a.strategy, a.approx, a.limit);
     if deleted > 0 {
-        if a.approx {
-            let v = exact_trim_arg(s, a.strategy);
-            srv.rewrite_arg(argv, a.strategy_arg_idx - 1, b"=");
-            srv.rewrite_arg(argv, a.strategy_arg_idx, &v);
-        }
         srv.signal_modified_key(db, key);
         srv.notify_keyspace_event(class::STREAM, "xtrim", key, db);
+        if a.approx {
+            rewrite_trim_args(srv, argv, db, key, &a);
+        }
         srv.dirty += deleted as u64;
     }
     c.add_int(deleted);
@@ -551,7 +610,6 @@ pub fn xdel_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
 // ------------------------------------------------------------------ consumer groups, low level
 
 /// streamLookupConsumer with refresh, else streamCreateConsumer (dirty++).
-/// True when it created the consumer.
 fn lookup_or_create_consumer(
     srv: &mut Server,
     db: usize,
@@ -562,10 +620,7 @@ fn lookup_or_create_consumer(
     let now = mstime();
     let g = stream_mut(srv, db, key).group_mut(group).expect("group");
     match g.consumers.get_mut(name) {
-        Some(cons) => {
-            cons.seen_time = now;
-            false
-        }
+        Some(cons) => cons.seen_time = now,
         None => {
             g.consumers.insert(
                 name.to_vec(),
@@ -576,52 +631,10 @@ fn lookup_or_create_consumer(
             );
             srv.dirty += 1;
             srv.notify_keyspace_event(class::STREAM, "xgroup-createconsumer", key, db);
-            true
+            return true;
         }
     }
-}
-
-/// Commands that reproduce a group read on replicas and in the AOF.
-type Props = Vec<Vec<Vec<u8>>>;
-
-/// streamPropagateXCLAIM: a delivered entry, as a forced XCLAIM that also
-/// carries the group's last ID.
-fn xclaim_prop(key: &[u8], group: &[u8], g: &CGroup, id: StreamId, nack: &Nack) -> Vec<Vec<u8>> {
-    vec![
-        b"XCLAIM".to_vec(),
-        key.to_vec(),
-        group.to_vec(),
-        nack.consumer.clone().unwrap_or_default(),
-        b"0".to_vec(),
-        id.to_bytes(),
-        b"TIME".to_vec(),
-        nack.delivery_time.to_string().into_bytes(),
-        b"RETRYCOUNT".to_vec(),
-        nack.delivery_count.to_string().into_bytes(),
-        b"FORCE".to_vec(),
-        b"JUSTID".to_vec(),
-        b"LASTID".to_vec(),
-        g.last_id.to_bytes(),
-    ]
-}
-
-/// streamPropagateGroupID.
-fn setid_prop(key: &[u8], group: &[u8], g: &CGroup) -> Vec<Vec<u8>> {
-    vec![
-        b"XGROUP".to_vec(),
-        b"SETID".to_vec(),
-        key.to_vec(),
-        group.to_vec(),
-        g.last_id.to_bytes(),
-        b"ENTRIESREAD".to_vec(),
-        g.entries_read.to_string().into_bytes(),
-    ]
-}
-
-fn propagate_all(srv: &mut Server, db: usize, props: Props) {
-    for p in props {
-        srv.also_propagate(db, &p);
-    }
+    false
 }
 
 /// streamReplyWithRange with a group: new entries after `start`, moving the
@@ -636,12 +649,13 @@ fn reply_group_range(
     group: &[u8],
     consumer: &[u8],
     noack: bool,
-    props: &mut Props,
+    props: Option<&mut Vec<PropCmd>>,
 ) -> usize {
-    let mut propagate_last_id = false;
     let entries = s.range(start, StreamId::MAX, false, count);
     c.add_array_len(entries.len());
     let now = mstime();
+    let mut props = props;
+    let mut last_id_moved = false;
     for (id, fields) in &entries {
         let id = *id;
         let tomb = s.range_has_tombstones(Some(id), None);
@@ -655,11 +669,7 @@ fn reply_group_range(
                 g.entries_read = est;
             }
             g.last_id = id;
-            // With NOACK only the group's position is propagated; otherwise the
-            // XCLAIMs below carry it.
-            if noack {
-                propagate_last_id = true;
-            }
+            last_id_moved = true;
         }
         add_entry(c, id, fields);
         if !noack {
@@ -690,12 +700,22 @@ fn reply_group_range(
             if let Some(cons) = g.consumers.get_mut(consumer) {
                 cons.pel.insert(id);
             }
-            let g = s.group(group).expect("group");
-            props.push(xclaim_prop(key, group, g, id, &g.pel[&id]));
+            if let Some(p) = props.as_deref_mut() {
+                p.push(xclaim_prop(
+                    key,
+                    group,
+                    &id.to_bytes(),
+                    &g.pel[&id],
+                    g.last_id,
+                ));
+            }
         }
     }
-    if propagate_last_id {
-        props.push(setid_prop(key, group, s.group(group).expect("group")));
+    // With NOACK no XCLAIM carries the group's new last ID.
+    if noack && last_id_moved {
+        if let (Some(p), Some(g)) = (props, s.group(group)) {
+            p.push(setid_prop(key, group, g));
+        }
     }
     entries.len()
 }
@@ -892,21 +912,17 @@ fn xread_generic(srv: &mut Server, c: &mut Client, argv: &Argv, xreadgroup: bool
         c.add_bulk(key);
         match &group {
             Some((g, cons)) => {
-                let mut props = Props::new();
-                if lookup_or_create_consumer(srv, db, key, g, cons) && noack {
-                    props.push(vec![
-                        b"XGROUP".to_vec(),
-                        b"CREATECONSUMER".to_vec(),
-                        key.to_vec(),
-                        g.clone(),
-                        cons.clone(),
-                    ]);
+                let prop = srv.should_propagate();
+                let mut props = Vec::new();
+                if lookup_or_create_consumer(srv, db, key, g, cons) && noack && prop {
+                    props.push(createconsumer_prop(key, g, cons));
                 }
                 let s = stream_mut(srv, db, key);
                 if history {
                     reply_consumer_history(s, c, start, count as usize, g, cons);
                 } else {
-                    reply_group_range(s, c, key, start, count as usize, g, cons, noack, &mut props);
+                    let p = if prop { Some(&mut props) } else { None };
+                    reply_group_range(s, c, key, start, count as usize, g, cons, noack, p);
                 }
                 propagate_all(srv, db, props);
                 srv.dirty += 1;
@@ -965,12 +981,13 @@ fn xread_generic(srv: &mut Server, c: &mut Client, argv: &Argv, xreadgroup: bool
 }
 
 pub fn xread_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
-    xread_generic(srv, c, argv, false)
+    xread_generic(srv, c, argv, false);
+    srv.prevent_propagation();
 }
 
+/// Propagated as the XCLAIMs (and XGROUP SETID/CREATECONSUMER) of what it did.
 pub fn xreadgroup_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     xread_generic(srv, c, argv, true);
-    // Propagated as the XCLAIM / XGROUP effects queued while serving it.
     srv.prevent_propagation();
 }
 
@@ -1030,18 +1047,14 @@ pub fn serve_blocked_xread(
     c.add_bulk(key);
     match &xb.group {
         Some((g, cons)) => {
-            let mut props = Props::new();
-            if lookup_or_create_consumer(srv, db, key, g, cons) && xb.noack {
-                props.push(vec![
-                    b"XGROUP".to_vec(),
-                    b"CREATECONSUMER".to_vec(),
-                    key.to_vec(),
-                    g.clone(),
-                    cons.clone(),
-                ]);
+            let prop = srv.should_propagate();
+            let mut props = Vec::new();
+            if lookup_or_create_consumer(srv, db, key, g, cons) && xb.noack && prop {
+                props.push(createconsumer_prop(key, g, cons));
             }
             let s = stream_mut(srv, db, key);
-            reply_group_range(s, c, key, start, xb.count, g, cons, xb.noack, &mut props);
+            let p = if prop { Some(&mut props) } else { None };
+            reply_group_range(s, c, key, start, xb.count, g, cons, xb.noack, p);
             propagate_all(srv, db, props);
         }
         None => {
@@ -1496,7 +1509,7 @@ pub fn xclaim_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     let mut j = 5;
     while j < argc {
         match parse_id_raw(argv.get(j), 0, true, false) {
-            Some((id, _)) => ids.push(id),
+            Some((id, _)) => ids.push((id, j)),
             None => break,
         }
         j += 1;
@@ -1558,9 +1571,6 @@ pub fn xclaim_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     let s = stream_mut(srv, db, key);
     let mut dirty = 0u64;
     // The new last ID counts as a change only when no claim carried it.
-    // What is propagated instead of the XCLAIM itself: forced XCLAIMs per entry,
-    // or an XGROUP SETID when only LASTID moved the group.
-    let mut props = Props::new();
     let mut propagate_last_id = false;
     {
         let g = s.group_mut(grp).unwrap();
@@ -1575,16 +1585,20 @@ pub fn xclaim_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     let consumer = argv.get(3);
     let mut touched = false;
     let mut created = false;
+    let prop = srv.should_propagate();
+    let mut props: Vec<PropCmd> = Vec::new();
+    let s = stream_mut(srv, db, key);
     let d = c.defer_len();
     let mut n = 0;
-    for id in ids {
+    for (id, argj) in ids {
         let exists = s.entry_exists(id);
         let fields = if exists && !justid { s.get(id) } else { None };
         let g = s.group_mut(grp).unwrap();
         if !exists {
-            if let Some(nack) = g.pel.get(&id).cloned() {
-                props.push(xclaim_prop(key, grp, g, id, &nack));
-                propagate_last_id = false;
+            if prop {
+                if let Some(nack) = g.pel.get(&id) {
+                    props.push(xclaim_prop(key, grp, argv.get(argj), nack, g.last_id));
+                }
             }
             if g.remove_nack(&id) {
                 propagate_last_id = false;
@@ -1625,24 +1639,24 @@ pub fn xclaim_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         } else {
             add_entry(c, id, &fields.unwrap_or_default());
         }
-        let g = s.group(grp).unwrap();
-        props.push(xclaim_prop(key, grp, g, id, &g.pel[&id]));
-        propagate_last_id = false;
+        if prop {
+            let nack = &g.pel[&id];
+            props.push(xclaim_prop(key, grp, argv.get(argj), nack, g.last_id));
+        }
         n += 1;
         propagate_last_id = false;
         dirty += 1;
     }
     if created {
         dirty += 1;
+        srv.notify_keyspace_event(class::STREAM, "xgroup-createconsumer", key, db);
     }
     if propagate_last_id {
         dirty += 1;
-    }
-    if propagate_last_id {
-        props.push(setid_prop(key, grp, s.group(grp).unwrap()));
-    }
-    if created {
-        srv.notify_keyspace_event(class::STREAM, "xgroup-createconsumer", key, db);
+        if prop {
+            let g = stream_ref(srv, db, key).group(grp).unwrap();
+            props.push(setid_prop(key, grp, g));
+        }
     }
     c.set_deferred_array_len(d, n);
     srv.dirty += dirty;
@@ -1699,6 +1713,8 @@ pub fn xautoclaim_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         ));
     }
     let consumer = argv.get(3);
+    let prop = srv.should_propagate();
+    let mut props: Vec<PropCmd> = Vec::new();
     let s = stream_mut(srv, db, key);
     let ids: Vec<StreamId> = s
         .group(grp)
@@ -1715,7 +1731,6 @@ pub fn xautoclaim_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     let mut touched = false;
     let mut created = false;
     let mut dirty = 0u64;
-    let mut props = Props::new();
     while attempts > 0 && count > 0 && i < ids.len() {
         attempts -= 1;
         let id = ids[i];
@@ -1728,8 +1743,15 @@ pub fn xautoclaim_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         };
         let g = s.group_mut(grp).unwrap();
         if !exists {
-            let nack = g.pel[&id].clone();
-            props.push(xclaim_prop(key, grp, g, id, &nack));
+            if prop {
+                props.push(xclaim_prop(
+                    key,
+                    grp,
+                    &id.to_bytes(),
+                    &g.pel[&id],
+                    g.last_id,
+                ));
+            }
             g.remove_nack(&id);
             dirty += 1;
             deleted.push(id);
@@ -1750,8 +1772,15 @@ pub fn xautoclaim_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         if !justid {
             nack.delivery_count += 1;
         }
-        let g = s.group(grp).unwrap();
-        props.push(xclaim_prop(key, grp, g, id, &g.pel[&id]));
+        if prop {
+            props.push(xclaim_prop(
+                key,
+                grp,
+                &id.to_bytes(),
+                &g.pel[&id],
+                g.last_id,
+            ));
+        }
         claimed.push((id, fields));
         count -= 1;
         dirty += 1;
