@@ -46,6 +46,13 @@ pub const fn footprint(size: usize) -> usize {
     }
 }
 
+/// The largest request that lands in the same chunk as a request of `size`:
+/// growing a buffer to this capacity instead of doubling it wastes no memory.
+#[inline]
+pub const fn chunk_capacity(size: usize) -> usize {
+    footprint(size) - 8
+}
+
 // SAFETY: every method forwards to the system allocator with the caller's layout
 // unchanged; the counter has no influence on the memory returned.
 unsafe impl GlobalAlloc for CountingAlloc {

@@ -128,7 +128,7 @@ fn lookup_string_for_bit(
             Some(s) => {
                 let buf = s.make_raw();
                 if buf.len() < need {
-                    buf.resize(need, 0);
+                    crate::db::object::sds_grow_zero(buf, need);
                     Some(true)
                 } else {
                     Some(false)
@@ -172,6 +172,7 @@ pub fn setbit_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
             buf[byte] &= !mask;
         }
         srv.signal_modified_key(db, key);
+        srv.notify_keyspace_event(crate::notify::class::STRING, "setbit", key, db);
         srv.dirty += 1;
     }
     c.add_int(old as i64);
@@ -239,8 +240,10 @@ pub fn bitop_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         let srcs: Vec<Cow<[u8]>> = (3..argv.len())
             .map(|j| match d.get(argv.get(j)).and_then(|o| str_of(&o.val)) {
                 None => Cow::Borrowed(&[][..]),
-                Some(StrEnc::Embstr(b)) | Some(StrEnc::Raw(b)) => Cow::Borrowed(&b[..]),
-                Some(s) => Cow::Owned(s.to_vec()),
+                Some(s) => match s.stored_bytes() {
+                    Some(b) => Cow::Borrowed(b),
+                    None => Cow::Owned(s.to_vec()),
+                },
             })
             .collect();
         bitop_compute(op, &srcs)
@@ -250,9 +253,11 @@ pub fn bitop_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     if maxlen > 0 {
         let lru = srv.new_obj_lru();
         srv.set_key(db, dest, Obj::string(StrEnc::raw(res), lru), false);
+        srv.notify_keyspace_event(crate::notify::class::STRING, "set", dest, db);
         srv.dirty += 1;
     } else if srv.db_delete(db, dest) {
         srv.signal_modified_key(db, dest);
+        srv.notify_keyspace_event(crate::notify::class::GENERIC, "del", dest, db);
         srv.dirty += 1;
     }
     c.add_int(maxlen as i64);
@@ -768,7 +773,8 @@ fn bitfield_generic(srv: &mut Server, c: &mut Client, argv: &Argv, readonly_cmd:
                     c.add_error_wrongtype();
                     return;
                 }
-                Some(StrEnc::Embstr(b)) | Some(StrEnc::Raw(b)) => b,
+                Some(StrEnc::Embstr(b)) => b,
+                Some(StrEnc::Raw(b)) => b,
                 Some(s) => {
                     let v = s.to_vec();
                     return reply_gets(c, &v, &ops);
@@ -804,6 +810,7 @@ fn bitfield_generic(srv: &mut Server, c: &mut Client, argv: &Argv, readonly_cmd:
     }
     if changes > 0 {
         srv.signal_modified_key(db, key);
+        srv.notify_keyspace_event(crate::notify::class::STRING, "setbit", key, db);
         srv.dirty += changes;
     }
 }

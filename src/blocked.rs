@@ -30,6 +30,8 @@ pub struct BlockState {
     /// The command to run again when a key is ready.
     pub argv: OwnedArgv,
     pub cmd_id: usize,
+    /// XREAD/XREADGROUP state: streams are served in place, not run again.
+    pub xread: Option<Box<crate::t_stream::XReadBlock>>,
 }
 
 #[derive(Default)]
@@ -143,6 +145,7 @@ impl Server {
             timeout_ms,
             argv: OwnedArgv::from_argv(argv),
             cmd_id,
+            xread: None,
         }));
     }
 
@@ -173,6 +176,22 @@ impl Server {
             if self.dbs[db].get(&k).is_some() && !self.key_is_expired(db, &k) {
                 self.signal_key_as_ready(db, &k);
             }
+        }
+    }
+
+    /// scanDatabaseForDeletedStreams, simplified: after a flush or swap every
+    /// key of `db` someone waits on is signalled; serving decides what to do
+    /// (XREADGROUP readers of a key that is no longer a stream get an error).
+    pub fn signal_all_blocked_keys(&mut self, db: usize) {
+        let keys: Vec<Vec<u8>> = self
+            .blocking
+            .by_key
+            .keys()
+            .filter(|(d, _)| *d == db)
+            .map(|(_, k)| k.clone())
+            .collect();
+        for k in keys {
+            self.signal_key_as_ready(db, &k);
         }
     }
 
@@ -282,15 +301,19 @@ impl Server {
             self.blocking.ready_set.clear();
             for (db, key) in ready {
                 let e = (db, key);
-                let n = self.blocking.by_key.get(&e).map_or(0, |q| q.len());
-                for _ in 0..n {
-                    let Some(&token) = self.blocking.by_key.get(&e).and_then(|q| q.front()) else {
-                        break;
-                    };
+                let tokens: Vec<usize> = match self.blocking.by_key.get(&e) {
+                    Some(q) => q.iter().copied().collect(),
+                    None => continue,
+                };
+                for token in tokens {
                     let btype = match self.client_ref(token).and_then(|c| c.bstate.as_ref()) {
-                        Some(st) => st.btype,
-                        None => break,
+                        Some(st) if st.db == e.0 && st.keys.contains(&e.1) => st.btype,
+                        _ => continue,
                     };
+                    if btype == BlockType::Stream {
+                        self.serve_stream_reader(token, e.0, &e.1);
+                        continue;
+                    }
                     if !self.key_serves(e.0, &e.1, btype) {
                         break;
                     }
@@ -317,6 +340,31 @@ impl Server {
                 }
             }
         }
+    }
+
+    /// serveClientsBlockedOnStreamKey for one reader: replies in place (data,
+    /// or an error when its group or key went away) or leaves it blocked.
+    fn serve_stream_reader(&mut self, token: usize, db: usize, key: &[u8]) {
+        let Some(mut c) = self.take_client(token) else {
+            return;
+        };
+        let xb = c.bstate.as_mut().and_then(|st| st.xread.take());
+        let Some(mut xb) = xb else {
+            self.restore_client(c);
+            return;
+        };
+        let served = crate::t_stream::serve_blocked_xread(self, &mut c, db, key, &mut xb);
+        if let Some(st) = c.bstate.as_mut() {
+            st.xread = Some(xb);
+        }
+        if let crate::t_stream::Served::Yes = served {
+            if let Some(st) = self.unblock_client_silently(&mut c) {
+                self.count_unblocked_call(&mut c, &st);
+            }
+            self.blocking.unblocked.push(token);
+            self.mark_pending_write(&mut c);
+        }
+        self.restore_client(c);
     }
 
     /// Runs the pipelined commands that waited behind a block that ended.

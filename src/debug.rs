@@ -51,6 +51,7 @@ fn type_code(v: &Value) -> u32 {
         Value::Set(_) => 2,
         Value::Hash(_) => 4,
         Value::ZSet(_) => 3,
+        Value::Stream(_) => 6,
     }
 }
 
@@ -84,6 +85,7 @@ pub fn object_digest(digest: &mut [u8; 20], o: &Obj, has_expire: bool) {
                 xor_digest(digest, &ed);
             }
         }
+        Value::Stream(s) => crate::t_stream::digest(s, digest),
     }
     if has_expire {
         xor_digest(digest, b"!!expire!!");
@@ -162,6 +164,32 @@ pub fn rdb_string_len(s: &[u8], compression: bool) -> usize {
 /// encoding rules; RDB saving itself is another issue.
 pub fn serialized_len(o: &Obj, compression: bool) -> usize {
     match &o.val {
+        // RDB_TYPE_STREAM_LISTPACKS_2: nodes, counters, then groups with PELs.
+        Value::Stream(s) => {
+            let l = |v: u64| rdb_len_size(v);
+            let mut n = l(s.node_count() as u64);
+            for (_, lp) in s.nodes() {
+                n += 17 + rdb_string_len(lp, compression);
+            }
+            n += l(s.length) + l(s.last_id.ms) + l(s.last_id.seq);
+            n += l(s.first_id.ms) + l(s.first_id.seq);
+            n += l(s.max_deleted_entry_id.ms) + l(s.max_deleted_entry_id.seq);
+            n += l(s.entries_added) + l(s.groups_len() as u64);
+            for (name, g) in s.cgroups.iter().flatten() {
+                n += rdb_string_len(name, compression);
+                n += l(g.last_id.ms) + l(g.last_id.seq) + l(g.entries_read as u64);
+                n += l(g.pel.len() as u64);
+                for nack in g.pel.values() {
+                    n += 16 + 8 + l(nack.delivery_count);
+                }
+                n += l(g.consumers.len() as u64);
+                for (cname, cn) in &g.consumers {
+                    n += rdb_string_len(cname, compression) + 8;
+                    n += l(cn.pel.len() as u64) + 16 * cn.pel.len();
+                }
+            }
+            n
+        }
         Value::Str(StrEnc::Int { v, .. }) => match rdb_int_size(*v) {
             0 => {
                 let mut t = [0u8; 20];
@@ -170,9 +198,8 @@ pub fn serialized_len(o: &Obj, compression: bool) -> usize {
             }
             n => n,
         },
-        Value::Str(StrEnc::Embstr(s)) | Value::Str(StrEnc::Raw(s)) => {
-            rdb_string_len(s, compression)
-        }
+        Value::Str(StrEnc::Embstr(s)) => rdb_string_len(s, compression),
+        Value::Str(StrEnc::Raw(s)) => rdb_string_len(s, compression),
         // RDB_TYPE_LIST_QUICKLIST_2: node count, then per node its container
         // type and either its LZF blob as stored or its raw bytes as a string.
         Value::List(l) => {
@@ -193,7 +220,7 @@ pub fn serialized_len(o: &Obj, compression: bool) -> usize {
         Value::Set(s) => s.serialized_len(compression),
         // RDB_TYPE_ZSET_LISTPACK: the listpack as one string; RDB_TYPE_ZSET_2:
         // length, then each member as a string and its score as 8 raw bytes.
-        Value::ZSet(z) => match &**z {
+        Value::ZSet(z) => match z {
             crate::t_zset::ZSet::Lp(lp) => rdb_string_len(lp.as_bytes(), compression),
             crate::t_zset::ZSet::Sl(sz) => {
                 let mut n = rdb_len_size(sz.sl.len() as u64);
@@ -401,8 +428,6 @@ fn not_built(c: &mut Client, what: &str) {
         "DEBUG {} is not supported: {}",
         what.to_ascii_uppercase(),
         match what {
-            "reload" => "RDB persistence is not implemented yet",
-            "loadaof" | "aof-flush-sleep" => "AOF persistence is not implemented yet",
             "replicate" => "replication is not implemented yet",
             "drop-cluster-packet-filter" | "clusterlink" =>
                 "the cluster bus is not implemented yet",
@@ -473,9 +498,36 @@ pub fn debug_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
                     return;
                 }
             }
-            not_built(c, "reload");
+            let has = |w: &str| (2..argc).any(|j| eq_ic(argv.get(j), w));
+            let flags = if has("merge") {
+                crate::rdb::load::LOAD_ALLOW_DUP
+            } else {
+                crate::rdb::load::LOAD_NONE
+            };
+            if !has("nosave") && srv.rdb_save().is_err() {
+                c.add_error("-ERR");
+                return;
+            }
+            if !has("noflush") {
+                srv.empty_data(None, false);
+            }
+            let path = srv.rdb_filename();
+            match crate::rdb::load::load_file(srv, &path, flags) {
+                Ok(true) => {
+                    log::warn!("DB reloaded by DEBUG RELOAD");
+                    c.add_ok();
+                }
+                Ok(false) => c.add_error("Error trying to load the RDB dump"),
+                Err(e) => {
+                    log::warn!("{}", e.msg);
+                    c.add_error("Error trying to load the RDB dump");
+                }
+            }
         }
-        ("loadaof", _) => not_built(c, "loadaof"),
+        ("loadaof", _) => {
+            srv.debug_loadaof();
+            c.add_ok();
+        }
         ("drop-cluster-packet-filter", 3) => not_built(c, &sub),
         ("object", 3) => debug_object(srv, c, argv.get(2)),
         ("sdslen", 3) => not_built(c, "sdslen"),
@@ -732,7 +784,7 @@ fn debug_populate(srv: &mut Server, c: &mut Client, argv: &Argv) {
         };
         // createStringObject: embstr or raw by length, never an integer encoding.
         let enc = if val.len() <= crate::db::object::EMBSTR_SIZE_LIMIT {
-            StrEnc::Embstr(val)
+            StrEnc::Embstr(val.into())
         } else {
             StrEnc::Raw(val)
         };

@@ -327,8 +327,8 @@ impl Server {
             freed += before - crate::alloc::used_memory() as i64;
             self.stats.evicted_keys += 1;
             self.signal_key_removed_by_server(dbid, &victim);
-            // Issue 7: notifyKeyspaceEvent(NOTIFY_EVICTED, "evicted", key, dbid) goes here.
-            // Issues 5/6: propagateDeletion (DEL, or UNLINK when `lazy`) to AOF and replicas.
+            self.notify_keyspace_event(crate::notify::class::EVICTED, "evicted", &victim, dbid);
+            self.propagate_deletion(dbid, &victim, lazy);
             keys_freed += 1;
             if keys_freed % 16 == 0 {
                 // The lazyfree thread frees behind our back: check the real figure.
@@ -379,7 +379,7 @@ impl Server {
                 } else {
                     db.expires
                         .random_entry(&mut self.rng)
-                        .map(|e| e.key.clone())
+                        .map(|e| e.key.to_boxed())
                 };
                 if let Some(k) = key {
                     victim.clear();

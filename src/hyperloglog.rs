@@ -537,6 +537,7 @@ pub fn pfadd_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     if updated > 0 {
         invalidate_cache(h);
         srv.signal_modified_key(db, key);
+        srv.notify_keyspace_event(crate::notify::class::STRING, "pfadd", key, db);
         srv.dirty += updated;
     }
     c.add_int((updated > 0) as i64);
@@ -632,6 +633,7 @@ pub fn pfmerge_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     }
     invalidate_cache(h);
     srv.signal_modified_key(db, key);
+    srv.notify_keyspace_event(crate::notify::class::STRING, "pfadd", key, db);
     srv.dirty += 1;
     c.add_ok();
 }

@@ -33,6 +33,27 @@ impl LongDouble {
         round(neg, m as u128, 0, false)
     }
 
+    /// The exact value of a double (every f64 is representable), as C's implicit
+    /// double to long double conversion gives it.
+    pub fn from_f64(v: f64) -> LongDouble {
+        if v.is_nan() {
+            return LongDouble::Nan;
+        }
+        let neg = v.is_sign_negative();
+        if v.is_infinite() {
+            return LongDouble::Inf { neg };
+        }
+        let bits = v.to_bits();
+        let exp = ((bits >> 52) & 0x7ff) as i64;
+        let frac = bits & ((1u64 << 52) - 1);
+        let (m, e) = if exp == 0 {
+            (frac, -1074)
+        } else {
+            (frac | (1u64 << 52), exp - 1075)
+        };
+        round(neg, m as u128, e, false)
+    }
+
     pub fn is_finite(&self) -> bool {
         matches!(self, LongDouble::Finite { .. })
     }
@@ -622,6 +643,17 @@ mod tests {
         let x = LongDouble::parse(a.as_bytes()).unwrap();
         let y = LongDouble::parse(b.as_bytes()).unwrap();
         x.add(y).to_human_string()
+    }
+
+    #[test]
+    fn from_f64_is_exact() {
+        assert_eq!(LongDouble::from_f64(0.5).to_human_string(), "0.5");
+        assert_eq!(LongDouble::from_f64(-3.0).to_human_string(), "-3");
+        assert_eq!(
+            LongDouble::from_f64(13.361389338970184).to_human_string(),
+            "13.36138933897018433"
+        );
+        assert_eq!(LongDouble::from_f64(0.0).to_human_string(), "0");
     }
 
     #[test]

@@ -4,8 +4,10 @@
 
 mod acl;
 mod alloc;
+mod aof;
 mod bitops;
 mod blocked;
+mod child;
 mod cluster;
 mod commands;
 mod config;
@@ -14,22 +16,31 @@ mod db;
 mod debug;
 mod ds;
 mod evict;
+mod geo;
+mod geohash;
+mod geohash_helper;
 mod hyperloglog;
 mod latency;
 mod lazyfree;
 mod logging;
 mod long_double;
 mod lzf;
+mod multi;
 mod networking;
+mod notify;
 mod object_cmd;
 mod process;
+mod pubsub;
+mod rdb;
 mod resp;
 mod server;
 mod sha1;
 mod slowlog;
+mod sort;
 mod t_hash;
 mod t_list;
 mod t_set;
+mod t_stream;
 mod t_string;
 mod t_zset;
 mod tracking;
@@ -117,7 +128,37 @@ fn fatal(msg: &str) -> ! {
 fn main() {
     use std::os::unix::ffi::OsStringExt;
     let args: Vec<Vec<u8>> = std::env::args_os().map(|a| a.into_vec()).collect();
+    // Run as redis-check-rdb (a symlink to this binary) or with --check-rdb.
+    {
+        let a0 = args
+            .first()
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .unwrap_or_default();
+        let strs: Vec<String> = args
+            .iter()
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .collect();
+        if a0.ends_with("redis-check-rdb") {
+            rdb::check::main(&strs);
+        }
+        if strs.get(1).map(|s| s.as_str()) == Some("--check-rdb") {
+            let mut rest = vec![strs[0].clone()];
+            rest.extend(strs[2..].iter().cloned());
+            rdb::check::main(&rest);
+        }
+    }
     // The arguments are copied: the argv area may now hold the process title.
+    if std::path::Path::new(&String::from_utf8_lossy(&args[0]).into_owned())
+        .file_name()
+        .is_some_and(|n| n.to_string_lossy().contains("redis-check-aof"))
+    {
+        aof::check::main(
+            &args
+                .iter()
+                .map(|a| String::from_utf8_lossy(a).into_owned())
+                .collect::<Vec<_>>(),
+        );
+    }
     process::init();
     let mut cfg = config::Config::default();
     let mut cmds = commands::CommandTable::load();
@@ -270,6 +311,12 @@ fn main() {
     crash::watchdog(srv.config.get_i64("watchdog-period"), srv.config.hz);
     srv.listeners = listeners;
     srv.tcp_port = srv.config.port;
+    // loadDataFromDisk: the AOF when appendonly is on, else the RDB.
+    if srv.config.get_bool("appendonly") {
+        srv.load_aof_at_startup();
+    } else {
+        srv.load_data_from_disk();
+    }
 
     if tcp_count > 0 {
         log::info!("Ready to accept connections");

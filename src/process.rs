@@ -107,6 +107,19 @@ pub fn set_proc_title(srv: &crate::server::Server) -> Result<(), ()> {
     Ok(())
 }
 
+/// redisSetProcTitle("<name>") in a fork child: the template with `name` as {title}.
+pub fn set_child_title(srv: &crate::server::Server, name: &str) {
+    let template = srv
+        .config
+        .get_str("proc-title-template")
+        .unwrap_or_default();
+    if let Some(t) =
+        crate::config::expand_proc_title(&srv.config, &template, name, srv.config_file.as_deref())
+    {
+        write_title(&t);
+    }
+}
+
 /// What Redis changed about the OOM score: whether it did, and the score it found
 /// before (restored when oom-score-adj is turned off).
 struct OomState {

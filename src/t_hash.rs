@@ -6,11 +6,14 @@
 use crate::db::dict::Dict;
 use crate::db::keyspace_cmds::{parse_scan_cursor, parse_scan_opts, scan_dict, scan_reply};
 use crate::db::object::{Obj, Value};
+use crate::db::TypedValue;
 use crate::ds::listpack::{Listpack, LpValue};
 use crate::long_double::LongDouble;
 use crate::networking::Client;
+use crate::notify::class;
 use crate::resp::Argv;
 use crate::server::Server;
+use crate::t_set::reply_random_draws;
 use crate::util::{parse_i64, Rng};
 
 pub enum HashVal {
@@ -130,7 +133,7 @@ impl HashVal {
             if d.contains_key(&field) {
                 panic!("Listpack corruption detected: duplicate hash field");
             }
-            d.insert_new(field, value);
+            d.insert_new(field.into(), value);
             p = lp.next(v);
         }
         *self = HashVal::Table(Box::new(d));
@@ -343,44 +346,6 @@ pub fn sds_new_size(len: usize) -> usize {
 
 // ---------------------------------------------------------------- lookups
 
-/// The hash inside a value, None for other types.
-#[inline]
-pub fn hash_of(v: &Value) -> Option<&HashVal> {
-    match v {
-        Value::Hash(h) => Some(h),
-        #[allow(unreachable_patterns)]
-        _ => None,
-    }
-}
-
-#[inline]
-pub fn hash_of_mut(v: &mut Value) -> Option<&mut HashVal> {
-    match v {
-        Value::Hash(h) => Some(h),
-        #[allow(unreachable_patterns)]
-        _ => None,
-    }
-}
-
-/// lookupKeyRead + checkType: Ok(None) for a missing key, Err after a
-/// WRONGTYPE reply.
-fn lookup_read<'s>(
-    srv: &'s mut Server,
-    c: &mut Client,
-    key: &[u8],
-) -> Result<Option<&'s HashVal>, ()> {
-    match srv.lookup_read(c.db, key) {
-        None => Ok(None),
-        Some(o) => match hash_of(&o.val) {
-            Some(h) => Ok(Some(h)),
-            None => {
-                c.add_error_wrongtype();
-                Err(())
-            }
-        },
-    }
-}
-
 /// hashTypeLookupWriteOrCreate: the hash under `key`, created empty when
 /// missing; None after a WRONGTYPE reply.
 fn lookup_write_or_create<'s>(
@@ -389,23 +354,17 @@ fn lookup_write_or_create<'s>(
     key: &[u8],
 ) -> Option<&'s mut HashVal> {
     let db = c.db;
-    let exists = match srv.lookup_write(db, key) {
-        None => false,
-        Some(o) => {
-            if hash_of(&o.val).is_none() {
-                c.add_error_wrongtype();
-                return None;
-            }
-            true
-        }
+    let exists = match srv.lookup_write_as::<HashVal>(db, key).or_wrongtype(c) {
+        Err(()) => return None,
+        Ok(h) => h.is_some(),
     };
     if !exists {
         let lru = srv.new_obj_lru();
-        srv.dbs[db].add(key, Obj::new(Value::Hash(HashVal::new()), lru));
+        srv.db_add(db, key, Obj::new(Value::Hash(HashVal::new()), lru));
     }
     srv.dbs[db]
         .get_mut(key)
-        .and_then(|o| hash_of_mut(&mut o.val))
+        .and_then(|o| HashVal::from_value(&mut o.val))
 }
 
 // ---------------------------------------------------------------- commands
@@ -424,6 +383,7 @@ pub fn hsetnx_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     h.set(argv.get(2), argv.get(3), lim);
     c.add_int(1);
     srv.signal_modified_key(c.db, key);
+    srv.notify_keyspace_event(class::HASH, "hset", key, c.db);
     srv.dirty += 1;
 }
 
@@ -453,6 +413,7 @@ pub fn hset_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         c.add_ok();
     }
     srv.signal_modified_key(c.db, key);
+    srv.notify_keyspace_event(class::HASH, "hset", key, c.db);
     srv.dirty += ((argv.len() - 2) / 2) as u64;
 }
 
@@ -486,6 +447,7 @@ pub fn hincrby_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     h.set(field, crate::util::fmt_i64(value, &mut t), lim);
     c.add_int(value);
     srv.signal_modified_key(c.db, key);
+    srv.notify_keyspace_event(class::HASH, "hincrby", key, c.db);
     srv.dirty += 1;
 }
 
@@ -524,7 +486,10 @@ pub fn hincrbyfloat_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     h.set(field, text.as_bytes(), lim);
     c.add_bulk(text.as_bytes());
     srv.signal_modified_key(c.db, key);
+    srv.notify_keyspace_event(class::HASH, "hincrbyfloat", key, c.db);
     srv.dirty += 1;
+    // Propagated as HSET of the result, so float rounding can't diverge.
+    srv.rewrite_command(&[b"HSET", key, field, text.as_bytes()]);
 }
 
 fn add_field_reply(c: &mut Client, h: Option<&HashVal>, field: &[u8]) {
@@ -535,14 +500,20 @@ fn add_field_reply(c: &mut Client, h: Option<&HashVal>, field: &[u8]) {
 }
 
 pub fn hget_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
-    match lookup_read(srv, c, argv.get(1)) {
+    match srv
+        .lookup_read_as::<HashVal>(c.db, argv.get(1))
+        .or_wrongtype(c)
+    {
         Err(()) => {}
         Ok(h) => add_field_reply(c, h, argv.get(2)),
     }
 }
 
 pub fn hmget_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
-    let Ok(h) = lookup_read(srv, c, argv.get(1)) else {
+    let Ok(h) = srv
+        .lookup_read_as::<HashVal>(c.db, argv.get(1))
+        .or_wrongtype(c)
+    else {
         return;
     };
     c.add_array_len(argv.len() - 2);
@@ -554,18 +525,10 @@ pub fn hmget_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
 pub fn hdel_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     let db = c.db;
     let key = argv.get(1);
-    let h = match srv.lookup_write(db, key) {
-        None => {
-            c.add_int(0);
-            return;
-        }
-        Some(o) => match hash_of_mut(&mut o.val) {
-            Some(h) => h,
-            None => {
-                c.add_error_wrongtype();
-                return;
-            }
-        },
+    let h = match srv.lookup_write_as::<HashVal>(db, key).or_wrongtype(c) {
+        Err(()) => return,
+        Ok(None) => return c.add_int(0),
+        Ok(Some(h)) => h,
     };
     let mut deleted = 0;
     let mut key_removed = false;
@@ -583,19 +546,29 @@ pub fn hdel_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     }
     if deleted > 0 {
         srv.signal_modified_key(db, key);
+        srv.notify_keyspace_event(class::HASH, "hdel", key, db);
+        if key_removed {
+            srv.notify_keyspace_event(class::GENERIC, "del", key, db);
+        }
         srv.dirty += deleted as u64;
     }
     c.add_int(deleted);
 }
 
 pub fn hlen_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
-    if let Ok(h) = lookup_read(srv, c, argv.get(1)) {
+    if let Ok(h) = srv
+        .lookup_read_as::<HashVal>(c.db, argv.get(1))
+        .or_wrongtype(c)
+    {
         c.add_int(h.map_or(0, |h| h.len() as i64));
     }
 }
 
 pub fn hstrlen_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
-    if let Ok(h) = lookup_read(srv, c, argv.get(1)) {
+    if let Ok(h) = srv
+        .lookup_read_as::<HashVal>(c.db, argv.get(1))
+        .or_wrongtype(c)
+    {
         let len = match h.and_then(|h| h.get(argv.get(2))) {
             None => 0,
             Some(v) => {
@@ -608,7 +581,10 @@ pub fn hstrlen_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
 }
 
 pub fn hexists_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
-    if let Ok(h) = lookup_read(srv, c, argv.get(1)) {
+    if let Ok(h) = srv
+        .lookup_read_as::<HashVal>(c.db, argv.get(1))
+        .or_wrongtype(c)
+    {
         c.add_int(h.is_some_and(|h| h.exists(argv.get(2))) as i64);
     }
 }
@@ -619,7 +595,10 @@ const VALUES: u8 = 2;
 /// genericHgetallCommand: a map for HGETALL, flat arrays for HKEYS/HVALS.
 fn hgetall_generic(srv: &mut Server, c: &mut Client, argv: &Argv, what: u8) {
     let both = what == KEYS | VALUES;
-    let Ok(h) = lookup_read(srv, c, argv.get(1)) else {
+    let Ok(h) = srv
+        .lookup_read_as::<HashVal>(c.db, argv.get(1))
+        .or_wrongtype(c)
+    else {
         return;
     };
     let Some(h) = h else {
@@ -662,7 +641,10 @@ pub fn hscan_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         c.add_error("invalid cursor");
         return;
     };
-    let h = match lookup_read(srv, c, argv.get(1)) {
+    let h = match srv
+        .lookup_read_as::<HashVal>(c.db, argv.get(1))
+        .or_wrongtype(c)
+    {
         Err(()) => return,
         Ok(None) => {
             c.add_raw(b"*2\r\n$1\r\n0\r\n*0\r\n");
@@ -712,7 +694,7 @@ fn add_pair_reply(c: &mut Client, k: LpValue, v: LpValue, withvalues: bool) {
 
 fn hrandfield_with_count(srv: &mut Server, c: &mut Client, key: &[u8], l: i64, withvalues: bool) {
     let db = c.db;
-    match lookup_read(srv, c, key) {
+    match srv.lookup_read_as::<HashVal>(c.db, key).or_wrongtype(c) {
         Err(()) => return,
         Ok(None) => {
             c.add_array_len(0);
@@ -721,7 +703,8 @@ fn hrandfield_with_count(srv: &mut Server, c: &mut Client, key: &[u8], l: i64, w
         Ok(Some(_)) => {}
     }
     let Server { dbs, rng, .. } = srv;
-    let h = hash_of(&dbs[db].get(key).expect("looked up above").val).expect("checked type");
+    let h = HashVal::from_value_ref(&dbs[db].get(key).expect("looked up above").val)
+        .expect("checked type");
     let size = h.len() as u64;
     let (count, uniq) = if l >= 0 {
         (l as u64, true)
@@ -737,25 +720,17 @@ fn hrandfield_with_count(srv: &mut Server, c: &mut Client, key: &[u8], l: i64, w
         let n = count as usize;
         c.add_array_len(if withvalues && c.resp == 2 { n * 2 } else { n });
         match h {
-            HashVal::Table(_) => {
-                for _ in 0..count {
-                    let (k, v) = h.random_pair(rng);
-                    add_pair_reply(c, k, v, withvalues);
-                    if c.output_stopped() {
-                        break;
-                    }
-                }
-            }
+            HashVal::Table(_) => reply_random_draws(c, count, |c| {
+                let (k, v) = h.random_pair(rng);
+                add_pair_reply(c, k, v, withvalues);
+            }),
             HashVal::Listpack(lp) => {
                 let idx = pair_offsets(lp);
-                for _ in 0..count {
+                reply_random_draws(c, count, |c| {
                     let k = idx[rng.below(idx.len() as u64) as usize];
                     let v = lp.next(k).expect("listpack hash: field without value");
                     add_pair_reply(c, lp.get(k), lp.get(v), withvalues);
-                    if c.output_stopped() {
-                        break;
-                    }
-                }
+                })
             }
         }
         return;
@@ -776,14 +751,9 @@ fn hrandfield_with_count(srv: &mut Server, c: &mut Client, key: &[u8], l: i64, w
         let mut d: Dict<Box<[u8]>> = Dict::new();
         d.expand(size as usize);
         h.for_each(|k, v| {
-            d.insert_new(k.to_vec().into_boxed_slice(), v.to_vec().into_boxed_slice());
+            d.insert_new(k.to_vec().into(), v.to_vec().into_boxed_slice());
         });
-        let mut left = size;
-        while left > count {
-            let k = d.fair_random_entry(rng).expect("non-empty").key.clone();
-            d.remove(&k);
-            left -= 1;
-        }
+        d.trim_randomly_to(count as usize, rng);
         for (k, v) in d.iter() {
             add_pair_reply(c, LpValue::Str(k), LpValue::Str(v), withvalues);
         }
@@ -871,12 +841,16 @@ pub fn hrandfield_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         return;
     }
     let db = c.db;
-    match lookup_read(srv, c, argv.get(1)) {
+    match srv
+        .lookup_read_as::<HashVal>(c.db, argv.get(1))
+        .or_wrongtype(c)
+    {
         Err(()) => {}
         Ok(None) => c.add_null(),
         Ok(Some(_)) => {
             let Server { dbs, rng, .. } = srv;
-            let h = hash_of(&dbs[db].get(argv.get(1)).expect("looked up").val).expect("hash");
+            let h = HashVal::from_value_ref(&dbs[db].get(argv.get(1)).expect("looked up").val)
+                .expect("hash");
             let (k, _) = h.random_pair(rng);
             add_reply_lp(c, k);
         }

@@ -5,9 +5,11 @@
 use crate::blocked::{parse_timeout_secs, BlockType};
 use crate::db::keyspace_cmds::get_positive_long_or_reply;
 use crate::db::object::{Obj, Value};
+use crate::db::Typed;
 use crate::ds::listpack::{IntBuf, LpValue};
 use crate::ds::quicklist::Quicklist;
 use crate::networking::{Client, ClientFlags};
+use crate::notify::class;
 use crate::resp::Argv;
 use crate::server::Server;
 use crate::util::parse_i64;
@@ -30,75 +32,50 @@ fn add_lp_value(c: &mut Client, v: LpValue, b: &mut IntBuf) {
     }
 }
 
-/// What a key holds for a list command.
-enum Lookup {
-    Missing,
-    WrongType,
-    List,
-}
-
-fn kind(srv: &mut Server, db: usize, key: &[u8], write: bool) -> Lookup {
-    let o = if write {
-        srv.lookup_write(db, key).map(|o| &*o)
-    } else {
-        srv.lookup_read(db, key)
-    };
-    match o {
-        None => Lookup::Missing,
-        Some(Obj {
-            val: Value::List(_),
-            ..
-        }) => Lookup::List,
-        Some(_) => Lookup::WrongType,
-    }
-}
-
-/// The list under a key already checked with `kind`.
-fn list_mut<'a>(srv: &'a mut Server, db: usize, key: &[u8]) -> &'a mut Quicklist {
-    match srv.dbs[db].get_mut(key).map(|o| &mut o.val) {
-        Some(Value::List(l)) => l,
-        _ => unreachable!("list checked before"),
-    }
-}
-
-fn list_ref<'a>(srv: &'a Server, db: usize, key: &[u8]) -> &'a Quicklist {
-    match srv.dbs[db].get(key).map(|o| &o.val) {
-        Some(Value::List(l)) => l,
-        _ => unreachable!("list checked before"),
-    }
-}
-
 /// Pushes onto a list, creating it; the caller checked the type.
 fn push_create(srv: &mut Server, db: usize, key: &[u8], vals: &[&[u8]], head: bool) -> usize {
     if srv.dbs[db].get(key).is_none() {
         let l = new_list(srv);
         let lru = srv.new_obj_lru();
-        srv.dbs[db].add(key, Obj::new(Value::List(l), lru));
+        srv.db_add(db, key, Obj::new(Value::List(l), lru));
     }
-    let l = list_mut(srv, db, key);
+    let l = srv.typed_mut::<Quicklist>(db, key);
     for v in vals {
         l.push(v, head);
     }
     let n = l.len();
     srv.signal_modified_key(db, key);
     srv.signal_key_as_ready(db, key);
+    let event = if head { "lpush" } else { "rpush" };
+    srv.notify_keyspace_event(class::LIST, event, key, db);
     srv.dirty += vals.len() as u64;
     n
 }
 
-/// Deletes the key when its list became empty (lists never exist empty).
-fn delete_if_empty(srv: &mut Server, db: usize, key: &[u8]) {
-    if list_ref(srv, db, key).is_empty() {
+fn pop_event(head: bool) -> &'static str {
+    if head {
+        "lpop"
+    } else {
+        "rpop"
+    }
+}
+
+/// listElementsRemoved: reports `event`, then deletes the key when its list
+/// became empty (lists never exist empty).
+fn elements_removed(srv: &mut Server, db: usize, key: &[u8], event: &str) {
+    srv.notify_keyspace_event(class::LIST, event, key, db);
+    if srv.typed_ref::<Quicklist>(db, key).is_empty() {
         srv.dbs[db].remove(key);
+        srv.notify_keyspace_event(class::GENERIC, "del", key, db);
     }
 }
 
 fn push_generic(srv: &mut Server, c: &mut Client, argv: &Argv, head: bool, xx: bool) {
     let db = c.db;
     let key = argv.get(1);
-    match kind(srv, db, key, true) {
-        Lookup::WrongType => return c.add_error_wrongtype(),
-        Lookup::Missing if xx => return c.add_int(0),
+    match srv.check_type::<Quicklist>(db, key, true) {
+        Typed::WrongType => return c.add_error_wrongtype(),
+        Typed::Missing if xx => return c.add_int(0),
         _ => {}
     }
     let vals: Vec<&[u8]> = (2..argv.len()).map(|i| argv.get(i)).collect();
@@ -121,11 +98,11 @@ pub fn rpushx_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
 
 pub fn llen_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     let db = c.db;
-    match kind(srv, db, argv.get(1), false) {
-        Lookup::Missing => c.add_int(0),
-        Lookup::WrongType => c.add_error_wrongtype(),
-        Lookup::List => {
-            let n = list_ref(srv, db, argv.get(1)).len();
+    match srv.check_type::<Quicklist>(db, argv.get(1), false) {
+        Typed::Missing => c.add_int(0),
+        Typed::WrongType => c.add_error_wrongtype(),
+        Typed::Found(()) => {
+            let n = srv.typed_ref::<Quicklist>(db, argv.get(1)).len();
             c.add_int(n as i64)
         }
     }
@@ -133,15 +110,15 @@ pub fn llen_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
 
 pub fn lindex_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     let db = c.db;
-    match kind(srv, db, argv.get(1), false) {
-        Lookup::Missing => return c.add_null(),
-        Lookup::WrongType => return c.add_error_wrongtype(),
-        Lookup::List => {}
+    match srv.check_type::<Quicklist>(db, argv.get(1), false) {
+        Typed::Missing => return c.add_null(),
+        Typed::WrongType => return c.add_error_wrongtype(),
+        Typed::Found(()) => {}
     }
     let Some(idx) = parse_i64(argv.get(2)) else {
         return c.add_error_not_int();
     };
-    match list_ref(srv, db, argv.get(1)).index(idx) {
+    match srv.typed_ref::<Quicklist>(db, argv.get(1)).index(idx) {
         Some(v) => c.add_bulk(&v),
         None => c.add_null(),
     }
@@ -150,16 +127,20 @@ pub fn lindex_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
 pub fn lset_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     let db = c.db;
     let key = argv.get(1);
-    match kind(srv, db, key, true) {
-        Lookup::Missing => return c.add_error("no such key"),
-        Lookup::WrongType => return c.add_error_wrongtype(),
-        Lookup::List => {}
+    match srv.check_type::<Quicklist>(db, key, true) {
+        Typed::Missing => return c.add_error("no such key"),
+        Typed::WrongType => return c.add_error_wrongtype(),
+        Typed::Found(()) => {}
     }
     let Some(idx) = parse_i64(argv.get(2)) else {
         return c.add_error_not_int();
     };
-    if list_mut(srv, db, key).replace(idx, argv.get(3)) {
+    if srv
+        .typed_mut::<Quicklist>(db, key)
+        .replace(idx, argv.get(3))
+    {
         srv.signal_modified_key(db, key);
+        srv.notify_keyspace_event(class::LIST, "lset", key, db);
         srv.dirty += 1;
         c.add_ok();
     } else {
@@ -187,12 +168,12 @@ pub fn lrange_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         return c.add_error_not_int();
     };
     let db = c.db;
-    match kind(srv, db, argv.get(1), false) {
-        Lookup::Missing => return c.add_array_len(0),
-        Lookup::WrongType => return c.add_error_wrongtype(),
-        Lookup::List => {}
+    match srv.check_type::<Quicklist>(db, argv.get(1), false) {
+        Typed::Missing => return c.add_array_len(0),
+        Typed::WrongType => return c.add_error_wrongtype(),
+        Typed::Found(()) => {}
     }
-    let l = list_ref(srv, db, argv.get(1));
+    let l = srv.typed_ref::<Quicklist>(db, argv.get(1));
     let llen = l.len() as i64;
     if start < 0 {
         start += llen;
@@ -218,12 +199,12 @@ pub fn ltrim_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     };
     let db = c.db;
     let key = argv.get(1);
-    match kind(srv, db, key, true) {
-        Lookup::Missing => return c.add_ok(),
-        Lookup::WrongType => return c.add_error_wrongtype(),
-        Lookup::List => {}
+    match srv.check_type::<Quicklist>(db, key, true) {
+        Typed::Missing => return c.add_ok(),
+        Typed::WrongType => return c.add_error_wrongtype(),
+        Typed::Found(()) => {}
     }
-    let l = list_mut(srv, db, key);
+    let l = srv.typed_mut::<Quicklist>(db, key);
     let llen = l.len() as i64;
     if start < 0 {
         start += llen;
@@ -245,7 +226,7 @@ pub fn ltrim_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     l.delete_range(0, ltrim as usize);
     let len = l.len();
     l.delete_range(len - rtrim as usize, rtrim as usize);
-    delete_if_empty(srv, db, key);
+    elements_removed(srv, db, key, "ltrim");
     srv.signal_modified_key(db, key);
     srv.dirty += (ltrim + rtrim) as u64;
     c.add_ok();
@@ -257,18 +238,18 @@ pub fn lrem_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     };
     let db = c.db;
     let key = argv.get(1);
-    match kind(srv, db, key, true) {
-        Lookup::Missing => return c.add_int(0),
-        Lookup::WrongType => return c.add_error_wrongtype(),
-        Lookup::List => {}
+    match srv.check_type::<Quicklist>(db, key, true) {
+        Typed::Missing => return c.add_int(0),
+        Typed::WrongType => return c.add_error_wrongtype(),
+        Typed::Found(()) => {}
     }
-    let removed = list_mut(srv, db, key).remove_matching(
+    let removed = srv.typed_mut::<Quicklist>(db, key).remove_matching(
         argv.get(3),
         count.unsigned_abs() as usize,
         count < 0,
     );
     if removed > 0 {
-        delete_if_empty(srv, db, key);
+        elements_removed(srv, db, key, "lrem");
         srv.signal_modified_key(db, key);
         srv.dirty += removed as u64;
     }
@@ -285,12 +266,12 @@ pub fn linsert_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     };
     let db = c.db;
     let key = argv.get(1);
-    match kind(srv, db, key, true) {
-        Lookup::Missing => return c.add_int(0),
-        Lookup::WrongType => return c.add_error_wrongtype(),
-        Lookup::List => {}
+    match srv.check_type::<Quicklist>(db, key, true) {
+        Typed::Missing => return c.add_int(0),
+        Typed::WrongType => return c.add_error_wrongtype(),
+        Typed::Found(()) => {}
     }
-    let l = list_mut(srv, db, key);
+    let l = srv.typed_mut::<Quicklist>(db, key);
     let pivot = argv.get(3);
     let mut found = None;
     l.for_each(0, false, |i, v| {
@@ -307,6 +288,7 @@ pub fn linsert_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     l.insert_at(if after { i + 1 } else { i }, argv.get(4));
     let n = l.len();
     srv.signal_modified_key(db, key);
+    srv.notify_keyspace_event(class::LIST, "linsert", key, db);
     srv.dirty += 1;
     c.add_int(n as i64);
 }
@@ -326,16 +308,16 @@ fn pop_generic(srv: &mut Server, c: &mut Client, argv: &Argv, head: bool) {
     }
     let db = c.db;
     let key = argv.get(1);
-    match kind(srv, db, key, true) {
-        Lookup::Missing if hascount => return c.add_null_array(),
-        Lookup::Missing => return c.add_null(),
-        Lookup::WrongType => return c.add_error_wrongtype(),
-        Lookup::List => {}
+    match srv.check_type::<Quicklist>(db, key, true) {
+        Typed::Missing if hascount => return c.add_null_array(),
+        Typed::Missing => return c.add_null(),
+        Typed::WrongType => return c.add_error_wrongtype(),
+        Typed::Found(()) => {}
     }
     if hascount && count == 0 {
         return c.add_array_len(0);
     }
-    let l = list_mut(srv, db, key);
+    let l = srv.typed_mut::<Quicklist>(db, key);
     let removed;
     if !hascount {
         let v = l.pop(head).expect("lists are never empty");
@@ -347,7 +329,7 @@ fn pop_generic(srv: &mut Server, c: &mut Client, argv: &Argv, head: bool) {
         pop_range_reply(c, l, n, head);
         removed = n;
     }
-    delete_if_empty(srv, db, key);
+    elements_removed(srv, db, key, pop_event(head));
     srv.signal_modified_key(db, key);
     srv.dirty += removed as u64;
 }
@@ -411,13 +393,13 @@ pub fn lpos_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     // Redis then takes every match as ranked (and COUNT's sum below wraps too).
     let rank = rank.wrapping_abs();
     let db = c.db;
-    match kind(srv, db, argv.get(1), false) {
-        Lookup::Missing if count != -1 => return c.add_array_len(0),
-        Lookup::Missing => return c.add_null(),
-        Lookup::WrongType => return c.add_error_wrongtype(),
-        Lookup::List => {}
+    match srv.check_type::<Quicklist>(db, argv.get(1), false) {
+        Typed::Missing if count != -1 => return c.add_array_len(0),
+        Typed::Missing => return c.add_null(),
+        Typed::WrongType => return c.add_error_wrongtype(),
+        Typed::Found(()) => {}
     }
-    let l = list_ref(srv, db, argv.get(1));
+    let l = srv.typed_ref::<Quicklist>(db, argv.get(1));
     let llen = l.len();
     let mut matches: i64 = 0;
     let mut scanned: i64 = 0;
@@ -477,19 +459,20 @@ fn lmove_generic(
     to_head: bool,
 ) {
     let db = c.db;
-    match kind(srv, db, src, true) {
-        Lookup::Missing => return c.add_null(),
-        Lookup::WrongType => return c.add_error_wrongtype(),
-        Lookup::List => {}
+    match srv.check_type::<Quicklist>(db, src, true) {
+        Typed::Missing => return c.add_null(),
+        Typed::WrongType => return c.add_error_wrongtype(),
+        Typed::Found(()) => {}
     }
-    if let Lookup::WrongType = kind(srv, db, dst, true) {
+    if let Typed::WrongType = srv.check_type::<Quicklist>(db, dst, true) {
         return c.add_error_wrongtype();
     }
-    let v = list_mut(srv, db, src).pop(from_head).expect("non-empty");
-    if src != dst {
-        delete_if_empty(srv, db, src);
-    }
+    let v = srv
+        .typed_mut::<Quicklist>(db, src)
+        .pop(from_head)
+        .expect("non-empty");
     push_create(srv, db, dst, &[&v], to_head);
+    elements_removed(srv, db, src, pop_event(from_head));
     srv.dirty -= 1; // push_create counted the push; LMOVE counts one change
     srv.signal_modified_key(db, src);
     srv.dirty += 1;
@@ -568,22 +551,25 @@ fn mpop_keys(
 ) -> Option<()> {
     let db = c.db;
     for key in keys {
-        match kind(srv, db, key, true) {
-            Lookup::Missing => continue,
-            Lookup::WrongType => {
+        match srv.check_type::<Quicklist>(db, key, true) {
+            Typed::Missing => continue,
+            Typed::WrongType => {
                 c.add_error_wrongtype();
                 return Some(());
             }
-            Lookup::List => {}
+            Typed::Found(()) => {}
         }
-        let l = list_mut(srv, db, key);
+        let l = srv.typed_mut::<Quicklist>(db, key);
         let n = (count as usize).min(l.len());
         c.add_array_len(2);
         c.add_bulk(key);
         pop_range_reply(c, l, n, head);
-        delete_if_empty(srv, db, key);
+        elements_removed(srv, db, key, pop_event(head));
         srv.signal_modified_key(db, key);
         srv.dirty += n as u64;
+        // [B]LMPOP propagates as [LR]POP key count.
+        let cmd: &[u8] = if head { b"LPOP" } else { b"RPOP" };
+        srv.rewrite_command(&[cmd, key, n.to_string().as_bytes()]);
         return Some(());
     }
     None
@@ -616,18 +602,23 @@ fn blocking_pop(
         }
     } else {
         for key in keys {
-            match kind(srv, db, key, true) {
-                Lookup::Missing => continue,
-                Lookup::WrongType => return c.add_error_wrongtype(),
-                Lookup::List => {}
+            match srv.check_type::<Quicklist>(db, key, true) {
+                Typed::Missing => continue,
+                Typed::WrongType => return c.add_error_wrongtype(),
+                Typed::Found(()) => {}
             }
-            let v = list_mut(srv, db, key).pop(head).expect("non-empty");
+            let v = srv
+                .typed_mut::<Quicklist>(db, key)
+                .pop(head)
+                .expect("non-empty");
             c.add_array_len(2);
             c.add_bulk(key);
             c.add_bulk(&v);
-            delete_if_empty(srv, db, key);
+            elements_removed(srv, db, key, pop_event(head));
             srv.signal_modified_key(db, key);
             srv.dirty += 1;
+            let cmd: &[u8] = if head { b"LPOP" } else { b"RPOP" };
+            srv.rewrite_command(&[cmd, key]);
             return;
         }
     }
@@ -673,10 +664,18 @@ fn blmove_generic(
 ) {
     let db = c.db;
     let src = argv.get(1);
-    match kind(srv, db, src, true) {
-        Lookup::WrongType => c.add_error_wrongtype(),
-        Lookup::List => lmove_generic(srv, c, src, argv.get(2), from, to),
-        Lookup::Missing => {
+    match srv.check_type::<Quicklist>(db, src, true) {
+        Typed::WrongType => c.add_error_wrongtype(),
+        Typed::Found(()) => {
+            lmove_generic(srv, c, src, argv.get(2), from, to);
+            // Propagated as the non-blocking form.
+            if argv.len() == 4 {
+                srv.rewrite_command(&[b"RPOPLPUSH", src, argv.get(2)]);
+            } else {
+                srv.rewrite_command(&[b"LMOVE", src, argv.get(2), argv.get(3), argv.get(4)]);
+            }
+        }
+        Typed::Missing => {
             if c.flags.has(ClientFlags::DENY_BLOCKING) {
                 c.add_null();
             } else {

@@ -9,9 +9,11 @@ use crate::db::keyspace_cmds::{
     get_positive_long_or_reply, parse_scan_cursor, parse_scan_opts, scan_dict, scan_reply,
 };
 use crate::db::object::{Obj, Value};
+use crate::db::{Typed, TypedValue};
 use crate::ds::intset::Intset;
 use crate::ds::listpack::LpValue;
 use crate::networking::Client;
+use crate::notify::class;
 use crate::resp::Argv;
 use crate::server::Server;
 use crate::t_hash::{sds_new_size, DICT_ENTRY_SIZE, DICT_SIZE, ROBJ_SIZE};
@@ -289,70 +291,11 @@ impl SetVal {
 
 // ---------------------------------------------------------------- lookups
 
-#[inline]
-pub fn set_of(v: &Value) -> Option<&SetVal> {
-    match v {
-        Value::Set(s) => Some(s),
-        #[allow(unreachable_patterns)]
-        _ => None,
-    }
-}
-
-#[inline]
-pub fn set_of_mut(v: &mut Value) -> Option<&mut SetVal> {
-    match v {
-        Value::Set(s) => Some(s),
-        #[allow(unreachable_patterns)]
-        _ => None,
-    }
-}
-
-/// lookupKeyRead + checkType: Ok(None) for a missing key, Err after WRONGTYPE.
-fn lookup_read<'s>(
-    srv: &'s mut Server,
-    c: &mut Client,
-    key: &[u8],
-) -> Result<Option<&'s SetVal>, ()> {
-    match srv.lookup_read(c.db, key) {
-        None => Ok(None),
-        Some(o) => match set_of(&o.val) {
-            Some(s) => Ok(Some(s)),
-            None => {
-                c.add_error_wrongtype();
-                Err(())
-            }
-        },
-    }
-}
-
-/// lookupKeyWrite + checkType.
-fn lookup_write<'s>(
-    srv: &'s mut Server,
-    c: &mut Client,
-    key: &[u8],
-) -> Result<Option<&'s mut SetVal>, ()> {
-    match srv.lookup_write(c.db, key) {
-        None => Ok(None),
-        Some(o) => match set_of_mut(&mut o.val) {
-            Some(s) => Ok(Some(s)),
-            None => {
-                c.add_error_wrongtype();
-                Err(())
-            }
-        },
-    }
-}
-
 /// The set under a key already looked up and type-checked in this command.
 fn stored<'s>(srv: &'s Server, db: usize, key: &[u8]) -> Option<&'s SetVal> {
-    srv.dbs[db].get(key).and_then(|o| set_of(&o.val))
-}
-
-fn stored_mut<'s>(srv: &'s mut Server, db: usize, key: &[u8]) -> &'s mut SetVal {
     srv.dbs[db]
-        .get_mut(key)
-        .and_then(|o| set_of_mut(&mut o.val))
-        .expect("set looked up in this command")
+        .get(key)
+        .and_then(|o| SetVal::from_value_ref(&o.val))
 }
 
 /// shared.emptyset: an empty array, or an empty set under RESP3.
@@ -366,16 +309,16 @@ pub fn sadd_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     let db = c.db;
     let key = argv.get(1);
     let max = srv.config.set_max_intset_entries;
-    let exists = match lookup_write(srv, c, key) {
+    let exists = match srv.lookup_write_as::<SetVal>(c.db, key).or_wrongtype(c) {
         Err(()) => return,
         Ok(s) => s.is_some(),
     };
     if !exists {
         let lru = srv.new_obj_lru();
         let set = SetVal::create_for(argv.get(2));
-        srv.dbs[db].add(key, Obj::new(Value::Set(set), lru));
+        srv.db_add(db, key, Obj::new(Value::Set(set), lru));
     }
-    let set = stored_mut(srv, db, key);
+    let set = srv.typed_mut::<SetVal>(db, key);
     let mut added = 0;
     for i in 2..argv.len() {
         if set.add(argv.get(i), max) {
@@ -384,6 +327,7 @@ pub fn sadd_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     }
     if added > 0 {
         srv.signal_modified_key(db, key);
+        srv.notify_keyspace_event(class::SET, "sadd", key, db);
     }
     srv.dirty += added as u64;
     c.add_int(added);
@@ -392,7 +336,7 @@ pub fn sadd_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
 pub fn srem_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     let db = c.db;
     let key = argv.get(1);
-    let set = match lookup_write(srv, c, key) {
+    let set = match srv.lookup_write_as::<SetVal>(c.db, key).or_wrongtype(c) {
         Err(()) => return,
         Ok(None) => {
             c.add_int(0);
@@ -416,6 +360,10 @@ pub fn srem_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     }
     if deleted > 0 {
         srv.signal_modified_key(db, key);
+        srv.notify_keyspace_event(class::SET, "srem", key, db);
+        if key_removed {
+            srv.notify_keyspace_event(class::GENERIC, "del", key, db);
+        }
         srv.dirty += deleted as u64;
     }
     c.add_int(deleted);
@@ -425,13 +373,13 @@ pub fn smove_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     let db = c.db;
     let (src, dst, ele) = (argv.get(1), argv.get(2), argv.get(3));
     let max = srv.config.set_max_intset_entries;
-    let src_kind = srv.lookup_write(db, src).map(|o| set_of(&o.val).is_some());
-    let dst_kind = srv.lookup_write(db, dst).map(|o| set_of(&o.val).is_some());
-    let Some(src_is_set) = src_kind else {
+    let src_kind = srv.check_type::<SetVal>(db, src, true);
+    let dst_kind = srv.check_type::<SetVal>(db, dst, true);
+    if let Typed::Missing = src_kind {
         c.add_int(0);
         return;
-    };
-    if !src_is_set || dst_kind == Some(false) {
+    }
+    if matches!(src_kind, Typed::WrongType) || matches!(dst_kind, Typed::WrongType) {
         c.add_error_wrongtype();
         return;
     }
@@ -440,35 +388,45 @@ pub fn smove_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         c.add_int(member as i64);
         return;
     }
-    let set = stored_mut(srv, db, src);
+    let set = srv.typed_mut::<SetVal>(db, src);
     if !set.remove(ele) {
         c.add_int(0);
         return;
     }
-    if set.is_empty() {
+    let src_emptied = set.is_empty();
+    srv.notify_keyspace_event(class::SET, "srem", src, db);
+    if src_emptied {
         srv.dbs[db].remove(src);
+        srv.notify_keyspace_event(class::GENERIC, "del", src, db);
     }
-    if dst_kind.is_none() {
+    if matches!(dst_kind, Typed::Missing) {
         let lru = srv.new_obj_lru();
-        srv.dbs[db].add(dst, Obj::new(Value::Set(SetVal::create_for(ele)), lru));
+        srv.db_add(db, dst, Obj::new(Value::Set(SetVal::create_for(ele)), lru));
     }
     srv.signal_modified_key(db, src);
     srv.dirty += 1;
-    if stored_mut(srv, db, dst).add(ele, max) {
+    if srv.typed_mut::<SetVal>(db, dst).add(ele, max) {
         srv.dirty += 1;
         srv.signal_modified_key(db, dst);
+        srv.notify_keyspace_event(class::SET, "sadd", dst, db);
     }
     c.add_int(1);
 }
 
 pub fn sismember_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
-    if let Ok(s) = lookup_read(srv, c, argv.get(1)) {
+    if let Ok(s) = srv
+        .lookup_read_as::<SetVal>(c.db, argv.get(1))
+        .or_wrongtype(c)
+    {
         c.add_int(s.is_some_and(|s| s.contains(argv.get(2))) as i64);
     }
 }
 
 pub fn smismember_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
-    let Ok(s) = lookup_read(srv, c, argv.get(1)) else {
+    let Ok(s) = srv
+        .lookup_read_as::<SetVal>(c.db, argv.get(1))
+        .or_wrongtype(c)
+    else {
         return;
     };
     c.add_array_len(argv.len() - 2);
@@ -478,7 +436,10 @@ pub fn smismember_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
 }
 
 pub fn scard_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
-    if let Ok(s) = lookup_read(srv, c, argv.get(1)) {
+    if let Ok(s) = srv
+        .lookup_read_as::<SetVal>(c.db, argv.get(1))
+        .or_wrongtype(c)
+    {
         c.add_int(s.map_or(0, |s| s.len() as i64));
     }
 }
@@ -494,7 +455,7 @@ fn spop_with_count(srv: &mut Server, c: &mut Client, argv: &Argv) {
     };
     let count = count as u64;
     let max = srv.config.set_max_intset_entries;
-    let size = match lookup_write(srv, c, key) {
+    let size = match srv.lookup_write_as::<SetVal>(c.db, key).or_wrongtype(c) {
         Err(()) => return,
         Ok(None) => {
             add_empty_set(c);
@@ -506,27 +467,36 @@ fn spop_with_count(srv: &mut Server, c: &mut Client, argv: &Argv) {
         add_empty_set(c);
         return;
     }
+    srv.notify_keyspace_event(class::SET, "spop", key, db);
     srv.dirty += count.min(size);
     // CASE 1: everything goes.
     if count >= size {
         let set = stored(srv, db, key).expect("looked up");
         reply_set_as_union(c, set, max);
         srv.dbs[db].remove(key);
+        srv.notify_keyspace_event(class::GENERIC, "del", key, db);
         srv.signal_modified_key(db, key);
+        srv.rewrite_command(&[b"DEL", key]);
         return;
     }
     c.add_set_len(count as usize);
     let remaining = size - count;
+    // Each popped member is propagated as its own SREM, not the SPOP itself.
+    let prop = srv.should_propagate();
+    let mut popped: Vec<Vec<u8>> = Vec::new();
     let Server { dbs, rng, .. } = &mut *srv;
     let set = dbs[db]
         .get_mut(key)
-        .and_then(|o| set_of_mut(&mut o.val))
+        .and_then(|o| SetVal::from_value(&mut o.val))
         .expect("looked up");
     if remaining * SPOP_MOVE_STRATEGY_MUL > count {
         // CASE 2: few to pop: pop random members one by one.
         for _ in 0..count {
             let m = set.random(rng);
             add_reply_member(c, m);
+            if prop {
+                popped.push(m.to_vec());
+            }
             match m {
                 LpValue::Int(v) => {
                     if let SetVal::Intset(is) = set {
@@ -549,9 +519,18 @@ fn spop_with_count(srv: &mut Server, c: &mut Client, argv: &Argv) {
                 .add(&m, max);
             set.remove(&m);
         }
-        set.for_each(|m| add_reply_member(c, m));
+        set.for_each(|m| {
+            add_reply_member(c, m);
+            if prop {
+                popped.push(m.to_vec());
+            }
+        });
         *set = newset.expect("remaining > 0");
     }
+    for m in &popped {
+        srv.also_propagate(db, &[&b"SREM"[..], key, m]);
+    }
+    srv.prevent_propagation();
     srv.signal_modified_key(db, key);
 }
 
@@ -576,7 +555,7 @@ pub fn spop_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     }
     let db = c.db;
     let key = argv.get(1);
-    match lookup_write(srv, c, key) {
+    match srv.lookup_write_as::<SetVal>(c.db, key).or_wrongtype(c) {
         Err(()) => return,
         Ok(None) => {
             c.add_null();
@@ -587,15 +566,19 @@ pub fn spop_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     let Server { dbs, rng, .. } = &mut *srv;
     let set = dbs[db]
         .get_mut(key)
-        .and_then(|o| set_of_mut(&mut o.val))
+        .and_then(|o| SetVal::from_value(&mut o.val))
         .expect("looked up");
     let m = set.random(rng).to_vec();
     set.remove(&m);
+    let emptied = set.is_empty();
+    srv.notify_keyspace_event(class::SET, "spop", key, db);
     c.add_bulk(&m);
-    if set.is_empty() {
+    if emptied {
         srv.dbs[db].remove(key);
+        srv.notify_keyspace_event(class::GENERIC, "del", key, db);
     }
     srv.signal_modified_key(db, key);
+    srv.rewrite_command(&[&b"SREM"[..], key, &m]);
     srv.dirty += 1;
 }
 
@@ -625,7 +608,7 @@ fn srandmember_with_count(srv: &mut Server, c: &mut Client, argv: &Argv) {
     } else {
         (l.unsigned_abs(), false)
     };
-    match lookup_read(srv, c, key) {
+    match srv.lookup_read_as::<SetVal>(c.db, key).or_wrongtype(c) {
         Err(()) => return,
         Ok(None) => {
             c.add_array_len(0);
@@ -634,7 +617,8 @@ fn srandmember_with_count(srv: &mut Server, c: &mut Client, argv: &Argv) {
         Ok(Some(_)) => {}
     }
     let Server { dbs, rng, .. } = &mut *srv;
-    let set = set_of(&dbs[db].get(key).expect("looked up").val).expect("checked type");
+    let set =
+        SetVal::from_value_ref(&dbs[db].get(key).expect("looked up").val).expect("checked type");
     let size = set.len() as u64;
     if count == 0 {
         c.add_array_len(0);
@@ -643,12 +627,7 @@ fn srandmember_with_count(srv: &mut Server, c: &mut Client, argv: &Argv) {
     // CASE 1: negative count: independent draws.
     if !uniq || count == 1 {
         c.add_array_len(count as usize);
-        for _ in 0..count {
-            add_reply_member(c, set.random(rng));
-            if c.output_stopped() {
-                break;
-            }
-        }
+        reply_random_draws(c, count, |c| add_reply_member(c, set.random(rng)));
         return;
     }
     // CASE 2: the whole set.
@@ -665,12 +644,7 @@ fn srandmember_with_count(srv: &mut Server, c: &mut Client, argv: &Argv) {
             let mut t = [0u8; 20];
             d.insert_new(member_bytes(m, &mut t).into(), ());
         });
-        let mut left = size;
-        while left > count {
-            let k = d.fair_random_entry(rng).expect("non-empty").key.clone();
-            d.remove(&k);
-            left -= 1;
-        }
+        d.trim_randomly_to(count as usize, rng);
     } else {
         // CASE 4: draw until count distinct members were found.
         d.expand(count as usize);
@@ -691,6 +665,18 @@ fn srandmember_with_count(srv: &mut Server, c: &mut Client, argv: &Argv) {
     }
 }
 
+/// The "negative count" case of SRANDMEMBER and HRANDFIELD: `count`
+/// independent draws, each replied by `draw`, cut short once the client's
+/// output was stopped (an over-limit reply would be discarded anyway).
+pub fn reply_random_draws(c: &mut Client, count: u64, mut draw: impl FnMut(&mut Client)) {
+    for _ in 0..count {
+        draw(c);
+        if c.output_stopped() {
+            break;
+        }
+    }
+}
+
 pub fn srandmember_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     if argv.len() == 3 {
         srandmember_with_count(srv, c, argv);
@@ -701,12 +687,16 @@ pub fn srandmember_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         return;
     }
     let db = c.db;
-    match lookup_read(srv, c, argv.get(1)) {
+    match srv
+        .lookup_read_as::<SetVal>(c.db, argv.get(1))
+        .or_wrongtype(c)
+    {
         Err(()) => {}
         Ok(None) => c.add_null(),
         Ok(Some(_)) => {
             let Server { dbs, rng, .. } = &mut *srv;
-            let set = set_of(&dbs[db].get(argv.get(1)).expect("looked up").val).expect("set");
+            let set = SetVal::from_value_ref(&dbs[db].get(argv.get(1)).expect("looked up").val)
+                .expect("set");
             add_reply_member(c, set.random(rng));
         }
     }
@@ -718,7 +708,7 @@ pub fn srandmember_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
 fn lookup_sets(srv: &mut Server, c: &mut Client, keys: &[&[u8]]) -> Result<usize, ()> {
     let mut missing = 0;
     for k in keys {
-        match lookup_read(srv, c, k)? {
+        match srv.lookup_read_as::<SetVal>(c.db, k).or_wrongtype(c)? {
             None => missing += 1,
             Some(_) => {}
         }
@@ -734,19 +724,21 @@ enum InterOut<'k> {
 
 /// Stores `result` under `dstkey` when non-empty, else deletes `dstkey`;
 /// replies with the cardinality (the STORE variants' common tail).
-fn store_result(srv: &mut Server, c: &mut Client, dstkey: &[u8], result: SetVal) {
+fn store_result(srv: &mut Server, c: &mut Client, dstkey: &[u8], result: SetVal, event: &str) {
     let db = c.db;
     if !result.is_empty() {
         let n = result.len();
         let lru = srv.new_obj_lru();
         srv.set_key(db, dstkey, Obj::new(Value::Set(result), lru), false);
         c.add_int(n as i64);
+        srv.notify_keyspace_event(class::SET, event, dstkey, db);
         srv.dirty += 1;
     } else {
         c.add_int(0);
         if srv.db_delete(db, dstkey) {
             srv.dirty += 1;
             srv.signal_modified_key(db, dstkey);
+            srv.notify_keyspace_event(class::GENERIC, "del", dstkey, db);
         }
     }
 }
@@ -763,6 +755,7 @@ fn sinter_generic(srv: &mut Server, c: &mut Client, keys: &[&[u8]], out: InterOu
             InterOut::Store(dst) => {
                 if srv.db_delete(db, dst) {
                     srv.signal_modified_key(db, dst);
+                    srv.notify_keyspace_event(class::GENERIC, "del", dst, db);
                     srv.dirty += 1;
                 }
                 c.add_int(0);
@@ -816,7 +809,7 @@ fn sinter_generic(srv: &mut Server, c: &mut Client, keys: &[&[u8]], out: InterOu
                     result.add_member(m, max);
                 }
             });
-            store_result(srv, c, dst, result);
+            store_result(srv, c, dst, result, "sinterstore");
         }
     }
 }
@@ -939,7 +932,14 @@ fn sunion_diff_generic(
             c.add_set_len(result.len());
             result.for_each(|m| add_reply_member(c, m));
         }
-        Some(dst) => store_result(srv, c, dst, result),
+        Some(dst) => {
+            let event = if op == SetOp::Union {
+                "sunionstore"
+            } else {
+                "sdiffstore"
+            };
+            store_result(srv, c, dst, result, event)
+        }
     }
 }
 
@@ -968,7 +968,10 @@ pub fn sscan_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         c.add_error("invalid cursor");
         return;
     };
-    let set = match lookup_read(srv, c, argv.get(1)) {
+    let set = match srv
+        .lookup_read_as::<SetVal>(c.db, argv.get(1))
+        .or_wrongtype(c)
+    {
         Err(()) => return,
         Ok(None) => {
             c.add_raw(b"*2\r\n$1\r\n0\r\n*0\r\n");

@@ -40,7 +40,7 @@ pub fn str_of_mut(v: &mut Value) -> Option<&mut StrEnc> {
 /// never integer-encoded.
 pub fn created_string(b: Vec<u8>) -> StrEnc {
     if b.len() <= EMBSTR_SIZE_LIMIT {
-        StrEnc::Embstr(b)
+        StrEnc::Embstr(b.into())
     } else {
         StrEnc::Raw(b)
     }
@@ -240,9 +240,12 @@ fn set_generic(
     let lru = srv.new_obj_lru();
     srv.set_key(db, key, Obj::string(v, lru), opts.keep_ttl);
     srv.dirty += 1;
+    srv.notify_keyspace_event(crate::notify::class::STRING, "set", key, db);
     if let Some(when) = expire_at {
         // Redis 7.0 stores even a past EXAT/PXAT; the key then expires lazily.
         srv.dbs[db].set_expire(key, when);
+        srv.rewrite_command(&[b"SET", key, val, b"PXAT", when.to_string().as_bytes()]);
+        srv.notify_keyspace_event(crate::notify::class::GENERIC, "expire", key, db);
     }
     if !opts.get {
         match reply {
@@ -349,11 +352,18 @@ pub fn getex_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     }
     if let Some(when) = expire_at {
         // Only EXAT/PXAT can be in the past; EX/PX are relative to now and positive.
-        srv.set_expire_or_delete(db, key, when);
+        if srv.set_expire_or_delete(db, key, when) {
+            let lazy = srv.config.lazyfree_lazy_expire;
+            srv.rewrite_command(&[if lazy { &b"UNLINK"[..] } else { b"DEL" }, key]);
+        } else {
+            srv.rewrite_command(&[b"PEXPIREAT", key, when.to_string().as_bytes()]);
+        }
         srv.signal_modified_key(db, key);
         srv.dirty += 1;
     } else if opts.persist && srv.dbs[db].remove_expire(key) {
         srv.signal_modified_key(db, key);
+        srv.rewrite_command(&[b"PERSIST", key]);
+        srv.notify_keyspace_event(crate::notify::class::GENERIC, "persist", key, db);
         srv.dirty += 1;
     }
 }
@@ -366,6 +376,9 @@ pub fn getdel_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     let db = c.db;
     if srv.db_delete(db, key) {
         srv.signal_modified_key(db, key);
+        let lazy = srv.config.lazyfree_lazy_user_del;
+        srv.rewrite_command(&[if lazy { &b"UNLINK"[..] } else { b"DEL" }, key]);
+        srv.notify_keyspace_event(crate::notify::class::GENERIC, "del", key, db);
         srv.dirty += 1;
     }
 }
@@ -380,6 +393,8 @@ pub fn getset_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     let lru = srv.new_obj_lru();
     srv.set_key(db, key, Obj::string(v, lru), false);
     srv.dirty += 1;
+    srv.rewrite_arg(argv, 0, b"SET");
+    srv.notify_keyspace_event(crate::notify::class::STRING, "set", key, db);
 }
 
 pub fn setrange_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
@@ -423,9 +438,7 @@ pub fn setrange_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     if exists {
         let o = srv.dbs[db].get_mut(key).expect("looked up above");
         let buf = str_of_mut(&mut o.val).expect("type checked").make_raw();
-        if buf.len() < end {
-            buf.resize(end, 0);
-        }
+        crate::db::object::sds_grow_zero(buf, end);
         buf[offset as usize..end].copy_from_slice(value);
         newlen = buf.len();
         srv.signal_modified_key(db, key);
@@ -437,6 +450,7 @@ pub fn setrange_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         srv.set_key(db, key, Obj::string(StrEnc::raw(buf), lru), false);
     }
     srv.dirty += 1;
+    srv.notify_keyspace_event(crate::notify::class::STRING, "setrange", key, db);
     c.add_int(newlen as i64);
 }
 
@@ -517,6 +531,7 @@ fn mset_generic(srv: &mut Server, c: &mut Client, argv: &Argv, nx: bool, name: &
         let v = StrEnc::from_bytes(argv.get(j + 1), share);
         let lru = srv.new_obj_lru();
         srv.set_key(db, argv.get(j), Obj::string(v, lru), false);
+        srv.notify_keyspace_event(crate::notify::class::STRING, "set", argv.get(j), db);
     }
     srv.dirty += ((argv.len() - 1) / 2) as u64;
     if nx {
@@ -580,6 +595,7 @@ fn incr_decr(srv: &mut Server, c: &mut Client, key: &[u8], incr: i64) {
         );
     }
     srv.dirty += 1;
+    srv.notify_keyspace_event(crate::notify::class::STRING, "incrby", key, db);
     c.add_int(new);
 }
 
@@ -615,7 +631,8 @@ pub fn decrby_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
 pub fn str_to_long_double(s: &StrEnc) -> Option<LongDouble> {
     match s {
         StrEnc::Int { v, .. } => Some(LongDouble::from_i64(*v)),
-        StrEnc::Embstr(b) | StrEnc::Raw(b) => LongDouble::parse(b),
+        StrEnc::Embstr(b) => LongDouble::parse(b),
+        StrEnc::Raw(b) => LongDouble::parse(b),
     }
 }
 
@@ -643,6 +660,8 @@ pub fn incrbyfloat_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     }
     let text = sum.to_human_string().into_bytes();
     c.add_bulk(&text);
+    // Replicas and the AOF get the result, not the increment (float precision).
+    srv.rewrite_command(&[b"SET", key, &text, b"KEEPTTL"]);
     let v = created_string(text);
     if exists {
         let o = srv.dbs[db].get_mut(key).expect("looked up above");
@@ -653,6 +672,7 @@ pub fn incrbyfloat_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         srv.set_key(db, key, Obj::string(v, lru), false);
     }
     srv.dirty += 1;
+    srv.notify_keyspace_event(crate::notify::class::STRING, "incrbyfloat", key, db);
 }
 
 pub fn append_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
@@ -682,6 +702,7 @@ pub fn append_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
             }
             let o = srv.dbs[db].get_mut(key).expect("looked up above");
             let buf = str_of_mut(&mut o.val).expect("type checked").make_raw();
+            crate::db::object::sds_make_room(buf, add.len());
             buf.extend_from_slice(add);
             let n = buf.len();
             srv.signal_modified_key(db, key);
@@ -689,6 +710,7 @@ pub fn append_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         }
     };
     srv.dirty += 1;
+    srv.notify_keyspace_event(crate::notify::class::STRING, "append", key, db);
     c.add_int(total as i64);
 }
 
@@ -885,12 +907,18 @@ fn lcs_reply(c: &mut Client, a: &[u8], b: &[u8], opts: &LcsOptions, mut table: V
 impl Server {
     /// Sets a TTL; an absolute time already in the past deletes the key instead,
     /// as Redis does for EXPIREAT/GETEX EXAT in the past (checkAlreadyExpired).
-    pub fn set_expire_or_delete(&mut self, db: usize, key: &[u8], when_ms: i64) {
+    /// Returns true when it deleted.
+    pub fn set_expire_or_delete(&mut self, db: usize, key: &[u8], when_ms: i64) -> bool {
         if when_ms <= self.now_ms() && !self.loading && !self.is_replica_of_master() {
-            self.dbs[db].remove(key);
-            return;
+            if let Some(o) = self.dbs[db].remove(key) {
+                self.free_value(o, self.config.lazyfree_lazy_expire);
+            }
+            self.notify_keyspace_event(crate::notify::class::GENERIC, "del", key, db);
+            return true;
         }
         self.dbs[db].set_expire(key, when_ms);
+        self.notify_keyspace_event(crate::notify::class::GENERIC, "expire", key, db);
+        false
     }
 }
 

@@ -6,11 +6,14 @@ use crate::blocked::{parse_timeout_secs, BlockType};
 use crate::db::dict::Dict;
 use crate::db::keyspace_cmds::get_positive_long_or_reply;
 use crate::db::object::{Obj, Value};
+use crate::db::Typed;
 use crate::ds::listpack::{Listpack, LpValue, Where};
 use crate::ds::skiplist::{Skiplist, NIL};
 use crate::networking::{Client, ClientFlags};
+use crate::notify::class;
 use crate::resp::Argv;
 use crate::server::Server;
+use crate::t_set::SetVal;
 use crate::util::{eq_ic, fmt_f64_g17, parse_c_double, parse_double, parse_i64};
 
 pub struct SkipZ {
@@ -77,6 +80,17 @@ pub trait ZRange {
     fn gte_min(&self, s: f64, e: &[u8]) -> bool;
     fn lte_max(&self, s: f64, e: &[u8]) -> bool;
     fn empty(&self) -> bool;
+}
+
+impl ScoreRange {
+    pub fn new(min: f64, max: f64, minex: bool, maxex: bool) -> ScoreRange {
+        ScoreRange {
+            min,
+            max,
+            minex,
+            maxex,
+        }
+    }
 }
 
 impl ZRange for ScoreRange {
@@ -634,51 +648,17 @@ fn lp_insert(lp: &mut Listpack, ele: &[u8], score: f64) {
 
 // ---------------------------------------------------------------- commands
 
-enum Look {
-    Missing,
-    WrongType,
-    Z,
-}
-
-fn kind(srv: &mut Server, db: usize, key: &[u8], write: bool) -> Look {
-    let o = if write {
-        srv.lookup_write(db, key).map(|o| &*o)
-    } else {
-        srv.lookup_read(db, key)
-    };
-    match o {
-        None => Look::Missing,
-        Some(Obj {
-            val: Value::ZSet(_),
-            ..
-        }) => Look::Z,
-        Some(_) => Look::WrongType,
-    }
-}
-
-fn zs_mut<'a>(srv: &'a mut Server, db: usize, key: &[u8]) -> &'a mut ZSet {
-    match srv.dbs[db].get_mut(key).map(|o| &mut o.val) {
-        Some(Value::ZSet(z)) => z,
-        _ => unreachable!("zset checked before"),
-    }
-}
-
-fn zs_ref<'a>(srv: &'a Server, db: usize, key: &[u8]) -> &'a ZSet {
-    match srv.dbs[db].get(key).map(|o| &o.val) {
-        Some(Value::ZSet(z)) => z,
-        _ => unreachable!("zset checked before"),
-    }
-}
-
+/// Deletes the key when its sorted set became empty, with the "del" event.
 fn delete_if_empty(srv: &mut Server, db: usize, key: &[u8]) {
-    if zs_ref(srv, db, key).is_empty() {
+    if srv.typed_ref::<ZSet>(db, key).is_empty() {
         srv.dbs[db].remove(key);
+        srv.notify_keyspace_event(class::GENERIC, "del", key, db);
     }
 }
 
 fn store_new(srv: &mut Server, db: usize, key: &[u8], z: ZSet) {
     let lru = srv.new_obj_lru();
-    srv.set_key(db, key, Obj::new(Value::ZSet(Box::new(z)), lru), false);
+    srv.set_key(db, key, Obj::new(Value::ZSet(z), lru), false);
 }
 
 const ZADD_NX: u8 = 1;
@@ -791,25 +771,25 @@ fn zadd_generic(srv: &mut Server, c: &mut Client, argv: &Argv, incr_cmd: bool) {
     }
     let db = c.db;
     let key = argv.get(1);
-    match kind(srv, db, key, true) {
-        Look::WrongType => return c.add_error_wrongtype(),
-        Look::Missing => {
+    match srv.check_type::<ZSet>(db, key, true) {
+        Typed::WrongType => return c.add_error_wrongtype(),
+        Typed::Missing => {
             if flags & ZADD_XX != 0 {
                 return if incr { c.add_null() } else { c.add_int(0) };
             }
             // Redis sizes a new key by its first member only.
             let z = ZSet::create(srv, 0, argv.get(i + 1).len());
             let lru = srv.new_obj_lru();
-            srv.dbs[db].add(key, Obj::new(Value::ZSet(Box::new(z)), lru));
+            srv.db_add(db, key, Obj::new(Value::ZSet(z), lru));
         }
-        Look::Z => {}
+        Typed::Found(()) => {}
     }
     let (mut added, mut updated, mut processed) = (0i64, 0i64, 0i64);
     let mut newscore = 0.0;
     let mut score = 0.0;
     let mut nan = false;
     let lim = Limits::of(srv);
-    let z = zs_mut(srv, db, key);
+    let z = srv.typed_mut::<ZSet>(db, key);
     for j in 0..elements {
         let ele = argv.get(i + j * 2 + 1);
         match zset_add(lim, z, ele, scores[j], flags, incr, &mut newscore) {
@@ -847,6 +827,7 @@ fn zadd_generic(srv: &mut Server, c: &mut Client, argv: &Argv, incr_cmd: bool) {
     }
     if added + updated > 0 {
         srv.signal_modified_key(db, key);
+        srv.notify_keyspace_event(class::ZSET, if incr { "zincr" } else { "zadd" }, key, db);
         srv.signal_key_as_ready(db, key);
         srv.dirty += (added + updated) as u64;
     }
@@ -863,12 +844,12 @@ pub fn zincrby_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
 pub fn zrem_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     let db = c.db;
     let key = argv.get(1);
-    match kind(srv, db, key, true) {
-        Look::Missing => return c.add_int(0),
-        Look::WrongType => return c.add_error_wrongtype(),
-        Look::Z => {}
+    match srv.check_type::<ZSet>(db, key, true) {
+        Typed::Missing => return c.add_int(0),
+        Typed::WrongType => return c.add_error_wrongtype(),
+        Typed::Found(()) => {}
     }
-    let z = zs_mut(srv, db, key);
+    let z = srv.typed_mut::<ZSet>(db, key);
     let mut n = 0;
     for i in 2..argv.len() {
         if z.remove(argv.get(i)) {
@@ -877,6 +858,9 @@ pub fn zrem_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
                 break;
             }
         }
+    }
+    if n > 0 {
+        srv.notify_keyspace_event(class::ZSET, "zrem", key, db);
     }
     delete_if_empty(srv, db, key);
     if n > 0 {
@@ -888,11 +872,11 @@ pub fn zrem_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
 
 pub fn zcard_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     let db = c.db;
-    match kind(srv, db, argv.get(1), false) {
-        Look::Missing => c.add_int(0),
-        Look::WrongType => c.add_error_wrongtype(),
-        Look::Z => {
-            let n = zs_ref(srv, db, argv.get(1)).len();
+    match srv.check_type::<ZSet>(db, argv.get(1), false) {
+        Typed::Missing => c.add_int(0),
+        Typed::WrongType => c.add_error_wrongtype(),
+        Typed::Found(()) => {
+            let n = srv.typed_ref::<ZSet>(db, argv.get(1)).len();
             c.add_int(n as i64)
         }
     }
@@ -900,10 +884,10 @@ pub fn zcard_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
 
 pub fn zscore_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     let db = c.db;
-    match kind(srv, db, argv.get(1), false) {
-        Look::Missing => c.add_null(),
-        Look::WrongType => c.add_error_wrongtype(),
-        Look::Z => match zs_ref(srv, db, argv.get(1)).score(argv.get(2)) {
+    match srv.check_type::<ZSet>(db, argv.get(1), false) {
+        Typed::Missing => c.add_null(),
+        Typed::WrongType => c.add_error_wrongtype(),
+        Typed::Found(()) => match srv.typed_ref::<ZSet>(db, argv.get(1)).score(argv.get(2)) {
             Some(s) => c.add_double(s),
             None => c.add_null(),
         },
@@ -912,14 +896,14 @@ pub fn zscore_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
 
 pub fn zmscore_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     let db = c.db;
-    let k = kind(srv, db, argv.get(1), false);
-    if let Look::WrongType = k {
+    let k = srv.check_type::<ZSet>(db, argv.get(1), false);
+    if let Typed::WrongType = k {
         return c.add_error_wrongtype();
     }
     c.add_array_len(argv.len() - 2);
     for i in 2..argv.len() {
         let s = match k {
-            Look::Z => zs_ref(srv, db, argv.get(1)).score(argv.get(i)),
+            Typed::Found(()) => srv.typed_ref::<ZSet>(db, argv.get(1)).score(argv.get(i)),
             _ => None,
         };
         match s {
@@ -931,11 +915,11 @@ pub fn zmscore_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
 
 fn zrank_generic(srv: &mut Server, c: &mut Client, argv: &Argv, rev: bool) {
     let db = c.db;
-    match kind(srv, db, argv.get(1), false) {
-        Look::Missing => c.add_null(),
-        Look::WrongType => c.add_error_wrongtype(),
-        Look::Z => {
-            let z = zs_ref(srv, db, argv.get(1));
+    match srv.check_type::<ZSet>(db, argv.get(1), false) {
+        Typed::Missing => c.add_null(),
+        Typed::WrongType => c.add_error_wrongtype(),
+        Typed::Found(()) => {
+            let z = srv.typed_ref::<ZSet>(db, argv.get(1));
             let n = z.len();
             match z.rank(argv.get(2)) {
                 Some((r, _)) => c.add_int(if rev { n - 1 - r } else { r } as i64),
@@ -957,11 +941,11 @@ pub fn zcount_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         return c.add_error("min or max is not a float");
     };
     let db = c.db;
-    match kind(srv, db, argv.get(1), false) {
-        Look::Missing => c.add_int(0),
-        Look::WrongType => c.add_error_wrongtype(),
-        Look::Z => {
-            let n = zs_ref(srv, db, argv.get(1)).count_in_range(&r);
+    match srv.check_type::<ZSet>(db, argv.get(1), false) {
+        Typed::Missing => c.add_int(0),
+        Typed::WrongType => c.add_error_wrongtype(),
+        Typed::Found(()) => {
+            let n = srv.typed_ref::<ZSet>(db, argv.get(1)).count_in_range(&r);
             c.add_int(n as i64)
         }
     }
@@ -972,11 +956,11 @@ pub fn zlexcount_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         return c.add_error("min or max not valid string range item");
     };
     let db = c.db;
-    match kind(srv, db, argv.get(1), false) {
-        Look::Missing => c.add_int(0),
-        Look::WrongType => c.add_error_wrongtype(),
-        Look::Z => {
-            let n = zs_ref(srv, db, argv.get(1)).count_in_range(&r);
+    match srv.check_type::<ZSet>(db, argv.get(1), false) {
+        Typed::Missing => c.add_int(0),
+        Typed::WrongType => c.add_error_wrongtype(),
+        Typed::Found(()) => {
+            let n = srv.typed_ref::<ZSet>(db, argv.get(1)).count_in_range(&r);
             c.add_int(n as i64)
         }
     }
@@ -1113,11 +1097,11 @@ fn zrange_generic(
         },
     };
     let db = c.db;
-    let items = match kind(srv, db, key, false) {
-        Look::WrongType => return c.add_error_wrongtype(),
-        Look::Missing => Vec::new(),
-        Look::Z => {
-            let z = zs_ref(srv, db, key);
+    let items = match srv.check_type::<ZSet>(db, key, false) {
+        Typed::WrongType => return c.add_error_wrongtype(),
+        Typed::Missing => Vec::new(),
+        Typed::Found(()) => {
+            let z = srv.typed_ref::<ZSet>(db, key);
             match &r {
                 R::Rank(s, e) => match rank_bounds(*s, *e, z.len()) {
                     None => Vec::new(),
@@ -1142,6 +1126,7 @@ fn zrange_generic(
             if n == 0 {
                 if srv.db_delete(db, dst) {
                     srv.signal_modified_key(db, dst);
+                    srv.notify_keyspace_event(class::GENERIC, "del", dst, db);
                     srv.dirty += 1;
                 }
             } else {
@@ -1152,6 +1137,7 @@ fn zrange_generic(
                     z.insert_new(lim, e, *s);
                 }
                 store_new(srv, db, dst, z);
+                srv.notify_keyspace_event(class::ZSET, "zrangestore", dst, db);
                 srv.dirty += 1;
             }
             c.add_int(n as i64);
@@ -1206,12 +1192,12 @@ fn zremrange_generic(srv: &mut Server, c: &mut Client, argv: &Argv, rtype: Range
         },
     };
     let db = c.db;
-    match kind(srv, db, key, true) {
-        Look::Missing => return c.add_int(0),
-        Look::WrongType => return c.add_error_wrongtype(),
-        Look::Z => {}
+    match srv.check_type::<ZSet>(db, key, true) {
+        Typed::Missing => return c.add_int(0),
+        Typed::WrongType => return c.add_error_wrongtype(),
+        Typed::Found(()) => {}
     }
-    let z = zs_mut(srv, db, key);
+    let z = srv.typed_mut::<ZSet>(db, key);
     let items = match &r {
         R::Rank(s, e) => match rank_bounds(*s, *e, z.len()) {
             None => Vec::new(),
@@ -1223,9 +1209,17 @@ fn zremrange_generic(srv: &mut Server, c: &mut Client, argv: &Argv, rtype: Range
     for (e, _) in &items {
         z.remove(e);
     }
-    delete_if_empty(srv, db, key);
     if !items.is_empty() {
         srv.signal_modified_key(db, key);
+        let event = match &r {
+            R::Rank(..) => "zremrangebyrank",
+            R::Score(_) => "zremrangebyscore",
+            R::Lex(_) => "zremrangebylex",
+        };
+        srv.notify_keyspace_event(class::ZSET, event, key, db);
+    }
+    delete_if_empty(srv, db, key);
+    if !items.is_empty() {
         srv.dirty += items.len() as u64;
     }
     c.add_int(items.len() as i64);
@@ -1257,10 +1251,10 @@ fn zpop_generic(
     let db = c.db;
     let mut found = None;
     for k in keys {
-        match kind(srv, db, k, true) {
-            Look::Missing => continue,
-            Look::WrongType => return c.add_error_wrongtype(),
-            Look::Z => {
+        match srv.check_type::<ZSet>(db, k, true) {
+            Typed::Missing => continue,
+            Typed::WrongType => return c.add_error_wrongtype(),
+            Typed::Found(()) => {
                 found = Some(*k);
                 break;
             }
@@ -1276,8 +1270,9 @@ fn zpop_generic(
     if count == 0 {
         return c.add_array_len(0);
     }
+    let orig_count = count;
     let count = if count == -1 { 1 } else { count };
-    let z = zs_mut(srv, db, key);
+    let z = srv.typed_mut::<ZSet>(db, key);
     let n = (count as u64).min(z.len() as u64) as usize;
     let mut out = Vec::with_capacity(n);
     for _ in 0..n {
@@ -1304,8 +1299,21 @@ fn zpop_generic(
         c.add_double(*s);
     }
     srv.dirty += n as u64;
+    if n > 0 {
+        let event = if max { "zpopmax" } else { "zpopmin" };
+        srv.notify_keyspace_event(class::ZSET, event, key, db);
+    }
     srv.signal_modified_key(db, key);
     delete_if_empty(srv, db, key);
+    // [B]ZMPOP and BZPOP* (the callers that emit the key) propagate as ZPOP*.
+    if emitkey {
+        let cmd: &[u8] = if max { b"ZPOPMAX" } else { b"ZPOPMIN" };
+        if orig_count == -1 {
+            srv.rewrite_command(&[cmd, key]);
+        } else {
+            srv.rewrite_command(&[cmd, key, n.to_string().as_bytes()]);
+        }
+    }
 }
 
 fn zpop_minmax(srv: &mut Server, c: &mut Client, argv: &Argv, max: bool) {
@@ -1346,10 +1354,10 @@ fn blocking_zpop(
     };
     let db = c.db;
     for k in keys {
-        match kind(srv, db, k, true) {
-            Look::Missing => continue,
-            Look::WrongType => return c.add_error_wrongtype(),
-            Look::Z => {
+        match srv.check_type::<ZSet>(db, k, true) {
+            Typed::Missing => continue,
+            Typed::WrongType => return c.add_error_wrongtype(),
+            Typed::Found(()) => {
                 return zpop_generic(srv, c, &[k], max, true, count, nested, nil_when_empty);
             }
         }
@@ -1446,7 +1454,10 @@ mod tests {
         assert!(!r.gte_min(1.0, b""));
         assert!(r.lte_max(3.0, b""));
         assert!(parse_score_range(b"nan", b"1").is_none());
-        assert!(parse_score_range(b"(", b"1").is_none());
+        // strtod stops at once on an empty string and Redis takes that as 0.
+        let r = parse_score_range(b"(", b"").unwrap();
+        assert!(!r.gte_min(0.0, b"") && r.gte_min(0.5, b"") && r.lte_max(0.0, b""));
+        assert!(parse_score_range(b" ", b"1").is_none());
         let l = parse_lex_range(b"[a", b"(c").unwrap();
         assert!(l.gte_min(0.0, b"a") && !l.lte_max(0.0, b"c"));
         assert!(parse_lex_range(b"a", b"+").is_none());
@@ -1488,16 +1499,18 @@ fn aggregate(target: &mut f64, val: f64, a: Aggr) {
     }
 }
 
-/// An input of ZUNION/ZINTER/ZDIFF: a sorted set, or a plain set whose members
-/// all score 1 (Redis's zsetopsrc accepts both).
+/// One input of ZUNION/ZINTER/ZDIFF (zsetopsrc): a sorted set, or a plain set
+/// whose members all score 1.
 enum OpSrc<'a> {
+    Missing,
     Z(&'a ZSet),
-    S(&'a crate::t_set::SetVal),
+    S(&'a SetVal),
 }
 
 impl OpSrc<'_> {
     fn len(&self) -> usize {
         match self {
+            OpSrc::Missing => 0,
             OpSrc::Z(z) => z.len(),
             OpSrc::S(s) => s.len(),
         }
@@ -1505,6 +1518,7 @@ impl OpSrc<'_> {
 
     fn items(&self) -> Vec<(Vec<u8>, f64)> {
         match self {
+            OpSrc::Missing => Vec::new(),
             OpSrc::Z(z) => z.items(),
             OpSrc::S(s) => {
                 let mut out = Vec::with_capacity(s.len());
@@ -1516,17 +1530,10 @@ impl OpSrc<'_> {
 
     fn score(&self, ele: &[u8]) -> Option<f64> {
         match self {
+            OpSrc::Missing => None,
             OpSrc::Z(z) => z.score(ele),
             OpSrc::S(s) => s.contains(ele).then_some(1.0),
         }
-    }
-}
-
-fn op_src<'a>(srv: &'a Server, db: usize, key: &[u8]) -> OpSrc<'a> {
-    match srv.dbs[db].get(key).map(|o| &o.val) {
-        Some(Value::ZSet(z)) => OpSrc::Z(z),
-        Some(Value::Set(s)) => OpSrc::S(s),
-        _ => unreachable!("input type checked before"),
     }
 }
 
@@ -1555,15 +1562,17 @@ fn zsetop_generic(
     }
     let setnum = setnum as usize;
     let db = c.db;
-    // (index of the key, items, weight)
-    let mut srcs: Vec<(Option<usize>, f64)> = Vec::with_capacity(setnum);
+    // (input kind, weight); plain sets are inputs too, every member scoring 1.
+    let mut srcs: Vec<(Typed<bool>, f64)> = Vec::with_capacity(setnum);
     for i in 0..setnum {
         let k = argv.get(numkeys_idx + 1 + i);
-        match srv.lookup_read(db, k).map(|o| &o.val) {
-            None => srcs.push((None, 1.0)),
-            Some(Value::ZSet(_) | Value::Set(_)) => srcs.push((Some(numkeys_idx + 1 + i), 1.0)),
+        let kind = match srv.lookup_read(db, k).map(|o| &o.val) {
+            None => Typed::Missing,
+            Some(Value::ZSet(_)) => Typed::Found(false),
+            Some(Value::Set(_)) => Typed::Found(true),
             Some(_) => return c.add_error_wrongtype(),
-        }
+        };
+        srcs.push((kind, 1.0));
     }
     let mut j = numkeys_idx + 1 + setnum;
     let mut aggr = Aggr::Sum;
@@ -1606,15 +1615,33 @@ fn zsetop_generic(
             return c.add_error_syntax();
         }
     }
-    let sets: Vec<(Option<usize>, f64, usize)> = srcs
+    let inputs: Vec<OpSrc> = srcs
         .iter()
-        .map(|&(k, w)| (k, w, k.map_or(0, |k| op_src(srv, db, argv.get(k)).len())))
+        .enumerate()
+        .map(|(i, (kind, _))| {
+            let k = argv.get(numkeys_idx + 1 + i);
+            match kind {
+                Typed::Found(false) => OpSrc::Z(srv.typed_ref::<ZSet>(db, k)),
+                Typed::Found(true) => OpSrc::S(srv.typed_ref::<SetVal>(db, k)),
+                _ => OpSrc::Missing,
+            }
+        })
+        .collect();
+    let sets: Vec<(&OpSrc, f64, usize)> = inputs
+        .iter()
+        .zip(srcs.iter())
+        .map(|(src, &(_, w))| (src, w, src.len()))
         .collect();
     let mut order: Vec<usize> = (0..setnum).collect();
     if op != SetOp::Diff {
         order.sort_by_key(|&i| sets[i].2);
     }
-    let get = |i: usize| -> Option<OpSrc> { sets[i].0.map(|k| op_src(srv, db, argv.get(k))) };
+    let get = |i: usize| -> Option<&OpSrc> {
+        match sets[i].0 {
+            OpSrc::Missing => None,
+            src => Some(src),
+        }
+    };
     let mut result: Vec<(Vec<u8>, f64)> = Vec::new();
     let mut cardinality = 0i64;
     match op {
@@ -1694,6 +1721,7 @@ fn zsetop_generic(
                 c.add_int(0);
                 if srv.db_delete(db, dst) {
                     srv.signal_modified_key(db, dst);
+                    srv.notify_keyspace_event(class::GENERIC, "del", dst, db);
                     srv.dirty += 1;
                 }
             } else {
@@ -1709,6 +1737,12 @@ fn zsetop_generic(
                 let n = z.len();
                 store_new(srv, db, dst, z);
                 c.add_int(n as i64);
+                let event = match op {
+                    SetOp::Union => "zunionstore",
+                    SetOp::Inter => "zinterstore",
+                    SetOp::Diff => "zdiffstore",
+                };
+                srv.notify_keyspace_event(class::ZSET, event, dst, db);
                 srv.dirty += 1;
             }
         }
@@ -1790,20 +1824,20 @@ pub fn zscan_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     };
     let db = c.db;
     let key = argv.get(1);
-    match kind(srv, db, key, false) {
-        Look::Missing => {
+    match srv.check_type::<ZSet>(db, key, false) {
+        Typed::Missing => {
             c.add_array_len(2);
             c.add_bulk(b"0");
             c.add_array_len(0);
             return;
         }
-        Look::WrongType => return c.add_error_wrongtype(),
-        Look::Z => {}
+        Typed::WrongType => return c.add_error_wrongtype(),
+        Typed::Found(()) => {}
     }
     let Some(opts) = parse_scan_opts(c, argv, 3, false) else {
         return;
     };
-    let z = zs_ref(srv, db, key);
+    let z = srv.typed_ref::<ZSet>(db, key);
     let mut out: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
     match z {
         ZSet::Lp(lp) => {
@@ -1862,15 +1896,15 @@ pub fn zrandmember_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         if withscores && !(-i64::MAX / 2..=i64::MAX / 2).contains(&l) {
             return c.add_error("value is out of range");
         }
-        match kind(srv, db, key, false) {
-            Look::Missing => return c.add_array_len(0),
-            Look::WrongType => return c.add_error_wrongtype(),
-            Look::Z => {}
+        match srv.check_type::<ZSet>(db, key, false) {
+            Typed::Missing => return c.add_array_len(0),
+            Typed::WrongType => return c.add_error_wrongtype(),
+            Typed::Found(()) => {}
         }
         if l == 0 {
             return c.add_array_len(0);
         }
-        let items = zs_ref(srv, db, key).items();
+        let items = srv.typed_ref::<ZSet>(db, key).items();
         let size = items.len();
         let picks: Vec<usize> = if l < 0 {
             let n = l.unsigned_abs() as usize;
@@ -1894,13 +1928,14 @@ pub fn zrandmember_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         reply_items(c, &pairs, withscores);
         return;
     }
-    match kind(srv, db, key, false) {
-        Look::Missing => c.add_null(),
-        Look::WrongType => c.add_error_wrongtype(),
-        Look::Z => {
-            let n = zs_ref(srv, db, key).len();
+    match srv.check_type::<ZSet>(db, key, false) {
+        Typed::Missing => c.add_null(),
+        Typed::WrongType => c.add_error_wrongtype(),
+        Typed::Found(()) => {
+            let n = srv.typed_ref::<ZSet>(db, key).len();
             let i = srv.rng.below(n as u64) as usize;
-            let e = zs_ref(srv, db, key)
+            let e = srv
+                .typed_ref::<ZSet>(db, key)
                 .by_rank(i, i, false)
                 .pop()
                 .expect("in range")

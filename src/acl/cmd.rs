@@ -40,9 +40,9 @@ pub fn acl_setuser(srv: &mut Server, c: &mut Client, argv: &Argv) {
     };
     match base.apply_all(ctx, &merged) {
         Ok(u) => {
-            // Subscribers whose channels the new rules no longer allow are
-            // disconnected (ACLKillPubsubClientsIfNeeded); this server has no
-            // subscribers until pub/sub lands, so nothing holds a channel yet.
+            if let Some(id) = existing {
+                kill_pubsub_clients_if_needed(srv, c, id, &u);
+            }
             super::store_user(srv, Some(c), u);
             c.add_ok();
         }
@@ -56,6 +56,32 @@ pub fn acl_setuser(srv: &mut Server, c: &mut Client, argv: &Argv) {
             c.add_error(&msg.replace(['\r', '\n'], " "));
         }
     }
+}
+
+/// ACLKillPubsubClientsIfNeeded: when `new` no longer grants every channel the
+/// user's current rules grant, its subscribers holding a now-forbidden channel
+/// or pattern are disconnected.
+fn kill_pubsub_clients_if_needed(srv: &mut Server, c: &mut Client, id: u32, new: &User) {
+    if new.selectors.iter().any(|s| s.allchannels) {
+        return;
+    }
+    let upcoming: Vec<Vec<u8>> = new
+        .selectors
+        .iter()
+        .flat_map(|s| s.channels.iter().cloned())
+        .collect();
+    let original = srv.acl.user(id).unwrap();
+    let superset = !original.selectors.iter().any(|s| s.allchannels)
+        && original
+            .selectors
+            .iter()
+            .all(|s| s.channels.iter().all(|ch| upcoming.contains(ch)));
+    if superset {
+        return;
+    }
+    srv.kill_pubsub_clients_of_user(c, id, &|name, is_pattern| {
+        super::channel_allowed(&upcoming, name, is_pattern)
+    });
 }
 
 pub fn acl_deluser(srv: &mut Server, c: &mut Client, argv: &Argv) {

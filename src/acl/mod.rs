@@ -358,9 +358,26 @@ pub fn check_user_command(user: &User, cmd: &Command, argv: &Argv) -> Result<(),
     Err(relevant)
 }
 
+/// ACLUserCheckCmdWithUnrestrictedKeyAccess for read access: may one of the
+/// user's selectors run the command and also read every key ("~*", "%R~*")?
+/// SORT's BY and GET read keys that no key spec names.
+pub fn user_has_unrestricted_read(srv: &Server, user_id: u32, cmd: &Command, argv: &Argv) -> bool {
+    let Some(u) = srv.acl.user(user_id) else {
+        return true;
+    };
+    let mut keys = None;
+    u.selectors.iter().any(|s| {
+        selector_check(s, cmd, argv, &mut keys).is_ok()
+            && (s.allkeys
+                || s.patterns
+                    .iter()
+                    .any(|p| p.flags & PERM_READ == PERM_READ && p.pattern == b"*"))
+    })
+}
+
 /// ACLUserCheckKeyPerm: may `user` access `key` with permission `need`? (for
 /// commands that touch keys named outside their key specs, like SORT BY/GET).
-#[allow(dead_code)] // SORT (issue 4) is its first caller.
+#[allow(dead_code)] // no caller yet: SORT needs unrestricted access, not per-key checks.
 pub fn user_check_key(srv: &Server, user_id: u32, key: &[u8], need: u8) -> bool {
     match srv.acl.user(user_id) {
         None => true,
@@ -394,19 +411,15 @@ pub fn gate(srv: &mut Server, c: &mut Client, id: usize, argv: &Argv) -> bool {
 #[cold]
 #[inline(never)]
 fn gate_slow(srv: &mut Server, c: &mut Client, id: usize, argv: &Argv) -> bool {
-    let Some(user) = srv.acl.user(c.user_id) else {
+    let context = if c.flags.has(ClientFlags::MULTI) {
+        Context::Multi
+    } else {
+        Context::Toplevel
+    };
+    let Some(reason) = check_and_log(srv, c, id, argv, context) else {
         return true;
     };
-    let cmd = &srv.commands.cmds[id];
-    let Err((reason, pos)) = check_user_command(user, cmd, argv) else {
-        return true;
-    };
-    let fullname = cmd.fullname;
-    let object = match reason {
-        Reason::Command => fullname.as_bytes().to_vec(),
-        _ => argv.get(pos).to_vec(),
-    };
-    add_log_entry(srv, c, reason, Context::Toplevel, object, None);
+    let fullname = srv.commands.cmds[id].fullname;
     match reason {
         Reason::Command => c.add_error(&format!(
             "-NOPERM this user has no permissions to run the '{}' command",
@@ -421,6 +434,46 @@ fn gate_slow(srv: &mut Server, c: &mut Client, id: usize, argv: &Argv) -> bool {
         Reason::Auth => c.add_error("no permission"),
     }
     false
+}
+
+/// ACLCheckAllPerm, logging a denial (ACL LOG) in `context`.
+fn check_and_log(
+    srv: &mut Server,
+    c: &Client,
+    id: usize,
+    argv: &Argv,
+    context: Context,
+) -> Option<Reason> {
+    let user = srv.acl.user(c.user_id)?;
+    let cmd = &srv.commands.cmds[id];
+    let Err((reason, pos)) = check_user_command(user, cmd, argv) else {
+        return None;
+    };
+    let object = match reason {
+        Reason::Command => cmd.fullname.as_bytes().to_vec(),
+        _ => argv.get(pos).to_vec(),
+    };
+    add_log_entry(srv, c, reason, context, object, None);
+    Some(reason)
+}
+
+/// EXEC re-checks each queued command: the rules may have changed since it was
+/// queued. Returns the reason text of execCommand's NOPERM error.
+pub fn exec_time_denial(
+    srv: &mut Server,
+    c: &Client,
+    id: usize,
+    argv: &Argv,
+) -> Option<&'static str> {
+    if !c.flags.has(ClientFlags::ACL_CHECK) {
+        return None;
+    }
+    Some(match check_and_log(srv, c, id, argv, Context::Multi)? {
+        Reason::Command => "no permission to execute the command or subcommand",
+        Reason::Key => "no permission to touch the specified keys",
+        Reason::Channel => "no permission to access one of the channels used as arguments",
+        Reason::Auth => "no permission",
+    })
 }
 
 /// addACLLogEntry.

@@ -70,13 +70,22 @@ impl Server {
             self.after_rejected(c, Some(id));
             return;
         }
-        let cmd_flags = cmd.flags;
+        let mut cmd_flags = cmd.flags;
+        let in_multi = c.flags.has(crate::networking::ClientFlags::MULTI);
+        if in_multi {
+            cmd_flags = crate::multi::effective_flags(c, cmd.fullname, cmd_flags);
+        }
         if cmd_flags & flags::PROTECTED != 0 && !self.protected_command_allowed(c, id) {
             self.after_rejected(c, Some(id));
             return;
         }
         if !c.authenticated && cmd_flags & flags::NO_AUTH == 0 && self.auth_required() {
             c.add_error("-NOAUTH Authentication required.");
+            self.after_rejected(c, Some(id));
+            return;
+        }
+        if in_multi && cmd_flags & flags::NO_MULTI != 0 {
+            c.add_error("Command not allowed inside a transaction");
             self.after_rejected(c, Some(id));
             return;
         }
@@ -90,7 +99,18 @@ impl Server {
             return;
         }
         if self.config.maxmemory != 0 {
-            let ok = self.oom_gate(c, cmd_flags);
+            // Inside MULTI the queue itself grows memory: only EXEC (unless
+            // it carries a denyoom command), DISCARD, QUIT and RESET pass.
+            let oom_flags = if in_multi
+                && !matches!(
+                    self.commands.cmds[id].fullname,
+                    "exec" | "discard" | "quit" | "reset"
+                ) {
+                cmd_flags | flags::DENYOOM
+            } else {
+                cmd_flags
+            };
+            let ok = self.oom_gate(c, oom_flags);
             // Invalidations of evicted keys go out before the reply.
             if self.tracking.in_use {
                 self.tracking_flush_pending(c);
@@ -100,8 +120,48 @@ impl Server {
                 return;
             }
         }
+        // MISCONF: a failed background save stops writes (and PING) while
+        // stop-writes-on-bgsave-error is on.
+        if let Some(err) = self.rdb_disk_error() {
+            if cmd_flags & flags::WRITE != 0 || self.commands.cmds[id].spec.name == "ping" {
+                c.add_error(err);
+                self.after_rejected(c, Some(id));
+                return;
+            }
+        }
+        // The same for an AOF that can't be written or fsync'd.
+        if self.aof.state != crate::aof::AofState::Off
+            && (cmd_flags & flags::WRITE != 0 || self.commands.cmds[id].spec.name == "ping")
+        {
+            if let Some(err) = self.aof_write_error() {
+                c.add_error(&err);
+                self.after_rejected(c, Some(id));
+                return;
+            }
+        }
+        // Only pub/sub commands in a RESP2 subscribed context: the client reads pushes.
+        if c.resp == 2
+            && c.flags.has(crate::networking::ClientFlags::PUBSUB)
+            && !crate::pubsub::allowed_in_subscribed_context(self.commands.cmds[id].fullname)
+        {
+            c.add_error(&format!(
+                "Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
+                self.commands.cmds[id].fullname
+            ));
+            self.after_rejected(c, Some(id));
+            return;
+        }
+        if self.loading && cmd_flags & flags::LOADING == 0 {
+            c.add_error("-LOADING Redis is loading the dataset in memory");
+            self.after_rejected(c, Some(id));
+            return;
+        }
         if self.pause != crate::server::PauseKind::None && self.must_postpone(c, cmd_flags) {
             self.postpone_client(c);
+            return;
+        }
+        if in_multi && !crate::multi::runs_inside_multi(self.commands.cmds[id].fullname) {
+            self.queue_multi_command(c, id, argv);
             return;
         }
         self.call(c, id, argv);
@@ -129,14 +189,22 @@ impl Server {
         if self.tracking.in_use {
             self.tracking_before_call(c);
         }
+        let reply_mark = c.reply.len();
+        let frame = self.propagation_enter();
         let start = crate::util::monotonic_us();
         handler(self, c, argv);
         let duration = crate::util::monotonic_us() - start;
+        self.propagation_leave(c.db, argv, self.dirty > dirty_before, frame);
+        if self.pubsub.has_pending() {
+            self.pubsub_flush_pending(c, reply_mark);
+        }
+        if self.watches.has_pending() {
+            self.settle_pending_touches(c);
+        }
         // in_use never goes back to false, and CLIENT TRACKING may just have set it.
         if self.tracking.in_use {
             self.tracking_after_call(c, id, argv);
         }
-        let _dirty = self.dirty - dirty_before;
 
         if c.flags.has(crate::networking::ClientFlags::BLOCKED) {
             // A blocked command is counted when it is served, times out or is unblocked.
@@ -191,6 +259,15 @@ impl Server {
     fn after_rejected(&mut self, c: &mut Client, id: Option<usize>) {
         if let Some(id) = id {
             self.commands.cmds[id].stats.rejected_calls += 1;
+        }
+        // rejectCommand: a refusal inside MULTI dooms the transaction, and a
+        // refused EXEC aborts it with the refusal as the reason.
+        if c.flags.has(crate::networking::ClientFlags::MULTI) {
+            if id.is_some_and(|id| self.commands.cmds[id].fullname == "exec") {
+                self.exec_abort(c);
+            } else {
+                c.flags.set(crate::networking::ClientFlags::DIRTY_EXEC);
+            }
         }
         self.drain_error_codes(c);
     }

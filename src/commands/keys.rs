@@ -16,6 +16,11 @@ pub fn get_key_positions(cmd: &Command, argv: &Argv) -> Result<Vec<usize>, ()> {
 /// Like get_key_positions, with the index of the key spec each key came from
 /// (COMMAND GETKEYSANDFLAGS reports that spec's flags).
 pub fn get_keys_with_specs(cmd: &Command, argv: &Argv) -> Result<Vec<(usize, usize)>, ()> {
+    match cmd.spec.name {
+        "sort" => return Ok(sort_keys(argv)),
+        "sort_ro" => return Ok(vec![(1, 0)]),
+        _ => {}
+    }
     let argc = argv.len() as i32;
     let mut out = Vec::new();
     for (spec_idx, spec) in cmd.spec.key_specs.iter().enumerate() {
@@ -106,4 +111,26 @@ pub fn get_keys_with_specs(cmd: &Command, argv: &Argv) -> Result<Vec<(usize, usi
         }
     }
     Ok(out)
+}
+
+/// sortGetKeys: SORT's key specs are "unknown" (STORE may come anywhere), so
+/// its keys are found by scanning the options as SORT parses them: the sorted
+/// key (spec 0) and the last STORE destination (spec 2).
+fn sort_keys(argv: &Argv) -> Vec<(usize, usize)> {
+    let mut out = vec![(1, 0)];
+    let mut store = None;
+    let mut i = 2;
+    while i < argv.len() {
+        let a = argv.get(i);
+        if a.eq_ignore_ascii_case(b"limit") {
+            i += 2;
+        } else if a.eq_ignore_ascii_case(b"store") && i + 1 < argv.len() {
+            store = Some(i + 1);
+        } else if a.eq_ignore_ascii_case(b"get") || a.eq_ignore_ascii_case(b"by") {
+            i += 1;
+        }
+        i += 1;
+    }
+    out.extend(store.map(|p| (p, 2)));
+    out
 }

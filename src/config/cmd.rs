@@ -29,6 +29,8 @@ enum Apply {
     CrashLog,
     Watchdog,
     Maxmemory,
+    Appendonly,
+    AofAutoGc,
 }
 
 fn apply_of(name: &str) -> Option<Apply> {
@@ -50,6 +52,8 @@ fn apply_of(name: &str) -> Option<Apply> {
         }
         "watchdog-period" => Some(Apply::Watchdog),
         "maxmemory" => Some(Apply::Maxmemory),
+        "appendonly" => Some(Apply::Appendonly),
+        "aof-disable-auto-gc" => Some(Apply::AofAutoGc),
         _ => None,
     }
 }
@@ -347,6 +351,14 @@ fn run_apply(srv: &mut Server, a: Apply) -> Result<(), String> {
         Apply::Maxmemory => {
             srv.update_maxmemory();
             Ok(())
+        }
+        Apply::AofAutoGc => {
+            srv.aof_del_history_files();
+            Ok(())
+        }
+        Apply::Appendonly => {
+            let on = srv.config.get_bool("appendonly");
+            srv.apply_appendonly(on)
         }
     }
 }

@@ -98,6 +98,9 @@ pub struct Config {
     /// zset-max-listpack-entries / -value: sorted sets stay listpacks below both.
     pub zset_max_listpack_entries: usize,
     pub zset_max_listpack_value: usize,
+    /// stream-node-max-bytes / -entries: when XADD starts a new node.
+    pub stream_node_max_bytes: usize,
+    pub stream_node_max_entries: i64,
     pub proto_max_bulk_len: i64,
     pub client_query_buffer_limit: usize,
     pub slowlog_log_slower_than: i64,
@@ -229,6 +232,8 @@ impl Default for Config {
             hll_sparse_max_bytes: 3000,
             zset_max_listpack_entries: 128,
             zset_max_listpack_value: 64,
+            stream_node_max_bytes: 4096,
+            stream_node_max_entries: 100,
             proto_max_bulk_len: 512 * 1024 * 1024,
             client_query_buffer_limit: 1024 * 1024 * 1024,
             slowlog_log_slower_than: 10000,
@@ -836,6 +841,8 @@ impl Config {
         self.hll_sparse_max_bytes = num(self, "hll-sparse-max-bytes") as usize;
         self.zset_max_listpack_entries = num(self, "zset-max-listpack-entries") as usize;
         self.zset_max_listpack_value = num(self, "zset-max-listpack-value") as usize;
+        self.stream_node_max_bytes = num(self, "stream-node-max-bytes") as usize;
+        self.stream_node_max_entries = num(self, "stream-node-max-entries");
         self.proto_max_bulk_len = num(self, "proto-max-bulk-len");
         self.client_query_buffer_limit = num(self, "client-query-buffer-limit") as usize;
         self.slowlog_log_slower_than = num(self, "slowlog-log-slower-than");

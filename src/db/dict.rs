@@ -4,11 +4,18 @@
 //! or shrinks, and cheap random sampling (RANDOMKEY, active expire, eviction).
 //! std's HashMap offers neither a stable cursor nor bucket access, hence our own.
 
+use crate::ds::inline_bytes::InlineBytes;
 use std::collections::hash_map::RandomState;
 use std::hash::BuildHasher;
 
+/// A key as the dict stores it: short keys live inside the entry itself.
+pub type Key = InlineBytes;
+
+/// One chained element: a single allocation holding the key (inline when short),
+/// the value and the link. Keeping it within 72 bytes keeps it in glibc's 80-byte
+/// chunk; with the bucket pointer that is the whole per-key cost of a small string.
 pub struct Entry<V> {
-    pub key: Box<[u8]>,
+    pub key: Key,
     pub val: V,
     next: Option<Box<Entry<V>>>,
 }
@@ -285,7 +292,7 @@ impl<V> Dict<V> {
     }
 
     /// Inserts a key known to be absent (the caller looked it up).
-    pub fn insert_new(&mut self, key: Box<[u8]>, val: V) {
+    pub fn insert_new(&mut self, key: Key, val: V) {
         // dictAdd moves one bucket per insert, so a table that only grows (a
         // set under SADD) finishes its rehash instead of piling into ht[1].
         if self.rehash_idx.is_some() {
@@ -301,7 +308,7 @@ impl<V> Dict<V> {
     }
 
     /// Removes a key, returning its stored key and value.
-    pub fn remove_entry(&mut self, key: &[u8]) -> Option<(Box<[u8]>, V)> {
+    pub fn remove_entry(&mut self, key: &[u8]) -> Option<(Key, V)> {
         if self.len() == 0 {
             return None;
         }
@@ -407,7 +414,16 @@ impl<V> Dict<V> {
     /// (dictGetSomeKeys): the expire cycle and eviction sample this way.
     pub fn sample_keys(&self, count: usize, rng: &mut crate::util::Rng, out: &mut Vec<Box<[u8]>>) {
         out.clear();
-        self.sample_entries(count, rng, |e| out.push(e.key.clone()));
+        self.sample_entries(count, rng, |e| out.push(e.key.to_boxed()));
+    }
+
+    /// Removes fairly drawn entries until `keep` remain: the "copy the whole
+    /// collection, then delete random elements" case of SRANDMEMBER and HRANDFIELD.
+    pub fn trim_randomly_to(&mut self, keep: usize, rng: &mut crate::util::Rng) {
+        while self.len() > keep {
+            let k = self.fair_random_entry(rng).expect("non-empty").key.clone();
+            self.remove(&k);
+        }
     }
 
     /// dictGetFairRandomKey: one of up to 20 entries sampled from consecutive
@@ -538,7 +554,7 @@ impl<V: Clone> Dict<V> {
         }
         let mut cur = table.buckets[idx as usize & table.mask()].as_deref();
         while let Some(e) = cur {
-            out.push((e.key.clone(), e.val.clone()));
+            out.push((e.key.to_boxed(), e.val.clone()));
             cur = e.next.as_deref();
         }
         true

@@ -117,14 +117,28 @@ fn expire_generic(
     // checkAlreadyExpired: a time in the past is a DEL, except while loading or on
     // a replica, which keep the key and wait for the master's DEL.
     if when <= crate::util::mstime() && !srv.loading && !srv.is_replica_of_master() {
-        srv.dbs[db].remove(key);
+        let lazy = srv.config.lazyfree_lazy_expire;
+        if let Some(o) = srv.dbs[db].remove(key) {
+            srv.free_value(o, lazy);
+        }
         srv.dirty += 1;
+        // Replicated and written to the AOF as the deletion it was.
+        srv.rewrite_command(&[if lazy { &b"UNLINK"[..] } else { b"DEL" }, key]);
         srv.signal_modified_key(db, key);
+        srv.notify_keyspace_event(crate::notify::class::GENERIC, "del", key, db);
         c.add_int(1);
         return;
     }
     srv.dbs[db].set_expire(key, when);
+    // Propagated as PEXPIREAT with the absolute time (other arguments kept).
+    if name != "pexpireat" {
+        srv.rewrite_arg(argv, 0, b"PEXPIREAT");
+    }
+    if relative || secs {
+        srv.rewrite_arg(argv, 2, when.to_string().as_bytes());
+    }
     srv.signal_modified_key(db, key);
+    srv.notify_keyspace_event(crate::notify::class::GENERIC, "expire", key, db);
     srv.dirty += 1;
     c.add_int(1);
 }
@@ -186,6 +200,7 @@ pub fn persist_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     let key = argv.get(1);
     if srv.lookup_write(db, key).is_some() && srv.dbs[db].remove_expire(key) {
         srv.signal_modified_key(db, key);
+        srv.notify_keyspace_event(crate::notify::class::GENERIC, "persist", key, db);
         srv.dirty += 1;
         c.add_int(1);
     } else {

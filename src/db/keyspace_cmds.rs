@@ -59,6 +59,7 @@ fn del_generic(srv: &mut Server, c: &mut Client, argv: &Argv, lazy: bool) {
         if let Some(o) = srv.dbs[db].remove(key) {
             srv.free_value(o, lazy);
             srv.signal_modified_key(db, key);
+            srv.notify_keyspace_event(crate::notify::class::GENERIC, "del", key, db);
             srv.dirty += 1;
             n += 1;
         }
@@ -351,13 +352,15 @@ fn rename_generic(srv: &mut Server, c: &mut Client, argv: &Argv, nx: bool) {
         srv.dbs[db].remove(dst);
     }
     let obj = srv.dbs[db].remove(src).expect("looked up above");
-    srv.dbs[db].add(dst, obj);
+    srv.db_add(db, dst, obj);
     if let Some(when) = expire {
         srv.dbs[db].set_expire(dst, when);
     }
     srv.signal_key_as_ready(db, dst);
     srv.signal_modified_key(db, src);
     srv.signal_modified_key(db, dst);
+    srv.notify_keyspace_event(crate::notify::class::GENERIC, "rename_from", src, db);
+    srv.notify_keyspace_event(crate::notify::class::GENERIC, "rename_to", dst, db);
     srv.dirty += 1;
     if nx {
         c.add_int(1);
@@ -408,13 +411,15 @@ pub fn move_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         return;
     }
     let obj = srv.dbs[src].remove(key).expect("looked up above");
-    srv.dbs[dst].add(key, obj);
+    srv.db_add(dst, key, obj);
     if let Some(when) = expire {
         srv.dbs[dst].set_expire(key, when);
     }
     srv.signal_key_as_ready(dst, key);
     srv.signal_modified_key(src, key);
     srv.signal_modified_key(dst, key);
+    srv.notify_keyspace_event(crate::notify::class::GENERIC, "move_from", key, src);
+    srv.notify_keyspace_event(crate::notify::class::GENERIC, "move_to", key, dst);
     srv.dirty += 1;
     c.add_int(1);
 }
@@ -470,12 +475,13 @@ pub fn copy_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         srv.dbs[dst].remove(newkey);
     }
     let lru = srv.new_obj_lru();
-    srv.dbs[dst].add(newkey, Obj::new(val, lru));
+    srv.db_add(dst, newkey, Obj::new(val, lru));
     if let Some(when) = expire {
         srv.dbs[dst].set_expire(newkey, when);
     }
     srv.signal_key_as_ready(dst, newkey);
     srv.signal_modified_key(dst, newkey);
+    srv.notify_keyspace_event(crate::notify::class::GENERIC, "copy_to", newkey, dst);
     srv.dirty += 1;
     c.add_int(1);
 }
@@ -506,7 +512,9 @@ impl Server {
         };
         let mut removed = 0;
         for i in range {
+            self.touch_all_watched_keys_in_db(i, None);
             removed += self.dbs[i].len() as u64;
+            self.signal_all_blocked_keys(i);
             if lazy {
                 let (dicts, expires) = self.dbs[i].take_contents();
                 crate::lazyfree::free_database(dicts, expires);
@@ -523,6 +531,8 @@ pub fn flushdb_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         return;
     };
     srv.dirty += srv.empty_data(Some(c.db), lazy);
+    // Propagated even when the DB was already empty.
+    srv.force_propagation();
     c.add_ok();
 }
 
@@ -531,6 +541,13 @@ pub fn flushall_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         return;
     };
     srv.dirty += srv.empty_data(None, lazy);
+    // flushAllDataAndResetRDB: a running BGSAVE is stale now; with save points
+    // the empty dataset is saved at once (which also resets `dirty`).
+    srv.kill_rdb_child();
+    if !srv.config.save_params.is_empty() {
+        let _ = srv.rdb_save();
+    }
+    srv.force_propagation();
     c.add_ok();
 }
 
@@ -551,12 +568,16 @@ pub fn swapdb_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     }
     let (a, b) = (id1 as usize, id2 as usize);
     if a != b {
+        srv.touch_all_watched_keys_in_db(a, Some(b));
+        srv.touch_all_watched_keys_in_db(b, Some(a));
         let (lo, hi) = (a.min(b), a.max(b));
         let (left, right) = srv.dbs.split_at_mut(hi);
         left[lo].swap_contents(&mut right[0]);
         // Clients blocked in either database may now find their keys.
         srv.scan_database_for_ready_keys(a);
         srv.scan_database_for_ready_keys(b);
+        srv.signal_all_blocked_keys(a);
+        srv.signal_all_blocked_keys(b);
     }
     srv.dirty += 1;
     c.add_ok();

@@ -180,7 +180,7 @@ impl Db {
             }
             chosen
         };
-        d.random_entry(rng).map(|e| e.key.clone())
+        d.random_entry(rng).map(|e| e.key.to_boxed())
     }
 
     /// One SCAN step over the whole database. With per-slot dicts the low 14 bits of
@@ -379,6 +379,8 @@ impl Server {
         let ms = (crate::util::monotonic_us() - start) / 1000;
         self.latency_add_sample_if_needed("expire-del", ms);
         self.signal_key_removed_by_server(db, key);
+        self.propagate_deletion(db, key, self.config.lazyfree_lazy_expire);
+        self.notify_keyspace_event(crate::notify::class::EXPIRED, "expired", key, db);
         self.stats.expired_keys += 1;
     }
 
@@ -434,7 +436,26 @@ impl Server {
 
     #[inline]
     pub fn lookup_read(&mut self, db: usize, key: &[u8]) -> Option<&Obj> {
+        if self.config.notify_keyspace_events & crate::notify::class::KEY_MISS != 0 {
+            return self.lookup_read_notify_miss(db, key);
+        }
         self.lookup(db, key, 0).map(|o| &*o)
+    }
+
+    /// lookup_read when "keymiss" events are on: a miss is published.
+    #[inline(never)]
+    fn lookup_read_notify_miss(&mut self, db: usize, key: &[u8]) -> Option<&Obj> {
+        if self.lookup(db, key, 0).is_none() {
+            self.notify_keyspace_event(crate::notify::class::KEY_MISS, "keymiss", key, db);
+            return None;
+        }
+        self.dbs[db].get(key)
+    }
+
+    /// dbAdd: a new key (the caller knows it is absent), with the "new" event.
+    pub fn db_add(&mut self, db: usize, key: &[u8], obj: Obj) {
+        self.dbs[db].add(key, obj);
+        self.notify_keyspace_event(crate::notify::class::NEW, "new", key, db);
     }
 
     #[inline]
@@ -477,6 +498,8 @@ impl Server {
     pub fn set_key(&mut self, db: usize, key: &[u8], obj: Obj, keep_ttl: bool) {
         self.expire_if_needed(db, key);
         let container = !matches!(obj.val, object::Value::Str(_));
+        let notify_new = self.config.notify_keyspace_events & crate::notify::class::NEW != 0
+            && !self.dbs[db].contains(key);
         if self.config.lazyfree_lazy_server_del {
             if let Some(old) = self.dbs[db].replace(key, obj, keep_ttl) {
                 crate::lazyfree::free_object(old);
@@ -488,13 +511,21 @@ impl Server {
         if container {
             self.signal_key_as_ready(db, key);
         }
+        if notify_new {
+            self.notify_keyspace_event(crate::notify::class::NEW, "new", key, db);
+        }
     }
 
     /// Hook for WATCH and client-side caching: a key's value changed (by the
     /// running command's client).
     #[inline]
-    pub fn signal_modified_key(&mut self, _db: usize, key: &[u8]) {
+    pub fn signal_modified_key(&mut self, db: usize, key: &[u8]) {
         self.stats.keys_modified += 1;
+        self.touch_watched_key(db, key);
+        // A deleted or overwritten stream must wake its XREADGROUP readers.
+        if self.blocking.count > 0 {
+            self.signal_key_as_ready(db, key);
+        }
         if self.tracking.in_use {
             self.tracking_invalidate_key(key, self.tracking.current, true);
         }
@@ -502,8 +533,12 @@ impl Server {
 
     /// signalModifiedKey(NULL, ...): the server itself removed the key (expiry,
     /// eviction), so even the running client's NOLOOP BCAST hears of it.
-    pub fn signal_key_removed_by_server(&mut self, _db: usize, key: &[u8]) {
+    pub fn signal_key_removed_by_server(&mut self, db: usize, key: &[u8]) {
         self.stats.keys_modified += 1;
+        self.touch_watched_key(db, key);
+        if self.blocking.count > 0 {
+            self.signal_key_as_ready(db, key);
+        }
         if self.tracking.in_use {
             self.tracking_invalidate_key(key, 0, true);
         }
@@ -547,6 +582,122 @@ impl Server {
             now + (object::LRU_CLOCK_MAX - lru)
         };
         secs * 1000
+    }
+}
+
+/// What a lookup expecting one value type found: the shared shape of every
+/// type command's "lookupKey + checkType" step, so the WRONGTYPE decision lives
+/// in one place.
+pub enum Typed<T> {
+    Missing,
+    WrongType,
+    Found(T),
+}
+
+impl<T> Typed<T> {
+    /// Just the outcome, releasing the borrow of the keyspace.
+    pub fn kind(&self) -> Typed<()> {
+        match self {
+            Typed::Missing => Typed::Missing,
+            Typed::WrongType => Typed::WrongType,
+            Typed::Found(_) => Typed::Found(()),
+        }
+    }
+
+    /// Ok(None) for a missing key, Err after replying WRONGTYPE (checkType).
+    pub fn or_wrongtype(self, c: &mut crate::networking::Client) -> Result<Option<T>, ()> {
+        match self {
+            Typed::Missing => Ok(None),
+            Typed::Found(v) => Ok(Some(v)),
+            Typed::WrongType => {
+                c.add_error_wrongtype();
+                Err(())
+            }
+        }
+    }
+}
+
+/// A value type a command can ask a key for (the payload of one `Value` variant).
+pub trait TypedValue {
+    fn from_value(v: &mut object::Value) -> Option<&mut Self>;
+    fn from_value_ref(v: &object::Value) -> Option<&Self>;
+}
+
+macro_rules! typed_value {
+    ($t:ty, $variant:ident) => {
+        impl TypedValue for $t {
+            #[inline]
+            fn from_value(v: &mut object::Value) -> Option<&mut Self> {
+                match v {
+                    object::Value::$variant(x) => Some(x),
+                    _ => None,
+                }
+            }
+            #[inline]
+            fn from_value_ref(v: &object::Value) -> Option<&Self> {
+                match v {
+                    object::Value::$variant(x) => Some(x),
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+typed_value!(crate::ds::quicklist::Quicklist, List);
+typed_value!(crate::t_hash::HashVal, Hash);
+typed_value!(crate::t_set::SetVal, Set);
+typed_value!(crate::t_zset::ZSet, ZSet);
+
+impl Server {
+    /// lookupKey (with `lookup::*` flags) expecting a value of type `T`.
+    pub fn lookup_as<T: TypedValue>(&mut self, db: usize, key: &[u8], flags: u32) -> Typed<&mut T> {
+        match self.lookup(db, key, flags) {
+            None => Typed::Missing,
+            Some(o) => match T::from_value(&mut o.val) {
+                Some(v) => Typed::Found(v),
+                None => Typed::WrongType,
+            },
+        }
+    }
+
+    /// lookupKeyRead + checkType.
+    #[inline]
+    pub fn lookup_read_as<T: TypedValue>(&mut self, db: usize, key: &[u8]) -> Typed<&T> {
+        match self.lookup_as::<T>(db, key, 0) {
+            Typed::Missing => Typed::Missing,
+            Typed::WrongType => Typed::WrongType,
+            Typed::Found(v) => Typed::Found(&*v),
+        }
+    }
+
+    /// lookupKeyWrite + checkType.
+    #[inline]
+    pub fn lookup_write_as<T: TypedValue>(&mut self, db: usize, key: &[u8]) -> Typed<&mut T> {
+        self.lookup_as::<T>(db, key, lookup::WRITE)
+    }
+
+    /// The outcome only, for callers that go on to mutate the server before
+    /// reaching the value (read or write lookup as `write` says).
+    #[inline]
+    pub fn check_type<T: TypedValue>(&mut self, db: usize, key: &[u8], write: bool) -> Typed<()> {
+        let flags = if write { lookup::WRITE } else { 0 };
+        self.lookup_as::<T>(db, key, flags).kind()
+    }
+
+    /// The value under a key already checked to hold a `T` (no expiry or stats).
+    pub fn typed_mut<T: TypedValue>(&mut self, db: usize, key: &[u8]) -> &mut T {
+        self.dbs[db]
+            .get_mut(key)
+            .and_then(|o| T::from_value(&mut o.val))
+            .expect("type checked before")
+    }
+
+    /// Shared-borrow twin of `typed_mut`.
+    pub fn typed_ref<T: TypedValue>(&self, db: usize, key: &[u8]) -> &T {
+        self.dbs[db]
+            .get(key)
+            .and_then(|o| T::from_value_ref(&o.val))
+            .expect("type checked before")
     }
 }
 

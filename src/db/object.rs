@@ -1,6 +1,8 @@
 //! Values stored in the keyspace and their encodings, as Redis's object.c shows them
 //! through OBJECT ENCODING / REFCOUNT / IDLETIME / FREQ and TYPE.
 
+use crate::ds::inline_bytes::InlineBytes;
+
 /// Strings up to this length are "embstr" when created whole (OBJ_ENCODING_EMBSTR_SIZE_LIMIT).
 pub const EMBSTR_SIZE_LIMIT: usize = 44;
 /// Integers below this are shared objects (OBJ_SHARED_INTEGERS).
@@ -14,7 +16,9 @@ pub enum StrEnc {
         v: i64,
         shared: bool,
     },
-    Embstr(Vec<u8>),
+    /// Up to EMBSTR_SIZE_LIMIT bytes, kept inside the object when they fit (no
+    /// allocation of their own, as Redis embeds them in the robj).
+    Embstr(InlineBytes),
     Raw(Vec<u8>),
 }
 
@@ -25,7 +29,9 @@ pub enum Value {
     Hash(crate::t_hash::HashVal),
     Set(crate::t_set::SetVal),
     /// A sorted set: "listpack" while small, "skiplist" (dict + skiplist) after.
-    ZSet(Box<crate::t_zset::ZSet>),
+    ZSet(crate::t_zset::ZSet),
+    /// A stream (OBJECT ENCODING "stream"): listpack nodes plus consumer groups.
+    Stream(Box<crate::ds::stream::Stream>),
 }
 
 pub struct Obj {
@@ -42,6 +48,7 @@ impl Value {
             Value::Hash(_) => "hash",
             Value::Set(_) => "set",
             Value::ZSet(_) => "zset",
+            Value::Stream(_) => "stream",
         }
     }
 
@@ -54,6 +61,7 @@ impl Value {
             Value::Hash(h) => h.encoding_name(),
             Value::Set(s) => s.encoding_name(),
             Value::ZSet(z) => z.encoding_name(),
+            Value::Stream(_) => "stream",
         }
     }
 }
@@ -68,7 +76,7 @@ impl StrEnc {
             }
         }
         if b.len() <= EMBSTR_SIZE_LIMIT {
-            StrEnc::Embstr(b.to_vec())
+            StrEnc::Embstr(InlineBytes::from_slice(b))
         } else {
             StrEnc::Raw(b.to_vec())
         }
@@ -92,7 +100,8 @@ impl StrEnc {
                 let mut b = [0u8; 20];
                 crate::util::fmt_i64(*v, &mut b).len()
             }
-            StrEnc::Embstr(s) | StrEnc::Raw(s) => s.len(),
+            StrEnc::Embstr(s) => s.len(),
+            StrEnc::Raw(s) => s.len(),
         }
     }
 
@@ -105,7 +114,8 @@ impl StrEnc {
     pub fn as_bytes<'a>(&'a self, tmp: &'a mut [u8; 20]) -> &'a [u8] {
         match self {
             StrEnc::Int { v, .. } => crate::util::fmt_i64(*v, tmp),
-            StrEnc::Embstr(s) | StrEnc::Raw(s) => s,
+            StrEnc::Embstr(s) => s,
+            StrEnc::Raw(s) => s,
         }
     }
 
@@ -123,7 +133,7 @@ impl StrEnc {
                     let mut t = [0u8; 20];
                     crate::util::fmt_i64(v, &mut t).to_vec()
                 }
-                StrEnc::Embstr(s) => s,
+                StrEnc::Embstr(s) => s.into_vec(),
                 StrEnc::Raw(s) => s,
             };
             *self = StrEnc::Raw(v);
@@ -138,13 +148,26 @@ impl StrEnc {
     pub fn as_int(&self) -> Option<i64> {
         match self {
             StrEnc::Int { v, .. } => Some(*v),
-            StrEnc::Embstr(s) | StrEnc::Raw(s) => {
-                if s.len() > 20 {
-                    None
-                } else {
-                    crate::util::parse_i64(s)
-                }
-            }
+            StrEnc::Embstr(s) => Self::parse_int(s),
+            StrEnc::Raw(s) => Self::parse_int(s),
+        }
+    }
+
+    fn parse_int(s: &[u8]) -> Option<i64> {
+        if s.len() > 20 {
+            None
+        } else {
+            crate::util::parse_i64(s)
+        }
+    }
+
+    /// The stored bytes of a non-integer encoding.
+    #[inline]
+    pub fn stored_bytes(&self) -> Option<&[u8]> {
+        match self {
+            StrEnc::Int { .. } => None,
+            StrEnc::Embstr(s) => Some(s),
+            StrEnc::Raw(s) => Some(s),
         }
     }
 
@@ -153,6 +176,42 @@ impl StrEnc {
             StrEnc::Int { shared: true, .. } => SHARED_REFCOUNT,
             _ => 1,
         }
+    }
+}
+
+/// sdsMakeRoomFor: room for `addlen` more bytes, growing as Redis does (double
+/// the needed length under 1MB, else 1MB more, up to the allocator's size class),
+/// so appends reallocate when Redis's would and MEMORY USAGE reports the same
+/// allocation. APPEND, SETRANGE and SETBIT grow string values through this.
+pub fn sds_make_room(buf: &mut Vec<u8>, addlen: usize) {
+    const SDS_MAX_PREALLOC: usize = 1024 * 1024;
+    let len = buf.len();
+    if buf.capacity() - len >= addlen {
+        return;
+    }
+    let needed = len + addlen;
+    let newlen = if needed < SDS_MAX_PREALLOC {
+        needed * 2
+    } else {
+        needed + SDS_MAX_PREALLOC
+    };
+    use crate::server::server_cmds::{alloc_size, sds_hdr_size};
+    let hdr = sds_hdr_size(newlen, false);
+    let type_max = match hdr {
+        3 => 255,
+        5 => 65535,
+        9 => u32::MAX as usize,
+        _ => usize::MAX,
+    };
+    let usable = (alloc_size(hdr + newlen + 1) - hdr - 1).min(type_max);
+    buf.reserve_exact(usable - len);
+}
+
+/// sdsgrowzero: extends with zeros to `len` bytes, growing like sdsMakeRoomFor.
+pub fn sds_grow_zero(buf: &mut Vec<u8>, len: usize) {
+    if len > buf.len() {
+        sds_make_room(buf, len - buf.len());
+        buf.resize(len, 0);
     }
 }
 
@@ -189,6 +248,7 @@ impl Value {
             Value::Hash(h) => Value::Hash(h.dup()),
             Value::Set(s) => Value::Set(s.dup()),
             Value::ZSet(z) => Value::ZSet(z.clone()),
+            Value::Stream(s) => Value::Stream(s.clone()),
         }
     }
 
@@ -199,6 +259,7 @@ impl Value {
             Value::Hash(_) => 1,
             Value::Set(_) => 1,
             Value::ZSet(_) => 1,
+            Value::Stream(_) => 1,
         }
     }
 
@@ -213,10 +274,11 @@ impl Value {
             Value::Set(crate::t_set::SetVal::Table(d)) => d.len(),
             Value::Set(_) => 1,
             // A listpack is one allocation; a skiplist frees a node per member.
-            Value::ZSet(z) => match &**z {
+            Value::ZSet(z) => match z {
                 crate::t_zset::ZSet::Lp(_) => 1,
                 crate::t_zset::ZSet::Sl(s) => s.sl.len(),
             },
+            Value::Stream(s) => crate::t_stream::free_effort(s),
         }
     }
 
@@ -224,7 +286,7 @@ impl Value {
     /// table (hashtable sets and hashes, skiplist sorted sets), else None.
     pub fn hash_table_stats(&self) -> Option<String> {
         match self {
-            Value::Str(_) | Value::List(_) => None,
+            Value::Str(_) | Value::List(_) | Value::Stream(_) => None,
             Value::Hash(h) => h.table_stats(),
             Value::Set(s) => s.table_stats(),
             Value::ZSet(z) => z.hash_table_stats(),
@@ -288,4 +350,34 @@ pub fn lfu_touch(lru: u32, log_factor: i64, decay_time: i64, rnd: u64) -> u32 {
         }
     }
     (lfu_minutes() << 8) | counter
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A keyspace entry (link, inline key, object) must stay within 72 bytes, so
+    /// glibc serves it from an 80-byte chunk: with the bucket pointer that is the
+    /// whole cost of a small string key, under Redis's 88 bytes.
+    #[test]
+    fn keyspace_entry_fits_an_80_byte_chunk() {
+        assert!(std::mem::size_of::<Value>() <= 32);
+        assert!(std::mem::size_of::<Obj>() <= 40);
+        let entry = std::mem::size_of::<crate::db::dict::Entry<Obj>>();
+        assert!(crate::alloc::footprint(entry) <= 80, "{}", entry);
+    }
+
+    #[test]
+    fn short_strings_need_no_allocation() {
+        match StrEnc::from_bytes(b"hello", true) {
+            StrEnc::Embstr(b) => assert_eq!((&*b, b.heap_len()), (&b"hello"[..], 0)),
+            _ => panic!("not embstr"),
+        }
+        assert!(matches!(
+            StrEnc::from_bytes(b"12345", true),
+            StrEnc::Int { .. }
+        ));
+        let long = StrEnc::from_bytes(&[b'a'; EMBSTR_SIZE_LIMIT + 1], true);
+        assert!(matches!(long, StrEnc::Raw(_)));
+    }
 }

@@ -608,6 +608,7 @@ impl Listpack {
         let tail_end = self.buf.len();
         if new_len > old_len {
             let grow = new_len - old_len;
+            self.reserve_for(tail_end + grow);
             self.buf.resize(tail_end + grow, 0);
             self.buf.copy_within(p + old_len..tail_end, p + new_len);
         } else if new_len < old_len {
@@ -616,6 +617,25 @@ impl Listpack {
         }
         e.write(&mut self.buf[p..p + new_len]);
         p
+    }
+
+    /// Grows the buffer the way lpInsert reallocs: to the size needed (filling the
+    /// malloc chunk), not to double, since most listpacks are small values that
+    /// live long (a hash of ten fields would otherwise carry up to half its size
+    /// in slack). Past a few hundred bytes it grows by an eighth more, so a node
+    /// filled one push at a time is not copied on every push.
+    #[inline]
+    fn reserve_for(&mut self, needed: usize) {
+        if needed <= self.buf.capacity() {
+            return;
+        }
+        let target = if needed <= 512 {
+            needed
+        } else {
+            needed + needed / 8
+        };
+        let cap = crate::alloc::chunk_capacity(target);
+        self.buf.reserve_exact(cap - self.buf.len());
     }
 
     fn bump_count(&mut self, delta: i64) {

@@ -15,7 +15,7 @@ const MIN_COMPRESS_BYTES: usize = 48;
 const MIN_COMPRESS_IMPROVE: usize = 8;
 const FILL_MAX: i32 = (1 << 15) - 1;
 /// Redis's sizeof(quicklistNode) and sizeof(quicklist), for MEMORY USAGE.
-pub const NODE_STRUCT_SIZE: usize = 32;
+pub const NODE_STRUCT_SIZE: usize = 40;
 pub const LIST_STRUCT_SIZE: usize = 40;
 
 fn packed_threshold() -> usize {
@@ -27,15 +27,18 @@ enum Data {
     Packed(Listpack),
     Plain(Vec<u8>),
     /// LZF bytes of a packed listpack or a plain element; `raw_len` is the size before.
+    /// 32 bits (LZF's own limit, so larger elements stay uncompressed) keep a node
+    /// within 40 bytes: the node array of a one-node list fits a 48-byte chunk.
     Lzf {
         lzf: Vec<u8>,
-        raw_len: usize,
+        raw_len: u32,
         plain: bool,
     },
 }
 
 #[derive(Clone)]
 struct Node {
+    // 40 bytes with Data: see Data::Lzf.
     data: Data,
     count: usize,
 }
@@ -68,7 +71,7 @@ impl Node {
         match &self.data {
             Data::Packed(lp) => lp.total_bytes(),
             Data::Plain(v) => v.len(),
-            Data::Lzf { raw_len, .. } => *raw_len,
+            Data::Lzf { raw_len, .. } => *raw_len as usize,
         }
     }
     /// Bytes allocated for the node's entry (zmalloc_size(node->entry)).
@@ -86,7 +89,8 @@ impl Node {
             plain,
         } = &self.data
         {
-            let raw = crate::lzf::decompress(lzf, *raw_len).expect("corrupt LZF quicklist node");
+            let raw =
+                crate::lzf::decompress(lzf, *raw_len as usize).expect("corrupt LZF quicklist node");
             self.data = if *plain {
                 Data::Plain(raw)
             } else {
@@ -100,12 +104,12 @@ impl Node {
             Data::Plain(v) => (v, true),
             Data::Lzf { .. } => return,
         };
-        if raw.len() < MIN_COMPRESS_BYTES {
+        if raw.len() < MIN_COMPRESS_BYTES || raw.len() > u32::MAX as usize {
             return;
         }
         if let Some(lzf) = crate::lzf::compress(raw, raw.len()) {
             if lzf.len() + MIN_COMPRESS_IMPROVE < raw.len() {
-                let raw_len = raw.len();
+                let raw_len = raw.len() as u32;
                 self.data = Data::Lzf {
                     lzf,
                     raw_len,
@@ -124,8 +128,8 @@ impl Node {
                 raw_len,
                 plain,
             } => {
-                let raw =
-                    crate::lzf::decompress(lzf, *raw_len).expect("corrupt LZF quicklist node");
+                let raw = crate::lzf::decompress(lzf, *raw_len as usize)
+                    .expect("corrupt LZF quicklist node");
                 if *plain {
                     View::Plain(Cow::Owned(raw))
                 } else {
@@ -270,6 +274,27 @@ impl Quicklist {
         }
     }
 
+    /// quicklistAppendListpack: a whole non-empty listpack as a new tail node
+    /// (RDB loading; nodes are not merged, as in Redis).
+    pub fn append_listpack_node(&mut self, lp: Listpack) {
+        let n = Node::packed(lp);
+        self.count += n.count;
+        self.nodes.push_back(n);
+        let i = self.nodes.len() - 1;
+        self.recompress(i);
+    }
+
+    /// quicklistAppendPlainNode: one element as a new plain tail node.
+    pub fn append_plain_node(&mut self, v: Vec<u8>) {
+        self.count += 1;
+        self.nodes.push_back(Node {
+            data: Data::Plain(v),
+            count: 1,
+        });
+        let i = self.nodes.len() - 1;
+        self.recompress(i);
+    }
+
     fn new_node_for(&self, v: &[u8]) -> Node {
         if v.len() >= packed_threshold() {
             Node::plain(v)
@@ -291,8 +316,19 @@ impl Quicklist {
             }
         }
         let n = self.new_node_for(v);
+        self.reserve_node();
         self.nodes.push_front(n);
         self.recompress(0);
+    }
+
+    /// Room for one more node. The node array starts at one slot, not VecDeque's
+    /// four: most lists are a single node, and the spare slots were a large part
+    /// of a small list's footprint. Doubling from there keeps pushes amortized O(1).
+    #[inline]
+    fn reserve_node(&mut self) {
+        if self.nodes.len() == self.nodes.capacity() {
+            self.nodes.reserve_exact(self.nodes.len().max(1));
+        }
     }
 
     pub fn push_tail(&mut self, v: &[u8]) {
@@ -307,6 +343,7 @@ impl Quicklist {
             }
         }
         let n = self.new_node_for(v);
+        self.reserve_node();
         self.nodes.push_back(n);
         let i = self.nodes.len() - 1;
         self.recompress(i);
@@ -693,7 +730,7 @@ impl Quicklist {
                     lzf,
                     raw_len,
                     plain,
-                } => f(*plain, None, Some((lzf, *raw_len))),
+                } => f(*plain, None, Some((lzf, *raw_len as usize))),
             }
         }
     }
@@ -726,6 +763,11 @@ impl Quicklist {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn node_stays_within_40_bytes() {
+        assert!(std::mem::size_of::<super::Node>() <= 40);
+    }
+
     use super::*;
 
     fn model_check(ql: &Quicklist, model: &VecDeque<Vec<u8>>) {

@@ -65,6 +65,12 @@ impl ClientFlags {
     pub const DENY_BLOCKING: u32 = 1 << 16;
     /// Running its blocked command again because a key became ready.
     pub const REPROCESSING: u32 = 1 << 17;
+    /// Inside MULTI (queueing, or running EXEC).
+    pub const MULTI: u32 = 1 << 21;
+    /// A watched key changed: EXEC will reply with a null array.
+    pub const DIRTY_CAS: u32 = 1 << 22;
+    /// A command was refused while queueing: EXEC will fail with EXECABORT.
+    pub const DIRTY_EXEC: u32 = 1 << 23;
     #[inline]
     pub fn has(self, f: u32) -> bool {
         self.0 & f != 0
@@ -153,6 +159,12 @@ pub struct Client {
     pub big_bulk_start: usize,
     /// Client-side caching state; None until CLIENT TRACKING is first used.
     pub tracking: Option<Box<crate::tracking::ClientTracking>>,
+    /// Pub/sub subscriptions; None when subscribed to nothing.
+    pub subs: Option<Box<crate::pubsub::ClientSubs>>,
+    /// The queued transaction while in MULTI (None until the first command is queued).
+    pub mstate: Option<Box<crate::multi::MultiState>>,
+    /// Keys this client WATCHes.
+    pub watched: Vec<crate::multi::WatchedKey>,
 }
 
 impl Client {
@@ -204,6 +216,9 @@ impl Client {
             big_bulk_end: 0,
             big_bulk_start: 0,
             tracking: None,
+            subs: None,
+            mstate: None,
+            watched: Vec::new(),
         }
     }
 

@@ -58,6 +58,9 @@ impl Server {
         if c.flags.has(ClientFlags::PUBSUB) {
             flags.push('P');
         }
+        if c.flags.has(ClientFlags::MULTI) {
+            flags.push('x');
+        }
         if c.flags.0 & (ClientFlags::PAUSED | ClientFlags::BLOCKED) != 0 {
             flags.push('b');
         }
@@ -70,6 +73,9 @@ impl Server {
         }
         if tf & crate::tracking::BCAST != 0 {
             flags.push('B');
+        }
+        if c.flags.has(ClientFlags::DIRTY_CAS) {
+            flags.push('d');
         }
         if c.flags.has(ClientFlags::CLOSE_AFTER_REPLY) {
             flags.push('c');
@@ -109,7 +115,7 @@ impl Server {
         let rbs = c.rb_size;
         let tot_mem = c.memory_usage();
         format!(
-            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 multi=-1 qbuf={} qbuf-free={} argv-mem={} multi-mem=0 rbs={} rbp={} obl={} oll={} omem={} tot-mem={} events={} cmd={} user={} redir={} resp={}",
+            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} qbuf={} qbuf-free={} argv-mem={} multi-mem={} rbs={} rbp={} obl={} oll={} omem={} tot-mem={} events={} cmd={} user={} redir={} resp={}",
             c.id,
             c.addr,
             c.laddr,
@@ -119,9 +125,18 @@ impl Server {
             (now - c.last_interaction_ms) / 1000,
             flags,
             c.db,
+            c.subs.as_ref().map_or(0, |s| s.channels()),
+            c.subs.as_ref().map_or(0, |s| s.patterns()),
+            c.subs.as_ref().map_or(0, |s| s.shard_channels()),
+            match (&c.mstate, c.flags.has(ClientFlags::MULTI)) {
+                (Some(m), true) => m.len() as i64,
+                (None, true) => 0,
+                _ => -1,
+            },
             qbuf,
             qbuf_free,
             c.argv_mem,
+            c.mstate.as_ref().map_or(0, |m| m.memory()),
             rbs,
             c.rb_peak,
             obl,

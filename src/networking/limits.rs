@@ -88,9 +88,14 @@ impl Client {
             + self.extra_memory()
     }
 
-    /// Memory held by optional per-client state (tracking prefixes).
+    /// Memory held by optional per-client state: tracking prefixes, the
+    /// queued transaction and watched keys, pub/sub subscriptions (counted
+    /// as Redis's getClientMemoryUsage counts their bookkeeping).
     fn extra_memory(&self) -> usize {
         crate::tracking::client_extra_memory(self)
+            + self.mstate.as_ref().map_or(0, |m| m.memory())
+            + self.watched.len() * 56
+            + self.subs.as_ref().map_or(0, |s| s.memory())
     }
 
     /// checkClientOutputBufferLimits: is a hard limit exceeded, or a soft one

@@ -190,8 +190,8 @@ pub fn reset_command(srv: &mut Server, c: &mut Client, _argv: &Argv) {
     crate::acl::set_default_auth(srv, c);
     c.name = None;
     srv.disable_tracking(c);
-    // MULTI state and subscriptions are reset by their own features
-    // (transactions, pub/sub) when they land.
+    srv.pubsub_forget_client(c);
+    srv.discard_transaction(c);
     c.flags
         .clear(ClientFlags::PUBSUB | ClientFlags::REPLY_OFF | ClientFlags::REPLY_SKIP_NEXT);
     c.add_status("RESET");

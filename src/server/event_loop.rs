@@ -365,6 +365,10 @@ impl Server {
         if self.tracking.in_use {
             self.tracking_broadcast();
         }
+        // The AOF is written before any reply goes out (flushAppendOnlyFile).
+        if self.aof.state == crate::aof::AofState::On || self.aof.file.is_some() {
+            self.flush_append_only_file(false);
+        }
         let pending = std::mem::take(&mut self.pending_writes);
         for token in pending.iter().copied() {
             let Some(mut c) = self.take_client(token) else {
@@ -409,6 +413,8 @@ impl Server {
         if c.flags.has(ClientFlags::MONITOR) {
             self.monitors.retain(|&t| t != c.token);
         }
+        self.pubsub_forget_client(&mut c);
+        self.unwatch_all_keys(&mut c);
         self.unblock_client_silently(&mut c);
         let key = c.token - FIRST_CLIENT_TOKEN;
         if self.clients.contains(key) {

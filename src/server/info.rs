@@ -502,41 +502,92 @@ impl Server {
     }
 
     fn info_persistence(&self, out: &mut String) {
+        use crate::child::ChildKind;
+        let ch = &self.child;
+        let kind = ch.kind();
+        let now = crate::util::mstime() / 1000;
+        let cow_age = if ch.cow_updated_us != 0 {
+            (crate::util::monotonic_us().saturating_sub(ch.cow_updated_us)) / 1_000_000
+        } else {
+            0
+        };
+        let r = &self.rdb;
         let _ = write!(
             out,
             "# Persistence\r\n\
              loading:{}\r\n\
              async_loading:0\r\n\
-             current_cow_peak:0\r\n\
-             current_cow_size:0\r\n\
-             current_cow_size_age:0\r\n\
-             current_fork_perc:0.00\r\n\
-             current_save_keys_processed:0\r\n\
-             current_save_keys_total:0\r\n\
+             current_cow_peak:{}\r\n\
+             current_cow_size:{}\r\n\
+             current_cow_size_age:{}\r\n\
+             current_fork_perc:{:.2}\r\n\
+             current_save_keys_processed:{}\r\n\
+             current_save_keys_total:{}\r\n\
              rdb_changes_since_last_save:{}\r\n\
-             rdb_bgsave_in_progress:0\r\n\
+             rdb_bgsave_in_progress:{}\r\n\
              rdb_last_save_time:{}\r\n\
-             rdb_last_bgsave_status:ok\r\n\
-             rdb_last_bgsave_time_sec:-1\r\n\
-             rdb_current_bgsave_time_sec:-1\r\n\
-             rdb_saves:0\r\n\
-             rdb_last_cow_size:0\r\n\
-             rdb_last_load_keys_expired:0\r\n\
-             rdb_last_load_keys_loaded:0\r\n\
-             aof_enabled:0\r\n\
-             aof_rewrite_in_progress:0\r\n\
-             aof_rewrite_scheduled:0\r\n\
-             aof_last_rewrite_time_sec:-1\r\n\
-             aof_current_rewrite_time_sec:-1\r\n\
-             aof_last_bgrewrite_status:ok\r\n\
-             aof_rewrites:0\r\n\
-             aof_rewrites_consecutive_failures:0\r\n\
-             aof_last_write_status:ok\r\n\
-             aof_last_cow_size:0\r\n\
-             module_fork_in_progress:0\r\n\
-             module_fork_last_cow_size:0\r\n",
-            self.loading as i32, self.dirty, self.last_save_time,
+             rdb_last_bgsave_status:{}\r\n\
+             rdb_last_bgsave_time_sec:{}\r\n\
+             rdb_current_bgsave_time_sec:{}\r\n\
+             rdb_saves:{}\r\n\
+             rdb_last_cow_size:{}\r\n\
+             rdb_last_load_keys_expired:{}\r\n\
+             rdb_last_load_keys_loaded:{}\r\n\
+             {}",
+            self.loading as i32,
+            ch.cow_peak,
+            ch.cow_bytes,
+            cow_age,
+            ch.fork_perc(),
+            ch.keys_processed,
+            ch.keys_total,
+            self.dirty,
+            (kind == Some(ChildKind::Rdb)) as i32,
+            self.last_save_time,
+            if r.lastbgsave_ok { "ok" } else { "err" },
+            r.save_time_last,
+            if kind == Some(ChildKind::Rdb) {
+                now - r.save_time_start
+            } else {
+                -1
+            },
+            r.saves,
+            ch.rdb_cow_bytes,
+            r.last_load_keys_expired,
+            r.last_load_keys_loaded,
+            self.info_aof_fields(),
         );
+        if self.loading {
+            let (perc, remaining) = if r.loading_total_bytes > 0 {
+                (
+                    r.loading_loaded_bytes as f64 / r.loading_total_bytes as f64 * 100.0,
+                    r.loading_total_bytes.saturating_sub(r.loading_loaded_bytes),
+                )
+            } else {
+                (0.0, 1)
+            };
+            let elapsed = now - r.loading_start_time;
+            let eta = if elapsed == 0 {
+                1
+            } else {
+                elapsed * remaining as i64 / (r.loading_loaded_bytes as i64 + 1)
+            };
+            let _ = write!(
+                out,
+                "loading_start_time:{}\r\n\
+                 loading_total_bytes:{}\r\n\
+                 loading_rdb_used_mem:{}\r\n\
+                 loading_loaded_bytes:{}\r\n\
+                 loading_loaded_perc:{:.2}\r\n\
+                 loading_eta_seconds:{}\r\n",
+                r.loading_start_time,
+                r.loading_total_bytes,
+                r.loading_rdb_used_mem,
+                r.loading_loaded_bytes,
+                perc,
+                eta
+            );
+        }
     }
 
     fn info_stats(&self, out: &mut String) {
@@ -571,11 +622,11 @@ impl Server {
              current_eviction_exceeded_time:{}\r\n\
              keyspace_hits:{}\r\n\
              keyspace_misses:{}\r\n\
-             pubsub_channels:0\r\n\
-             pubsub_patterns:0\r\n\
-             pubsubshard_channels:0\r\n\
-             latest_fork_usec:0\r\n\
-             total_forks:0\r\n\
+             pubsub_channels:{}\r\n\
+             pubsub_patterns:{}\r\n\
+             pubsubshard_channels:{}\r\n\
+             latest_fork_usec:{}\r\n\
+             total_forks:{}\r\n\
              migrate_cached_sockets:0\r\n\
              slave_expires_tracked_keys:0\r\n\
              active_defrag_hits:0\r\n\
@@ -614,6 +665,11 @@ impl Server {
             exceeded_now,
             st.keyspace_hits,
             st.keyspace_misses,
+            self.pubsub.channel_count(),
+            self.pubsub.pattern_count(),
+            self.pubsub.shard_channel_count(),
+            self.child.latest_fork_usec,
+            self.child.total_forks,
             self.tracking.total_keys(),
             self.tracking.total_items(),
             self.tracking.total_prefixes(),

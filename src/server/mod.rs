@@ -7,6 +7,7 @@ pub mod cron;
 pub mod event_loop;
 pub mod info;
 pub mod listen;
+pub mod propagate;
 pub mod server_cmds;
 pub mod shutdown;
 pub mod startup;
@@ -153,6 +154,22 @@ pub struct Server {
     pub blocking: crate::blocked::Blocking,
     /// Client-side caching: tracked keys, BCAST prefixes, pending invalidations.
     pub tracking: crate::tracking::Tracking,
+    /// Command propagation queue (also_propagate) and the running command's frame.
+    pub prop: propagate::Propagation,
+    /// The append-only file.
+    pub aof: crate::aof::Aof,
+    pub pubsub: crate::pubsub::PubSub,
+    /// WATCHed keys and their clients.
+    pub watches: crate::multi::Watches,
+    /// EXEC is running its queued commands (server.in_exec).
+    pub in_exec: bool,
+    /// The fork child (BGSAVE, AOF rewrite) and its reported progress.
+    pub child: crate::child::ChildState,
+    /// RDB snapshot and load bookkeeping (INFO persistence).
+    pub rdb: crate::rdb::cmds::RdbState,
+    /// processEventsWhileBlocked, installed by the event loop once it runs:
+    /// long loads call it to keep serving clients (with -LOADING replies).
+    pub events_while_blocked: Option<fn(&mut Server)>,
 }
 
 pub const FIRST_CLIENT_TOKEN: usize = 64;
@@ -221,6 +238,14 @@ impl Server {
             clients_mem_total: 0,
             blocking: crate::blocked::Blocking::default(),
             tracking: Default::default(),
+            prop: Default::default(),
+            aof: Default::default(),
+            pubsub: Default::default(),
+            watches: Default::default(),
+            in_exec: false,
+            child: Default::default(),
+            rdb: Default::default(),
+            events_while_blocked: None,
         }
     }
 

@@ -96,10 +96,13 @@ pub fn alloc_size(n: usize) -> usize {
     n.div_ceil(step) * step
 }
 
-/// Bytes an sds string of length `len` allocates (header by length class, NUL byte).
-pub fn sds_alloc_size(len: usize) -> usize {
-    // Keys and values are created with sdshdr8 at least (sdshdr5 is never used for them).
-    let hdr = if len < 1 << 8 {
+/// sdsHdrSize(sdsReqType(len)): the header of an sds holding `len` bytes.
+/// sdshdr5 (1 byte) only exists for strings created whole under 32 bytes; an
+/// empty string or one that grew (sdsMakeRoomFor) gets sdshdr8 at least.
+pub fn sds_hdr_size(len: usize, allow_type5: bool) -> usize {
+    if len < 1 << 5 && allow_type5 && len > 0 {
+        1
+    } else if len < 1 << 8 {
         3
     } else if len < 1 << 16 {
         5
@@ -107,8 +110,18 @@ pub fn sds_alloc_size(len: usize) -> usize {
         9
     } else {
         17
-    };
-    alloc_size(hdr + len + 1)
+    }
+}
+
+/// Bytes an sds created whole (sdsnewlen: keys, elements, values made from
+/// arguments) with `len` bytes allocates: header, bytes, NUL, size class.
+pub fn sds_alloc_size(len: usize) -> usize {
+    alloc_size(sds_hdr_size(len, true) + len + 1)
+}
+
+/// Bytes an sds that grew to `alloc` bytes of room allocates (no sdshdr5).
+pub fn sds_grown_alloc_size(alloc: usize) -> usize {
+    alloc_size(sds_hdr_size(alloc, false) + alloc + 1)
 }
 
 const ROBJ_SIZE: usize = 16;
@@ -120,9 +133,15 @@ pub fn object_memory(v: &Value, samples: u64) -> usize {
     match v {
         Value::List(l) => ROBJ_SIZE + l.memory_estimate(samples as usize),
         Value::ZSet(z) => ROBJ_SIZE + z.memory_estimate(samples as usize),
+        Value::Stream(s) => crate::t_stream::memory_usage(s, samples as usize),
         Value::Str(StrEnc::Int { .. }) => ROBJ_SIZE,
         Value::Str(StrEnc::Embstr(s)) => alloc_size(ROBJ_SIZE + 3 + s.len() + 1),
-        Value::Str(StrEnc::Raw(s)) => sds_alloc_size(s.capacity().max(s.len())) + ROBJ_SIZE,
+        // Spare room means the string grew the way sdsMakeRoomFor grows (see
+        // object::sds_make_room); an exact buffer was made whole.
+        Value::Str(StrEnc::Raw(s)) if s.capacity() > s.len() => {
+            sds_grown_alloc_size(s.capacity()) + ROBJ_SIZE
+        }
+        Value::Str(StrEnc::Raw(s)) => sds_alloc_size(s.len()) + ROBJ_SIZE,
         Value::Hash(h) => h.memory(samples),
         Value::Set(s) => s.memory(samples),
     }
@@ -364,9 +383,46 @@ mod tests {
     }
 
     #[test]
+    fn key_and_grown_string_sizes_match_redis() {
+        // MEMORY USAGE on Redis 7.0.15: SET <key of n bytes> bar.
+        let bar = Value::Str(StrEnc::Embstr(b"bar".into()));
+        for (n, want) in [
+            (0, 64),
+            (1, 64),
+            (5, 64),
+            (13, 72),
+            (29, 88),
+            (31, 104),
+            (32, 104),
+        ] {
+            let got = object_memory(&bar, 5) + sds_alloc_size(n) + DICT_ENTRY_SIZE;
+            assert_eq!(got, want, "key of {} bytes", n);
+        }
+        // SET k abc; APPEND k defg -> 80; APPEND k <100 bytes> -> 272.
+        let mut s = StrEnc::Embstr(b"abc".into());
+        let buf = s.make_raw();
+        crate::db::object::sds_make_room(buf, 4);
+        buf.extend_from_slice(b"defg");
+        let v = Value::Str(s);
+        assert_eq!(
+            object_memory(&v, 5) + sds_alloc_size(1) + DICT_ENTRY_SIZE,
+            80
+        );
+        let mut s = StrEnc::Embstr(b"abc".into());
+        let buf = s.make_raw();
+        crate::db::object::sds_make_room(buf, 100);
+        buf.extend_from_slice(&[b'd'; 100]);
+        let v = Value::Str(s);
+        assert_eq!(
+            object_memory(&v, 5) + sds_alloc_size(1) + DICT_ENTRY_SIZE,
+            272
+        );
+    }
+
+    #[test]
     fn usage_matches_redis() {
         // Values measured on Redis 7.0.15 (MEMORY USAGE minus key and dict entry).
-        let v = Value::Str(StrEnc::Embstr(b"bar".to_vec()));
+        let v = Value::Str(StrEnc::Embstr(b"bar".into()));
         assert_eq!(
             object_memory(&v, 5) + sds_alloc_size(3) + DICT_ENTRY_SIZE,
             64

@@ -64,25 +64,30 @@ impl Server {
 
     /// prepareForShutdown/finishShutdown with SHUTDOWN's flags (server_cmds::SHUTDOWN_*).
     /// With no replicas there is nothing to wait for, so this finishes at once.
+    /// With save points (or SAVE) the dataset is saved first; a failed save
+    /// cancels the shutdown unless FORCE.
     /// Returns true when the process should exit now.
     pub fn prepare_for_shutdown(&mut self, flags: u32) -> bool {
-        use super::server_cmds::{SHUTDOWN_FORCE, SHUTDOWN_SAVE};
+        use super::server_cmds::{SHUTDOWN_FORCE, SHUTDOWN_NOSAVE, SHUTDOWN_SAVE};
         log::warn!("User requested shutdown...");
-        // No persistence exists on this server, so there are no save points and a
-        // plain SHUTDOWN does not save. An explicit SAVE cannot be honoured: it fails
-        // like a failed final save (FORCE exits anyway), never pretending to save.
-        if flags & SHUTDOWN_SAVE != 0 {
+        if self.child.kind() == Some(crate::child::ChildKind::Rdb) {
+            log::warn!("There is a child saving an .rdb. Killing it!");
+            self.kill_rdb_child();
+        }
+        let save_points = !self.config.save_params.is_empty();
+        if (save_points && flags & SHUTDOWN_NOSAVE == 0) || flags & SHUTDOWN_SAVE != 0 {
             log::info!("Saving the final RDB snapshot before exiting.");
-            log::warn!("Persistence is not implemented: cannot write an RDB file.");
-            if flags & SHUTDOWN_FORCE != 0 {
-                log::warn!("Error trying to save the DB. Exit anyway.");
-            } else {
-                log::warn!("Error trying to save the DB, can't exit.");
-                log::warn!(
-                    "Errors trying to shut down the server. Check the logs for more information."
-                );
-                self.shutdown_asap = false;
-                return false;
+            if self.rdb_save().is_err() {
+                if flags & SHUTDOWN_FORCE != 0 {
+                    log::warn!("Error trying to save the DB. Exit anyway.");
+                } else {
+                    log::warn!("Error trying to save the DB, can't exit.");
+                    log::warn!(
+                        "Errors trying to shut down the server. Check the logs for more information."
+                    );
+                    self.shutdown_asap = false;
+                    return false;
+                }
             }
         }
         if !self.config.pidfile.is_empty() {

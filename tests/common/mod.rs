@@ -75,13 +75,28 @@ impl Server {
 
     /// Starts a server with extra command-line arguments (`--name value` pairs).
     pub fn start_with(extra: &[&str]) -> Server {
-        let dir = temp_dir();
+        Server::start_in(&temp_dir(), extra)
+    }
+
+    /// A fresh temporary directory for `start_in`.
+    pub fn new_dir() -> PathBuf {
+        temp_dir()
+    }
+
+    /// Starts a server in `dir` (which keeps what earlier servers left there: a restart).
+    pub fn start_in(dir: &Path, extra: &[&str]) -> Server {
+        Server::start_bin_in(&server_bin(), dir, extra)
+    }
+
+    /// Starts the given server binary in `dir` (interop tests run Debian's redis-server).
+    pub fn start_bin_in(bin: &Path, dir: &Path, extra: &[&str]) -> Server {
+        let dir = dir.to_path_buf();
         let mut last_log = String::new();
         // A port can be taken between the check and the server's bind: try a few.
         for _ in 0..5 {
             let port = free_port();
             let log = std::fs::File::create(dir.join("stdout.log")).unwrap();
-            let child = Command::new(server_bin())
+            let child = Command::new(bin)
                 .arg("--port")
                 .arg(port.to_string())
                 .args(extra)
@@ -131,6 +146,15 @@ impl Server {
     /// The server's process id.
     pub fn pid(&self) -> u32 {
         self.child.id()
+    }
+
+    /// kill -9, and keep the directory (for a restart with `start_in`).
+    pub fn kill9(mut self) -> PathBuf {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let dir = self.dir.clone();
+        std::mem::forget(self);
+        dir
     }
 
     /// Whether the process is still running.

@@ -2,10 +2,11 @@
 //! Redis 7.0.15's commands/*.json. RANDOMKEY and SCAN also carry Redis's hidden
 //! TOUCHES_ARBITRARY_KEYS flag there; it only affects propagation, which is not built.
 
-use crate::commands::{ks, CommandSpec, BASE};
+use crate::commands::{ks, BeginSearch, CommandSpec, FindKeys, KeySpec, BASE};
 use crate::db::expire_cmds::*;
 use crate::db::keyspace_cmds::*;
 use crate::object_cmd::*;
+use crate::sort::{sort_command, sort_ro_command};
 
 pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec {
@@ -402,6 +403,39 @@ pub const COMMANDS: &[CommandSpec] = &[
         flags: "write fast",
         acl: "keyspace dangerous",
         handler: Some(swapdb_command),
+        ..BASE
+    },
+    CommandSpec {
+        name: "sort",
+        group: "generic",
+        since: "1.0.0",
+        summary: "Sort the elements in a list, set or sorted set",
+        complexity: "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).",
+        arity: -2,
+        flags: "write denyoom",
+        acl: "set sortedset list dangerous",
+        key_specs: &[
+            ks("RO ACCESS", 1, 0, 1),
+            KeySpec { flags: "RO ACCESS", begin: BeginSearch::Unknown, find: FindKeys::Unknown },
+            KeySpec { flags: "OW UPDATE", begin: BeginSearch::Unknown, find: FindKeys::Unknown },
+        ],
+        handler: Some(sort_command),
+        ..BASE
+    },
+    CommandSpec {
+        name: "sort_ro",
+        group: "generic",
+        since: "7.0.0",
+        summary: "Sort the elements in a list, set or sorted set. Read-only variant of SORT.",
+        complexity: "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).",
+        arity: -2,
+        flags: "readonly",
+        acl: "set sortedset list dangerous",
+        key_specs: &[
+            ks("RO ACCESS", 1, 0, 1),
+            KeySpec { flags: "RO ACCESS", begin: BeginSearch::Unknown, find: FindKeys::Unknown },
+        ],
+        handler: Some(sort_ro_command),
         ..BASE
     },
 ];

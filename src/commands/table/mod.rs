@@ -5,15 +5,20 @@
 mod bitmap;
 mod connection;
 mod generic;
+mod geo;
 mod hash;
 mod hyperloglog;
 mod list;
+mod pubsub;
+mod rdb;
 mod server;
 mod server_acl;
 mod server_config;
 mod server_debug;
 mod set;
+mod stream;
 mod string;
+mod transactions;
 mod zset;
 
 use super::CommandSpec;
@@ -32,4 +37,9 @@ pub const ALL: &[&[CommandSpec]] = &[
     server_debug::COMMANDS,
     hash::COMMANDS,
     set::COMMANDS,
+    pubsub::COMMANDS,
+    transactions::COMMANDS,
+    rdb::COMMANDS,
+    geo::COMMANDS,
+    stream::COMMANDS,
 ];

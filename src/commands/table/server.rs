@@ -1,4 +1,4 @@
-//! Server introspection commands (Redis 7.0.15 src/commands/*.json): COMMAND INFO
+//! Server introspection commands (Redis 7.0.15 src/commands/*.json): BGREWRITEAOF COMMAND INFO
 //! LASTSAVE LATENCY MEMORY MONITOR ROLE SHUTDOWN SLOWLOG TIME.
 
 use crate::commands::command_cmd::*;
@@ -9,6 +9,17 @@ use crate::server::server_cmds::*;
 use crate::slowlog::*;
 
 pub const COMMANDS: &[CommandSpec] = &[
+    CommandSpec {
+        name: "bgrewriteaof",
+        group: "server",
+        since: "1.0.0",
+        summary: "Asynchronously rewrite the append-only file",
+        complexity: "O(1)",
+        arity: 1,
+        flags: "admin noscript no_async_loading",
+        handler: Some(crate::aof::bgrewriteaof_command),
+        ..BASE
+    },
     CommandSpec {
         name: "command",
         group: "server",
