@@ -1,9 +1,9 @@
 //! Generic keyspace commands through the `redis` crate: DEL UNLINK EXISTS TOUCH TYPE KEYS
 //! SCAN, the expire family, RENAME MOVE COPY SWAPDB FLUSHDB FLUSHALL RANDOMKEY OBJECT and
-//! DBSIZE, with their error replies, and WRONGTYPE from type commands the type files
-//! leave out. Only order-independent replies are checked (key
-//! order in a hash table depends on the hash seed). Expected replies were recorded from
-//! real Redis (`REDIS_RS_TEST_SERVER=/usr/bin/redis-server cargo test --test generic`).
+//! DBSIZE, with their error replies, and WRONGTYPE from the type commands the per-type
+//! files leave out. Only order-independent replies are checked (key order in a hash
+//! table depends on the hash seed). Expected replies were recorded from real Redis
+//! (`REDIS_RS_TEST_SERVER=/usr/bin/redis-server cargo test --test generic`).
 
 mod common;
 
