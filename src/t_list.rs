@@ -17,7 +17,8 @@ use crate::util::parse_i64;
 const HEAD: bool = true;
 const TAIL: bool = false;
 
-fn new_list(srv: &Server) -> Box<Quicklist> {
+/// An empty list with the configured node size and compression (createQuicklistObject).
+pub fn new_list(srv: &Server) -> Box<Quicklist> {
     Box::new(Quicklist::new(
         srv.config.list_max_listpack_size,
         srv.config.list_compress_depth,

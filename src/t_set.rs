@@ -585,6 +585,16 @@ pub fn spop_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
 /// SRANDMEMBER_SUB_STRATEGY_MUL.
 const SRANDMEMBER_SUB_STRATEGY_MUL: u64 = 3;
 
+/// dictGetRandomKey moves one rehash step, so sampling a set that is being
+/// rehashed (e.g. held back while a fork child ran) makes the rehash progress.
+fn rehash_step_for_random(srv: &mut Server, db: usize, key: &[u8]) {
+    if let Some(Value::Set(SetVal::Table(d))) = srv.dbs[db].get_mut(key).map(|o| &mut o.val) {
+        if d.is_rehashing() {
+            d.rehash_step(1);
+        }
+    }
+}
+
 fn srandmember_with_count(srv: &mut Server, c: &mut Client, argv: &Argv) {
     let db = c.db;
     let key = argv.get(1);
@@ -616,6 +626,7 @@ fn srandmember_with_count(srv: &mut Server, c: &mut Client, argv: &Argv) {
         }
         Ok(Some(_)) => {}
     }
+    rehash_step_for_random(srv, db, key);
     let Server { dbs, rng, .. } = &mut *srv;
     let set =
         SetVal::from_value_ref(&dbs[db].get(key).expect("looked up").val).expect("checked type");
@@ -694,6 +705,7 @@ pub fn srandmember_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         Err(()) => {}
         Ok(None) => c.add_null(),
         Ok(Some(_)) => {
+            rehash_step_for_random(srv, db, argv.get(1));
             let Server { dbs, rng, .. } = &mut *srv;
             let set = SetVal::from_value_ref(&dbs[db].get(argv.get(1)).expect("looked up").val)
                 .expect("set");

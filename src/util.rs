@@ -197,6 +197,16 @@ pub fn fmt_f64_g17(v: f64) -> String {
 
 /// C printf "%.{prec}g".
 pub fn fmt_g(v: f64, prec: usize) -> String {
+    if !v.is_finite() {
+        // printf's spelling (sorted-set scores of +/-inf reach here).
+        return if v.is_nan() {
+            "nan".into()
+        } else if v > 0.0 {
+            "inf".into()
+        } else {
+            "-inf".into()
+        };
+    }
     if v == 0.0 {
         return if v.is_sign_negative() {
             "-0".into()
