@@ -1454,7 +1454,10 @@ mod tests {
         assert!(!r.gte_min(1.0, b""));
         assert!(r.lte_max(3.0, b""));
         assert!(parse_score_range(b"nan", b"1").is_none());
-        assert!(parse_score_range(b"(", b"1").is_none());
+        // strtod stops at once on an empty string and Redis takes that as 0.
+        let r = parse_score_range(b"(", b"").unwrap();
+        assert!(!r.gte_min(0.0, b"") && r.gte_min(0.5, b"") && r.lte_max(0.0, b""));
+        assert!(parse_score_range(b" ", b"1").is_none());
         let l = parse_lex_range(b"[a", b"(c").unwrap();
         assert!(l.gte_min(0.0, b"a") && !l.lte_max(0.0, b"c"));
         assert!(parse_lex_range(b"a", b"+").is_none());

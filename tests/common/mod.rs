@@ -465,7 +465,8 @@ fn split_args(s: &str) -> Vec<String> {
 
 /// Runs a script of `command args => expected reply` lines (in `show`'s notation; `#` lines
 /// and blank lines are skipped) in order on one connection, and fails listing every line
-/// whose reply differs. The scripts' replies were recorded from Redis 7.0.15.
+/// whose reply differs. The scripts' replies are recorded from Redis 7.0.15 with
+/// `utils/record-replies`.
 pub fn check(con: &mut redis::Connection, script: &str) {
     let mut bad = Vec::new();
     for line in script.lines().map(str::trim) {
