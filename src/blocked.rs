@@ -356,7 +356,8 @@ impl Server {
         // Its XCLAIMs go out together, as afterCommand flushes them in Redis.
         let saved = self.propagation_enter();
         let served = crate::t_stream::serve_blocked_xread(self, &mut c, db, key, &mut xb);
-        self.propagation_leave(db, &OwnedArgv::default().view(), false, saved);
+        let id = self.commands.lookup_top(b"xreadgroup").unwrap_or(0);
+        self.propagation_leave(id, db, &OwnedArgv::default().view(), false, saved);
         if let Some(st) = c.bstate.as_mut() {
             st.xread = Some(xb);
         }
