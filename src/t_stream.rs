@@ -12,6 +12,7 @@ use crate::ds::stream::{
 };
 use crate::networking::client_cmd::subcommand_syntax_error;
 use crate::networking::{Client, ClientFlags};
+use crate::notify::class;
 use crate::resp::Argv;
 use crate::server::Server;
 use crate::util::{mstime, parse_i64};
@@ -226,6 +227,8 @@ struct AddTrimArgs {
     limit: i64,
     /// Index of the ID argument (XADD).
     idpos: usize,
+    /// Index of the MAXLEN/MINID value (rewritten for propagation after a ~ trim).
+    strategy_arg_idx: usize,
 }
 
 /// streamParseAddOrTrimArgsOrReply.
@@ -238,6 +241,7 @@ fn parse_add_trim(srv: &Server, c: &mut Client, argv: &Argv, xadd: bool) -> Opti
         approx: false,
         limit: 0,
         idpos: 0,
+        strategy_arg_idx: 0,
     };
     let argc = argv.len();
     let mut limit_given = false;
@@ -268,6 +272,7 @@ fn parse_add_trim(srv: &Server, c: &mut Client, argv: &Argv, xadd: bool) -> Opti
                 return None;
             }
             i += 1;
+            a.strategy_arg_idx = i;
             a.strategy = TrimStrategy::MaxLen(n as u64);
         } else if opt.eq_ignore_ascii_case(b"minid") && moreargs > 0 {
             if a.strategy != TrimStrategy::None {
@@ -286,6 +291,7 @@ fn parse_add_trim(srv: &Server, c: &mut Client, argv: &Argv, xadd: bool) -> Opti
             }
             let id = parse_strict_id(c, argv.get(i + 1), 0)?;
             i += 1;
+            a.strategy_arg_idx = i;
             a.strategy = TrimStrategy::MinId(id);
         } else if opt.eq_ignore_ascii_case(b"limit") && moreargs > 0 {
             let n = get_ll(c, argv.get(i + 1), None)?;
@@ -325,7 +331,10 @@ fn parse_add_trim(srv: &Server, c: &mut Client, argv: &Argv, xadd: bool) -> Opti
         c.add_error("syntax error, XTRIM must be called with a trimming strategy");
         return None;
     }
-    if limit_given {
+    if c.id == crate::aof::AOF_CLIENT_ID {
+        // The AOF carries trims already made exact (MAXLEN/MINID = n): no work cap.
+        a.limit = 0;
+    } else if limit_given {
         if !a.approx {
             c.add_error("syntax error, LIMIT cannot be used without the special ~ option");
             return None;
@@ -344,6 +353,14 @@ fn parse_add_trim(srv: &Server, c: &mut Client, argv: &Argv, xadd: bool) -> Opti
         a.limit = 0;
     }
     Some(a)
+}
+
+/// streamRewriteTrimArgument: what a `~` trim actually left, as an exact MAXLEN or MINID.
+fn exact_trim_arg(s: &crate::ds::stream::Stream, strategy: TrimStrategy) -> Vec<u8> {
+    match strategy {
+        TrimStrategy::MaxLen(_) => s.length.to_string().into_bytes(),
+        _ => s.edge_id(true, false).unwrap_or(StreamId::MIN).to_bytes(),
+    }
 }
 
 pub fn xadd_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
@@ -365,7 +382,7 @@ pub fn xadd_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         Kind::Missing if a.no_mkstream => return c.add_null(),
         Kind::Missing => {
             let lru = srv.new_obj_lru();
-            srv.dbs[db].add(key, Obj::new(Value::Stream(Box::default()), lru));
+            srv.db_add(db, key, Obj::new(Value::Stream(Box::default()), lru));
         }
         Kind::Stream => {}
     }
@@ -389,11 +406,28 @@ pub fn xadd_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         Err(AppendError::TooLarge) => return c.add_error("Elements are too large to be stored"),
     };
     add_id(c, id);
+    let mut trim_rewrite = None;
+    let mut trimmed = false;
     if a.strategy != TrimStrategy::None {
-        s.trim(a.strategy, a.approx, a.limit);
+        trimmed = s.trim(a.strategy, a.approx, a.limit) > 0;
+        if a.approx {
+            trim_rewrite = Some(exact_trim_arg(s, a.strategy));
+        }
     }
     srv.signal_modified_key(db, key);
+    srv.notify_keyspace_event(class::STREAM, "xadd", key, db);
+    if trimmed {
+        srv.notify_keyspace_event(class::STREAM, "xtrim", key, db);
+    }
     srv.dirty += 1;
+    // Propagated with the trim made exact and the ID the server generated.
+    if let Some(v) = trim_rewrite {
+        srv.rewrite_arg(argv, a.strategy_arg_idx - 1, b"=");
+        srv.rewrite_arg(argv, a.strategy_arg_idx, &v);
+    }
+    if a.id.is_none() || !a.seq_given {
+        srv.rewrite_arg(argv, a.idpos, &id.to_bytes());
+    }
     srv.signal_key_as_ready(db, key);
 }
 
@@ -408,9 +442,16 @@ pub fn xtrim_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         Kind::WrongType => return c.add_error_wrongtype(),
         Kind::Stream => {}
     }
-    let deleted = stream_mut(srv, db, key).trim(a.strategy, a.approx, a.limit);
+    let s = stream_mut(srv, db, key);
+    let deleted = s.trim(a.strategy, a.approx, a.limit);
     if deleted > 0 {
+        if a.approx {
+            let v = exact_trim_arg(s, a.strategy);
+            srv.rewrite_arg(argv, a.strategy_arg_idx - 1, b"=");
+            srv.rewrite_arg(argv, a.strategy_arg_idx, &v);
+        }
         srv.signal_modified_key(db, key);
+        srv.notify_keyspace_event(class::STREAM, "xtrim", key, db);
         srv.dirty += deleted as u64;
     }
     c.add_int(deleted);
@@ -501,6 +542,7 @@ pub fn xdel_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     let deleted = stream_mut(srv, db, key).delete_ids(&ids);
     if deleted > 0 {
         srv.signal_modified_key(db, key);
+        srv.notify_keyspace_event(class::STREAM, "xdel", key, db);
         srv.dirty += deleted;
     }
     c.add_int(deleted as i64);
@@ -509,11 +551,21 @@ pub fn xdel_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
 // ------------------------------------------------------------------ consumer groups, low level
 
 /// streamLookupConsumer with refresh, else streamCreateConsumer (dirty++).
-fn lookup_or_create_consumer(srv: &mut Server, db: usize, key: &[u8], group: &[u8], name: &[u8]) {
+/// True when it created the consumer.
+fn lookup_or_create_consumer(
+    srv: &mut Server,
+    db: usize,
+    key: &[u8],
+    group: &[u8],
+    name: &[u8],
+) -> bool {
     let now = mstime();
     let g = stream_mut(srv, db, key).group_mut(group).expect("group");
     match g.consumers.get_mut(name) {
-        Some(cons) => cons.seen_time = now,
+        Some(cons) => {
+            cons.seen_time = now;
+            false
+        }
         None => {
             g.consumers.insert(
                 name.to_vec(),
@@ -523,21 +575,70 @@ fn lookup_or_create_consumer(srv: &mut Server, db: usize, key: &[u8], group: &[u
                 },
             );
             srv.dirty += 1;
+            srv.notify_keyspace_event(class::STREAM, "xgroup-createconsumer", key, db);
+            true
         }
+    }
+}
+
+/// Commands that reproduce a group read on replicas and in the AOF.
+type Props = Vec<Vec<Vec<u8>>>;
+
+/// streamPropagateXCLAIM: a delivered entry, as a forced XCLAIM that also
+/// carries the group's last ID.
+fn xclaim_prop(key: &[u8], group: &[u8], g: &CGroup, id: StreamId, nack: &Nack) -> Vec<Vec<u8>> {
+    vec![
+        b"XCLAIM".to_vec(),
+        key.to_vec(),
+        group.to_vec(),
+        nack.consumer.clone().unwrap_or_default(),
+        b"0".to_vec(),
+        id.to_bytes(),
+        b"TIME".to_vec(),
+        nack.delivery_time.to_string().into_bytes(),
+        b"RETRYCOUNT".to_vec(),
+        nack.delivery_count.to_string().into_bytes(),
+        b"FORCE".to_vec(),
+        b"JUSTID".to_vec(),
+        b"LASTID".to_vec(),
+        g.last_id.to_bytes(),
+    ]
+}
+
+/// streamPropagateGroupID.
+fn setid_prop(key: &[u8], group: &[u8], g: &CGroup) -> Vec<Vec<u8>> {
+    vec![
+        b"XGROUP".to_vec(),
+        b"SETID".to_vec(),
+        key.to_vec(),
+        group.to_vec(),
+        g.last_id.to_bytes(),
+        b"ENTRIESREAD".to_vec(),
+        g.entries_read.to_string().into_bytes(),
+    ]
+}
+
+fn propagate_all(srv: &mut Server, db: usize, props: Props) {
+    for p in props {
+        srv.also_propagate(db, &p);
     }
 }
 
 /// streamReplyWithRange with a group: new entries after `start`, moving the
 /// group's last ID and read counter and (unless NOACK) filling the PELs.
+#[allow(clippy::too_many_arguments)]
 fn reply_group_range(
     s: &mut Stream,
     c: &mut Client,
+    key: &[u8],
     start: StreamId,
     count: usize,
     group: &[u8],
     consumer: &[u8],
     noack: bool,
+    props: &mut Props,
 ) -> usize {
+    let mut propagate_last_id = false;
     let entries = s.range(start, StreamId::MAX, false, count);
     c.add_array_len(entries.len());
     let now = mstime();
@@ -554,6 +655,11 @@ fn reply_group_range(
                 g.entries_read = est;
             }
             g.last_id = id;
+            // With NOACK only the group's position is propagated; otherwise the
+            // XCLAIMs below carry it.
+            if noack {
+                propagate_last_id = true;
+            }
         }
         add_entry(c, id, fields);
         if !noack {
@@ -584,7 +690,12 @@ fn reply_group_range(
             if let Some(cons) = g.consumers.get_mut(consumer) {
                 cons.pel.insert(id);
             }
+            let g = s.group(group).expect("group");
+            props.push(xclaim_prop(key, group, g, id, &g.pel[&id]));
         }
+    }
+    if propagate_last_id {
+        props.push(setid_prop(key, group, s.group(group).expect("group")));
     }
     entries.len()
 }
@@ -781,13 +892,23 @@ fn xread_generic(srv: &mut Server, c: &mut Client, argv: &Argv, xreadgroup: bool
         c.add_bulk(key);
         match &group {
             Some((g, cons)) => {
-                lookup_or_create_consumer(srv, db, key, g, cons);
+                let mut props = Props::new();
+                if lookup_or_create_consumer(srv, db, key, g, cons) && noack {
+                    props.push(vec![
+                        b"XGROUP".to_vec(),
+                        b"CREATECONSUMER".to_vec(),
+                        key.to_vec(),
+                        g.clone(),
+                        cons.clone(),
+                    ]);
+                }
                 let s = stream_mut(srv, db, key);
                 if history {
                     reply_consumer_history(s, c, start, count as usize, g, cons);
                 } else {
-                    reply_group_range(s, c, start, count as usize, g, cons, noack);
+                    reply_group_range(s, c, key, start, count as usize, g, cons, noack, &mut props);
                 }
+                propagate_all(srv, db, props);
                 srv.dirty += 1;
             }
             None => {
@@ -848,7 +969,9 @@ pub fn xread_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
 }
 
 pub fn xreadgroup_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
-    xread_generic(srv, c, argv, true)
+    xread_generic(srv, c, argv, true);
+    // Propagated as the XCLAIM / XGROUP effects queued while serving it.
+    srv.prevent_propagation();
 }
 
 /// What serving a blocked reader on a signalled key did.
@@ -907,9 +1030,19 @@ pub fn serve_blocked_xread(
     c.add_bulk(key);
     match &xb.group {
         Some((g, cons)) => {
-            lookup_or_create_consumer(srv, db, key, g, cons);
+            let mut props = Props::new();
+            if lookup_or_create_consumer(srv, db, key, g, cons) && xb.noack {
+                props.push(vec![
+                    b"XGROUP".to_vec(),
+                    b"CREATECONSUMER".to_vec(),
+                    key.to_vec(),
+                    g.clone(),
+                    cons.clone(),
+                ]);
+            }
             let s = stream_mut(srv, db, key);
-            reply_group_range(s, c, start, xb.count, g, cons, xb.noack);
+            reply_group_range(s, c, key, start, xb.count, g, cons, xb.noack, &mut props);
+            propagate_all(srv, db, props);
         }
         None => {
             let entries = stream_ref(srv, db, key).range(start, StreamId::MAX, false, xb.count);
@@ -1014,12 +1147,13 @@ pub fn xgroup_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         };
         if !exists {
             let lru = srv.new_obj_lru();
-            srv.dbs[db].add(key, Obj::new(Value::Stream(Box::default()), lru));
+            srv.db_add(db, key, Obj::new(Value::Stream(Box::default()), lru));
             srv.signal_modified_key(db, key);
         }
         if stream_mut(srv, db, key).create_group(grp, id, entries_read) {
             c.add_ok();
             srv.dirty += 1;
+            srv.notify_keyspace_event(class::STREAM, "xgroup-create", key, db);
         } else {
             c.add_error("-BUSYGROUP Consumer Group name already exists");
         }
@@ -1037,6 +1171,7 @@ pub fn xgroup_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         g.entries_read = entries_read;
         c.add_ok();
         srv.dirty += 1;
+        srv.notify_keyspace_event(class::STREAM, "xgroup-setid", key, db);
     } else if opt == b"DESTROY" && argc == 4 {
         if has_group {
             if let Some(gs) = stream_mut(srv, db, key).cgroups.as_mut() {
@@ -1044,6 +1179,7 @@ pub fn xgroup_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
             }
             c.add_int(1);
             srv.dirty += 1;
+            srv.notify_keyspace_event(class::STREAM, "xgroup-destroy", key, db);
             srv.signal_key_as_ready(db, key);
         } else {
             c.add_int(0);
@@ -1062,6 +1198,7 @@ pub fn xgroup_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
                 },
             );
             srv.dirty += 1;
+            srv.notify_keyspace_event(class::STREAM, "xgroup-createconsumer", key, db);
             c.add_int(1);
         }
     } else if opt == b"DELCONSUMER" && argc == 5 {
@@ -1069,6 +1206,7 @@ pub fn xgroup_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         match g.delete_consumer(argv.get(4)) {
             Some(pending) => {
                 srv.dirty += 1;
+                srv.notify_keyspace_event(class::STREAM, "xgroup-delconsumer", key, db);
                 c.add_int(pending as i64);
             }
             None => c.add_int(0),
@@ -1142,6 +1280,7 @@ pub fn xsetid_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     }
     c.add_ok();
     srv.dirty += 1;
+    srv.notify_keyspace_event(class::STREAM, "xsetid", key, db);
 }
 
 // ------------------------------------------------------------------ XACK / XPENDING
@@ -1418,11 +1557,16 @@ pub fn xclaim_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     }
     let s = stream_mut(srv, db, key);
     let mut dirty = 0u64;
+    // The new last ID counts as a change only when no claim carried it.
+    // What is propagated instead of the XCLAIM itself: forced XCLAIMs per entry,
+    // or an XGROUP SETID when only LASTID moved the group.
+    let mut props = Props::new();
+    let mut propagate_last_id = false;
     {
         let g = s.group_mut(grp).unwrap();
         if last_id > g.last_id {
             g.last_id = last_id;
-            dirty += 1;
+            propagate_last_id = true;
         }
     }
     if deliverytime == -1 || deliverytime < 0 || deliverytime > now {
@@ -1438,7 +1582,12 @@ pub fn xclaim_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         let fields = if exists && !justid { s.get(id) } else { None };
         let g = s.group_mut(grp).unwrap();
         if !exists {
+            if let Some(nack) = g.pel.get(&id).cloned() {
+                props.push(xclaim_prop(key, grp, g, id, &nack));
+                propagate_last_id = false;
+            }
             if g.remove_nack(&id) {
+                propagate_last_id = false;
                 dirty += 1;
             }
             continue;
@@ -1476,14 +1625,29 @@ pub fn xclaim_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         } else {
             add_entry(c, id, &fields.unwrap_or_default());
         }
+        let g = s.group(grp).unwrap();
+        props.push(xclaim_prop(key, grp, g, id, &g.pel[&id]));
+        propagate_last_id = false;
         n += 1;
+        propagate_last_id = false;
         dirty += 1;
     }
     if created {
         dirty += 1;
     }
+    if propagate_last_id {
+        dirty += 1;
+    }
+    if propagate_last_id {
+        props.push(setid_prop(key, grp, s.group(grp).unwrap()));
+    }
+    if created {
+        srv.notify_keyspace_event(class::STREAM, "xgroup-createconsumer", key, db);
+    }
     c.set_deferred_array_len(d, n);
     srv.dirty += dirty;
+    propagate_all(srv, db, props);
+    srv.prevent_propagation();
 }
 
 pub fn xautoclaim_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
@@ -1551,6 +1715,7 @@ pub fn xautoclaim_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     let mut touched = false;
     let mut created = false;
     let mut dirty = 0u64;
+    let mut props = Props::new();
     while attempts > 0 && count > 0 && i < ids.len() {
         attempts -= 1;
         let id = ids[i];
@@ -1563,6 +1728,8 @@ pub fn xautoclaim_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         };
         let g = s.group_mut(grp).unwrap();
         if !exists {
+            let nack = g.pel[&id].clone();
+            props.push(xclaim_prop(key, grp, g, id, &nack));
             g.remove_nack(&id);
             dirty += 1;
             deleted.push(id);
@@ -1583,12 +1750,15 @@ pub fn xautoclaim_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         if !justid {
             nack.delivery_count += 1;
         }
+        let g = s.group(grp).unwrap();
+        props.push(xclaim_prop(key, grp, g, id, &g.pel[&id]));
         claimed.push((id, fields));
         count -= 1;
         dirty += 1;
     }
     if created {
         dirty += 1;
+        srv.notify_keyspace_event(class::STREAM, "xgroup-createconsumer", key, db);
     }
     let endid = ids.get(i).copied().unwrap_or(StreamId::MIN);
     c.add_array_len(3);
@@ -1605,6 +1775,8 @@ pub fn xautoclaim_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         add_id(c, id);
     }
     srv.dirty += dirty;
+    propagate_all(srv, db, props);
+    srv.prevent_propagation();
 }
 
 // ------------------------------------------------------------------ XINFO

@@ -231,8 +231,9 @@ pub fn bgsave_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     }
     if srv.child.kind() == Some(ChildKind::Rdb) {
         c.add_error("Background save already in progress");
-    } else if srv.has_active_child() {
-        if schedule {
+    } else if srv.has_active_child() || srv.in_exec {
+        // Inside EXEC a fork would snapshot a half-applied transaction.
+        if schedule || srv.in_exec {
             srv.rdb.bgsave_scheduled = true;
             c.add_status("Background saving scheduled");
         } else {
