@@ -66,7 +66,7 @@ fn rewrite_stream<W: Write>(
     out: &mut Vec<u8>,
 ) -> std::io::Result<()> {
     use crate::ds::stream::StreamId;
-    let mut emit = |w: &mut W, args: &[&[u8]], out: &mut Vec<u8>| -> std::io::Result<()> {
+    let emit = |w: &mut W, args: &[&[u8]], out: &mut Vec<u8>| -> std::io::Result<()> {
         out.clear();
         cat_command(out, args.len(), args.iter().copied());
         w.write_all(out)

@@ -823,7 +823,7 @@ mod tests {
                     v
                 }
                 Value::Str(s) => vec![s.to_vec()],
-                Value::Stream(_) => panic!("the Redis 5 fixture holds no stream"),
+                Value::Stream(_) => unreachable!("the legacy file holds no stream"),
             }
         };
         let b = |v: &[&str]| v.iter().map(|s| s.as_bytes().to_vec()).collect::<Vec<_>>();
