@@ -483,10 +483,13 @@ impl Server {
     /// startAppendOnly (CONFIG SET appendonly yes): WAIT_REWRITE until a rewrite lands.
     pub fn start_append_only(&mut self) -> Result<(), ()> {
         self.aof.state = AofState::WaitRewrite;
-        // Inside EXEC a fork would snapshot a half-applied transaction.
-        if (self.has_active_child() && !self.aof_child_running()) || self.in_exec {
+        if self.has_active_child() && !self.aof_child_running() {
             self.aof.rewrite_scheduled = true;
             log::warn!("AOF was enabled but there is already another background operation. An AOF background was scheduled to start when possible.");
+        } else if self.in_exec {
+            // A fork inside EXEC would snapshot a half-applied transaction.
+            self.aof.rewrite_scheduled = true;
+            log::warn!("AOF was enabled during a transaction. An AOF background was scheduled to start when possible.");
         } else {
             if self.aof_child_running() {
                 log::warn!("AOF was enabled but there is already an AOF rewriting in background. Stopping background AOF and starting a rewrite now.");
