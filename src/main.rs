@@ -33,6 +33,7 @@ mod process;
 mod pubsub;
 mod rdb;
 mod resp;
+mod scripting;
 mod server;
 mod sha1;
 mod slowlog;
