@@ -11,6 +11,7 @@
 
 pub mod eval;
 pub mod function;
+mod libs;
 
 use std::collections::HashMap;
 
@@ -75,6 +76,7 @@ fn setup(lua: &Lua) -> mlua::Result<()> {
     // the globals' backing table ("globals") and the read-only set.
     let ctx = lua.create_table()?;
     lua.set_named_registry_value("redis_ctx", ctx.clone())?;
+    libs::register(lua)?;
     for (name, op, raise) in [
         ("call", "call", true),
         ("pcall", "call", false),
@@ -454,6 +456,8 @@ impl Server {
         if caller.flags.has(ClientFlags::MULTI) {
             fake.flags.set(ClientFlags::MULTI);
         }
+        fake.flags
+            .set(ClientFlags::SCRIPT | ClientFlags::DENY_BLOCKING);
         let eval_mode = ctx.eval_mode;
         let mut run = Run {
             srv: self,
@@ -556,7 +560,10 @@ fn error_handler<'l>(lua: &'l Lua, err: Value<'l>) -> mlua::Result<Value<'l>> {
             let text = match &other {
                 Value::String(s) => s.as_bytes().to_vec(),
                 Value::Error(e) => match e {
-                    mlua::Error::CallbackError { cause, .. } => cause.to_string().into_bytes(),
+                    mlua::Error::CallbackError { cause, .. } => match &**cause {
+                        mlua::Error::RuntimeError(m) => m.clone().into_bytes(),
+                        c => c.to_string().into_bytes(),
+                    },
                     e => e.to_string().into_bytes(),
                 },
                 v => lua_bytes(v).unwrap_or_else(|| format!("{:?}", v.type_name()).into_bytes()),
