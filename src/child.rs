@@ -111,12 +111,19 @@ pub fn start_child(
                 libc::close(fds[0]);
             }
         }
+        crate::db::dict::set_resize_policy(crate::db::dict::RESIZE_FORBID);
         INFO_FD.store(fds[1], Ordering::Relaxed);
         LAST_INFO_MS.store(0, Ordering::Relaxed);
         crate::logging::set_role(b'C');
         // Listening sockets belong to the parent: a child keeping them would keep
         // the port bound after the parent exits.
         srv.listeners.clear();
+        // dismissMemoryInChild: client query and reply buffers are of no use to
+        // the child; freeing them (big ones go straight back to the kernel)
+        // keeps them from being copied when the parent writes to them. Closing
+        // the child's copies of the sockets leaves the parent's intact.
+        srv.clients.clear();
+        srv.pending_writes.clear();
         let code = body(srv);
         // SAFETY: _exit skips atexit handlers and destructors that belong to the parent.
         unsafe { libc::_exit(code) }
@@ -135,6 +142,7 @@ pub fn start_child(
         // SAFETY: the parent only reads; closing our copy of the write end.
         unsafe { libc::close(fds[1]) };
     }
+    crate::db::dict::set_resize_policy(crate::db::dict::RESIZE_AVOID);
     let st = &mut srv.child;
     st.total_forks += 1;
     st.latest_fork_usec = (crate::util::ustime() - start).max(0) as u64;
@@ -247,6 +255,7 @@ fn receive_info(srv: &mut Server) {
 fn finish(srv: &mut Server, exitcode: i32, bysignal: i32) {
     receive_info(srv);
     if let Some(a) = srv.child.active.take() {
+        crate::db::dict::set_resize_policy(crate::db::dict::RESIZE_ENABLE);
         if a.info_fd >= 0 {
             // SAFETY: closing the read end we own.
             unsafe { libc::close(a.info_fd) };

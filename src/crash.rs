@@ -66,9 +66,25 @@ pub fn install(srv: &mut Server) {
             .map(|l| format!("{}:{}", l.file(), l.line()))
             .unwrap_or_default();
         bug_report_start();
-        log::warn!("------------------------------------------------");
-        log::warn!("!!! Software Failure. Press left mouse button to continue");
-        log::warn!("Guru Meditation: {} #{}", msg, loc);
+        // A failed bounds or consistency check (e.g. an unsanitized RESTORE
+        // payload that turns out malformed when used) is Redis's serverAssert;
+        // an explicit panic!() is its serverPanic.
+        // Panics inside the data structures (src/ds/) are their integrity
+        // checks, serverAssert's in Redis's listpack.c / t_stream.c.
+        let is_check = loc.starts_with("src/ds/")
+            || msg.contains("out of bounds")
+            || msg.contains("unwrap()")
+            || msg.contains("out of range")
+            || msg.starts_with("assertion")
+            || msg.contains("overflow");
+        if is_check {
+            log::warn!("=== ASSERTION FAILED ===");
+            log::warn!("==> {} '{}' is not true", loc, msg);
+        } else {
+            log::warn!("------------------------------------------------");
+            log::warn!("!!! Software Failure. Press left mouse button to continue");
+            log::warn!("Guru Meditation: {} #{}", msg, loc);
+        }
         if CRASH_LOG.load(Ordering::SeqCst) {
             log_stack_trace();
         }

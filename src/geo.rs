@@ -504,6 +504,7 @@ fn georadius_generic(srv: &mut Server, c: &mut Client, argv: &Argv, src_idx: usi
     };
     if returned > 0 {
         let lim = Limits::of(srv);
+        // Built as a skiplist, then shrunk to a listpack if it fits, as Redis does.
         let mut zs = ZSet::create(srv, usize::MAX, usize::MAX);
         for p in &points {
             zs.insert_new(lim, &p.member, if storedist { p.dist } else { p.score });

@@ -312,11 +312,9 @@ fn main() {
     crash::watchdog(srv.config.get_i64("watchdog-period"), srv.config.hz);
     srv.listeners = listeners;
     srv.tcp_port = srv.config.port;
-    // loadDataFromDisk: the AOF when appendonly is on, else the RDB.
-    if srv.config.get_bool("appendonly") {
-        srv.load_aof_at_startup();
-    } else {
-        srv.load_data_from_disk();
+    if let Err(e) = srv.prepare_loop(poll) {
+        log::warn!("Event loop failed: {}", e);
+        std::process::exit(1);
     }
 
     if tcp_count > 0 {
@@ -335,7 +333,7 @@ fn main() {
     if srv.config.maxmemory > 0 && srv.config.maxmemory < 1024 * 1024 {
         log::warn!("WARNING: You specified a maxmemory value that is less than 1MB (current value is {} bytes). Are you sure this is what you really want?", srv.config.maxmemory);
     }
-    if let Err(e) = srv.run(poll) {
+    if let Err(e) = srv.run_loop() {
         log::warn!("Event loop failed: {}", e);
         std::process::exit(1);
     }

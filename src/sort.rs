@@ -341,10 +341,7 @@ fn sort_generic(srv: &mut Server, c: &mut Client, argv: &Argv, readonly: bool) {
         }
         return;
     };
-    let mut list = Box::new(Quicklist::new(
-        srv.config.list_max_listpack_size,
-        srv.config.list_compress_depth,
-    ));
+    let mut list = crate::t_list::new_list(srv);
     for it in range {
         if gets.is_empty() {
             list.push_tail(&it.obj);

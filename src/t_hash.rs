@@ -131,7 +131,13 @@ impl HashVal {
             let field = lp.get(f).to_vec().into_boxed_slice();
             let value = lp.get(v).to_vec().into_boxed_slice();
             if d.contains_key(&field) {
-                panic!("Listpack corruption detected: duplicate hash field");
+                // As hashTypeConvertListpack: a payload loaded without deep
+                // sanitization can hold duplicates; report and stop cleanly.
+                log::warn!(
+                    "listpack with dup elements dump ({} bytes)",
+                    lp.as_bytes().len()
+                );
+                panic!("Listpack corruption detected");
             }
             d.insert_new(field.into(), value);
             p = lp.next(v);

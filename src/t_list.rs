@@ -3,6 +3,7 @@
 //! park the client through src/blocked.rs when every key is empty.
 
 use crate::blocked::{parse_timeout_secs, BlockType};
+use crate::db::keyspace_cmds::get_positive_long_or_reply;
 use crate::db::object::{Obj, Value};
 use crate::db::Typed;
 use crate::ds::listpack::{IntBuf, LpValue};
@@ -16,7 +17,8 @@ use crate::util::parse_i64;
 const HEAD: bool = true;
 const TAIL: bool = false;
 
-fn new_list(srv: &Server) -> Box<Quicklist> {
+/// An empty list with the configured node size and compression (createQuicklistObject).
+pub fn new_list(srv: &Server) -> Box<Quicklist> {
     Box::new(Quicklist::new(
         srv.config.list_max_listpack_size,
         srv.config.list_compress_depth,
@@ -292,21 +294,6 @@ pub fn linsert_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     c.add_int(n as i64);
 }
 
-/// getPositiveLongFromObjectOrReply with Redis's default message.
-fn positive_long(c: &mut Client, arg: &[u8], msg: Option<&str>) -> Option<i64> {
-    match parse_i64(arg) {
-        Some(v) if v >= 0 => Some(v),
-        Some(_) => {
-            c.add_error(msg.unwrap_or("value is out of range, must be positive"));
-            None
-        }
-        None => {
-            c.add_error_not_int();
-            None
-        }
-    }
-}
-
 fn pop_generic(srv: &mut Server, c: &mut Client, argv: &Argv, head: bool) {
     if argv.len() > 3 {
         let name = if head { "lpop" } else { "rpop" };
@@ -315,7 +302,7 @@ fn pop_generic(srv: &mut Server, c: &mut Client, argv: &Argv, head: bool) {
     let hascount = argv.len() == 3;
     let mut count = 0;
     if hascount {
-        match positive_long(c, argv.get(2), None) {
+        match get_positive_long_or_reply(c, argv.get(2), None) {
             Some(n) => count = n,
             None => return,
         }
@@ -387,13 +374,13 @@ pub fn lpos_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
             rank = r;
         } else if opt.eq_ignore_ascii_case(b"count") && more > 0 {
             j += 1;
-            match positive_long(c, argv.get(j), Some("COUNT can't be negative")) {
+            match get_positive_long_or_reply(c, argv.get(j), Some("COUNT can't be negative")) {
                 Some(v) => count = v,
                 None => return,
             }
         } else if opt.eq_ignore_ascii_case(b"maxlen") && more > 0 {
             j += 1;
-            match positive_long(c, argv.get(j), Some("MAXLEN can't be negative")) {
+            match get_positive_long_or_reply(c, argv.get(j), Some("MAXLEN can't be negative")) {
                 Some(v) => maxlen = v,
                 None => return,
             }
@@ -403,9 +390,9 @@ pub fn lpos_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         j += 1;
     }
     let from_tail = rank < 0;
-    // i64::MIN has no positive counterpart: C's -LONG_MIN wraps to itself and
-    // then never matches, which a saturating negation reproduces in effect.
-    let rank = rank.checked_abs().unwrap_or(i64::MAX);
+    // i64::MIN has no positive counterpart: C's -LONG_MIN wraps to itself, so
+    // Redis then takes every match as ranked (and COUNT's sum below wraps too).
+    let rank = rank.wrapping_abs();
     let db = c.db;
     match srv.check_type::<Quicklist>(db, argv.get(1), false) {
         Typed::Missing if count != -1 => return c.add_array_len(0),
@@ -431,7 +418,7 @@ pub fn lpos_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
                 if count == -1 {
                     return false;
                 }
-                if count != 0 && matches - rank + 1 >= count {
+                if count != 0 && matches.wrapping_sub(rank).wrapping_add(1) >= count {
                     return false;
                 }
             }

@@ -5,7 +5,9 @@
 //! intersections, unions and differences.
 
 use crate::db::dict::Dict;
-use crate::db::keyspace_cmds::{parse_scan_cursor, parse_scan_opts, scan_dict, scan_reply};
+use crate::db::keyspace_cmds::{
+    get_positive_long_or_reply, parse_scan_cursor, parse_scan_opts, scan_dict, scan_reply,
+};
 use crate::db::object::{Obj, Value};
 use crate::db::{Typed, TypedValue};
 use crate::ds::intset::Intset;
@@ -448,13 +450,10 @@ const SPOP_MOVE_STRATEGY_MUL: u64 = 5;
 fn spop_with_count(srv: &mut Server, c: &mut Client, argv: &Argv) {
     let db = c.db;
     let key = argv.get(1);
-    let count = match parse_i64(argv.get(2)) {
-        Some(v) if v >= 0 => v as u64,
-        _ => {
-            c.add_error("value is out of range, must be positive");
-            return;
-        }
+    let Some(count) = get_positive_long_or_reply(c, argv.get(2), None) else {
+        return;
     };
+    let count = count as u64;
     let max = srv.config.set_max_intset_entries;
     let size = match srv.lookup_write_as::<SetVal>(c.db, key).or_wrongtype(c) {
         Err(()) => return,
@@ -586,6 +585,16 @@ pub fn spop_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
 /// SRANDMEMBER_SUB_STRATEGY_MUL.
 const SRANDMEMBER_SUB_STRATEGY_MUL: u64 = 3;
 
+/// dictGetRandomKey moves one rehash step, so sampling a set that is being
+/// rehashed (e.g. held back while a fork child ran) makes the rehash progress.
+fn rehash_step_for_random(srv: &mut Server, db: usize, key: &[u8]) {
+    if let Some(Value::Set(SetVal::Table(d))) = srv.dbs[db].get_mut(key).map(|o| &mut o.val) {
+        if d.is_rehashing() {
+            d.rehash_step(1);
+        }
+    }
+}
+
 fn srandmember_with_count(srv: &mut Server, c: &mut Client, argv: &Argv) {
     let db = c.db;
     let key = argv.get(1);
@@ -617,6 +626,7 @@ fn srandmember_with_count(srv: &mut Server, c: &mut Client, argv: &Argv) {
         }
         Ok(Some(_)) => {}
     }
+    rehash_step_for_random(srv, db, key);
     let Server { dbs, rng, .. } = &mut *srv;
     let set =
         SetVal::from_value_ref(&dbs[db].get(key).expect("looked up").val).expect("checked type");
@@ -695,6 +705,7 @@ pub fn srandmember_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         Err(()) => {}
         Ok(None) => c.add_null(),
         Ok(Some(_)) => {
+            rehash_step_for_random(srv, db, argv.get(1));
             let Server { dbs, rng, .. } = &mut *srv;
             let set = SetVal::from_value_ref(&dbs[db].get(argv.get(1)).expect("looked up").val)
                 .expect("set");

@@ -227,6 +227,8 @@ struct AddTrimArgs {
     limit: i64,
     /// Index of the ID argument (XADD).
     idpos: usize,
+    /// Index of the MAXLEN/MINID value (rewritten for propagation after a ~ trim).
+    strategy_arg_idx: usize,
 }
 
 /// streamParseAddOrTrimArgsOrReply.
@@ -239,6 +241,7 @@ fn parse_add_trim(srv: &Server, c: &mut Client, argv: &Argv, xadd: bool) -> Opti
         approx: false,
         limit: 0,
         idpos: 0,
+        strategy_arg_idx: 0,
     };
     let argc = argv.len();
     let mut limit_given = false;
@@ -269,6 +272,7 @@ fn parse_add_trim(srv: &Server, c: &mut Client, argv: &Argv, xadd: bool) -> Opti
                 return None;
             }
             i += 1;
+            a.strategy_arg_idx = i;
             a.strategy = TrimStrategy::MaxLen(n as u64);
         } else if opt.eq_ignore_ascii_case(b"minid") && moreargs > 0 {
             if a.strategy != TrimStrategy::None {
@@ -287,6 +291,7 @@ fn parse_add_trim(srv: &Server, c: &mut Client, argv: &Argv, xadd: bool) -> Opti
             }
             let id = parse_strict_id(c, argv.get(i + 1), 0)?;
             i += 1;
+            a.strategy_arg_idx = i;
             a.strategy = TrimStrategy::MinId(id);
         } else if opt.eq_ignore_ascii_case(b"limit") && moreargs > 0 {
             let n = get_ll(c, argv.get(i + 1), None)?;
@@ -326,7 +331,10 @@ fn parse_add_trim(srv: &Server, c: &mut Client, argv: &Argv, xadd: bool) -> Opti
         c.add_error("syntax error, XTRIM must be called with a trimming strategy");
         return None;
     }
-    if limit_given {
+    if c.id == crate::aof::AOF_CLIENT_ID {
+        // The AOF carries trims already made exact (MAXLEN/MINID = n): no work cap.
+        a.limit = 0;
+    } else if limit_given {
         if !a.approx {
             c.add_error("syntax error, LIMIT cannot be used without the special ~ option");
             return None;
@@ -345,6 +353,14 @@ fn parse_add_trim(srv: &Server, c: &mut Client, argv: &Argv, xadd: bool) -> Opti
         a.limit = 0;
     }
     Some(a)
+}
+
+/// streamRewriteTrimArgument: what a `~` trim actually left, as an exact MAXLEN or MINID.
+fn exact_trim_arg(s: &crate::ds::stream::Stream, strategy: TrimStrategy) -> Vec<u8> {
+    match strategy {
+        TrimStrategy::MaxLen(_) => s.length.to_string().into_bytes(),
+        _ => s.edge_id(true, false).unwrap_or(StreamId::MIN).to_bytes(),
+    }
 }
 
 pub fn xadd_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
@@ -390,13 +406,28 @@ pub fn xadd_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         Err(AppendError::TooLarge) => return c.add_error("Elements are too large to be stored"),
     };
     add_id(c, id);
-    let trimmed = a.strategy != TrimStrategy::None && s.trim(a.strategy, a.approx, a.limit) > 0;
+    let mut trim_rewrite = None;
+    let mut trimmed = false;
+    if a.strategy != TrimStrategy::None {
+        trimmed = s.trim(a.strategy, a.approx, a.limit) > 0;
+        if a.approx {
+            trim_rewrite = Some(exact_trim_arg(s, a.strategy));
+        }
+    }
     srv.signal_modified_key(db, key);
     srv.notify_keyspace_event(class::STREAM, "xadd", key, db);
     if trimmed {
         srv.notify_keyspace_event(class::STREAM, "xtrim", key, db);
     }
     srv.dirty += 1;
+    // Propagated with the trim made exact and the ID the server generated.
+    if let Some(v) = trim_rewrite {
+        srv.rewrite_arg(argv, a.strategy_arg_idx - 1, b"=");
+        srv.rewrite_arg(argv, a.strategy_arg_idx, &v);
+    }
+    if a.id.is_none() || !a.seq_given {
+        srv.rewrite_arg(argv, a.idpos, &id.to_bytes());
+    }
     srv.signal_key_as_ready(db, key);
 }
 
@@ -411,8 +442,14 @@ pub fn xtrim_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         Kind::WrongType => return c.add_error_wrongtype(),
         Kind::Stream => {}
     }
-    let deleted = stream_mut(srv, db, key).trim(a.strategy, a.approx, a.limit);
+    let s = stream_mut(srv, db, key);
+    let deleted = s.trim(a.strategy, a.approx, a.limit);
     if deleted > 0 {
+        if a.approx {
+            let v = exact_trim_arg(s, a.strategy);
+            srv.rewrite_arg(argv, a.strategy_arg_idx - 1, b"=");
+            srv.rewrite_arg(argv, a.strategy_arg_idx, &v);
+        }
         srv.signal_modified_key(db, key);
         srv.notify_keyspace_event(class::STREAM, "xtrim", key, db);
         srv.dirty += deleted as u64;
@@ -514,11 +551,21 @@ pub fn xdel_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
 // ------------------------------------------------------------------ consumer groups, low level
 
 /// streamLookupConsumer with refresh, else streamCreateConsumer (dirty++).
-fn lookup_or_create_consumer(srv: &mut Server, db: usize, key: &[u8], group: &[u8], name: &[u8]) {
+/// True when it created the consumer.
+fn lookup_or_create_consumer(
+    srv: &mut Server,
+    db: usize,
+    key: &[u8],
+    group: &[u8],
+    name: &[u8],
+) -> bool {
     let now = mstime();
     let g = stream_mut(srv, db, key).group_mut(group).expect("group");
     match g.consumers.get_mut(name) {
-        Some(cons) => cons.seen_time = now,
+        Some(cons) => {
+            cons.seen_time = now;
+            false
+        }
         None => {
             g.consumers.insert(
                 name.to_vec(),
@@ -529,21 +576,69 @@ fn lookup_or_create_consumer(srv: &mut Server, db: usize, key: &[u8], group: &[u
             );
             srv.dirty += 1;
             srv.notify_keyspace_event(class::STREAM, "xgroup-createconsumer", key, db);
+            true
         }
+    }
+}
+
+/// Commands that reproduce a group read on replicas and in the AOF.
+type Props = Vec<Vec<Vec<u8>>>;
+
+/// streamPropagateXCLAIM: a delivered entry, as a forced XCLAIM that also
+/// carries the group's last ID.
+fn xclaim_prop(key: &[u8], group: &[u8], g: &CGroup, id: StreamId, nack: &Nack) -> Vec<Vec<u8>> {
+    vec![
+        b"XCLAIM".to_vec(),
+        key.to_vec(),
+        group.to_vec(),
+        nack.consumer.clone().unwrap_or_default(),
+        b"0".to_vec(),
+        id.to_bytes(),
+        b"TIME".to_vec(),
+        nack.delivery_time.to_string().into_bytes(),
+        b"RETRYCOUNT".to_vec(),
+        nack.delivery_count.to_string().into_bytes(),
+        b"FORCE".to_vec(),
+        b"JUSTID".to_vec(),
+        b"LASTID".to_vec(),
+        g.last_id.to_bytes(),
+    ]
+}
+
+/// streamPropagateGroupID.
+fn setid_prop(key: &[u8], group: &[u8], g: &CGroup) -> Vec<Vec<u8>> {
+    vec![
+        b"XGROUP".to_vec(),
+        b"SETID".to_vec(),
+        key.to_vec(),
+        group.to_vec(),
+        g.last_id.to_bytes(),
+        b"ENTRIESREAD".to_vec(),
+        g.entries_read.to_string().into_bytes(),
+    ]
+}
+
+fn propagate_all(srv: &mut Server, db: usize, props: Props) {
+    for p in props {
+        srv.also_propagate(db, &p);
     }
 }
 
 /// streamReplyWithRange with a group: new entries after `start`, moving the
 /// group's last ID and read counter and (unless NOACK) filling the PELs.
+#[allow(clippy::too_many_arguments)]
 fn reply_group_range(
     s: &mut Stream,
     c: &mut Client,
+    key: &[u8],
     start: StreamId,
     count: usize,
     group: &[u8],
     consumer: &[u8],
     noack: bool,
+    props: &mut Props,
 ) -> usize {
+    let mut propagate_last_id = false;
     let entries = s.range(start, StreamId::MAX, false, count);
     c.add_array_len(entries.len());
     let now = mstime();
@@ -560,6 +655,11 @@ fn reply_group_range(
                 g.entries_read = est;
             }
             g.last_id = id;
+            // With NOACK only the group's position is propagated; otherwise the
+            // XCLAIMs below carry it.
+            if noack {
+                propagate_last_id = true;
+            }
         }
         add_entry(c, id, fields);
         if !noack {
@@ -590,7 +690,12 @@ fn reply_group_range(
             if let Some(cons) = g.consumers.get_mut(consumer) {
                 cons.pel.insert(id);
             }
+            let g = s.group(group).expect("group");
+            props.push(xclaim_prop(key, group, g, id, &g.pel[&id]));
         }
+    }
+    if propagate_last_id {
+        props.push(setid_prop(key, group, s.group(group).expect("group")));
     }
     entries.len()
 }
@@ -796,13 +901,23 @@ fn xread_generic(srv: &mut Server, c: &mut Client, argv: &Argv, xreadgroup: bool
         c.add_bulk(key);
         match &group {
             Some((g, cons)) => {
-                lookup_or_create_consumer(srv, db, key, g, cons);
+                let mut props = Props::new();
+                if lookup_or_create_consumer(srv, db, key, g, cons) && noack {
+                    props.push(vec![
+                        b"XGROUP".to_vec(),
+                        b"CREATECONSUMER".to_vec(),
+                        key.to_vec(),
+                        g.clone(),
+                        cons.clone(),
+                    ]);
+                }
                 let s = stream_mut(srv, db, key);
                 if history {
                     reply_consumer_history(s, c, start, count as usize, g, cons);
                 } else {
-                    reply_group_range(s, c, start, count as usize, g, cons, noack);
+                    reply_group_range(s, c, key, start, count as usize, g, cons, noack, &mut props);
                 }
+                propagate_all(srv, db, props);
                 srv.dirty += 1;
             }
             None => {
@@ -863,7 +978,9 @@ pub fn xread_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
 }
 
 pub fn xreadgroup_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
-    xread_generic(srv, c, argv, true)
+    xread_generic(srv, c, argv, true);
+    // Propagated as the XCLAIM / XGROUP effects queued while serving it.
+    srv.prevent_propagation();
 }
 
 /// What serving a blocked reader on a signalled key did.
@@ -922,9 +1039,19 @@ pub fn serve_blocked_xread(
     c.add_bulk(key);
     match &xb.group {
         Some((g, cons)) => {
-            lookup_or_create_consumer(srv, db, key, g, cons);
+            let mut props = Props::new();
+            if lookup_or_create_consumer(srv, db, key, g, cons) && xb.noack {
+                props.push(vec![
+                    b"XGROUP".to_vec(),
+                    b"CREATECONSUMER".to_vec(),
+                    key.to_vec(),
+                    g.clone(),
+                    cons.clone(),
+                ]);
+            }
             let s = stream_mut(srv, db, key);
-            reply_group_range(s, c, start, xb.count, g, cons, xb.noack);
+            reply_group_range(s, c, key, start, xb.count, g, cons, xb.noack, &mut props);
+            propagate_all(srv, db, props);
         }
         None => {
             let entries = stream_ref(srv, db, key).range(start, StreamId::MAX, false, xb.count);
@@ -1439,11 +1566,16 @@ pub fn xclaim_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     }
     let s = stream_mut(srv, db, key);
     let mut dirty = 0u64;
+    // The new last ID counts as a change only when no claim carried it.
+    // What is propagated instead of the XCLAIM itself: forced XCLAIMs per entry,
+    // or an XGROUP SETID when only LASTID moved the group.
+    let mut props = Props::new();
+    let mut propagate_last_id = false;
     {
         let g = s.group_mut(grp).unwrap();
         if last_id > g.last_id {
             g.last_id = last_id;
-            dirty += 1;
+            propagate_last_id = true;
         }
     }
     if deliverytime == -1 || deliverytime < 0 || deliverytime > now {
@@ -1459,7 +1591,12 @@ pub fn xclaim_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         let fields = if exists && !justid { s.get(id) } else { None };
         let g = s.group_mut(grp).unwrap();
         if !exists {
+            if let Some(nack) = g.pel.get(&id).cloned() {
+                props.push(xclaim_prop(key, grp, g, id, &nack));
+                propagate_last_id = false;
+            }
             if g.remove_nack(&id) {
+                propagate_last_id = false;
                 dirty += 1;
             }
             continue;
@@ -1497,15 +1634,29 @@ pub fn xclaim_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         } else {
             add_entry(c, id, &fields.unwrap_or_default());
         }
+        let g = s.group(grp).unwrap();
+        props.push(xclaim_prop(key, grp, g, id, &g.pel[&id]));
+        propagate_last_id = false;
         n += 1;
+        propagate_last_id = false;
         dirty += 1;
     }
     if created {
         dirty += 1;
+    }
+    if propagate_last_id {
+        dirty += 1;
+    }
+    if propagate_last_id {
+        props.push(setid_prop(key, grp, s.group(grp).unwrap()));
+    }
+    if created {
         srv.notify_keyspace_event(class::STREAM, "xgroup-createconsumer", key, db);
     }
     c.set_deferred_array_len(d, n);
     srv.dirty += dirty;
+    propagate_all(srv, db, props);
+    srv.prevent_propagation();
 }
 
 pub fn xautoclaim_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
@@ -1573,6 +1724,7 @@ pub fn xautoclaim_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     let mut touched = false;
     let mut created = false;
     let mut dirty = 0u64;
+    let mut props = Props::new();
     while attempts > 0 && count > 0 && i < ids.len() {
         attempts -= 1;
         let id = ids[i];
@@ -1585,6 +1737,8 @@ pub fn xautoclaim_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         };
         let g = s.group_mut(grp).unwrap();
         if !exists {
+            let nack = g.pel[&id].clone();
+            props.push(xclaim_prop(key, grp, g, id, &nack));
             g.remove_nack(&id);
             dirty += 1;
             deleted.push(id);
@@ -1605,6 +1759,8 @@ pub fn xautoclaim_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         if !justid {
             nack.delivery_count += 1;
         }
+        let g = s.group(grp).unwrap();
+        props.push(xclaim_prop(key, grp, g, id, &g.pel[&id]));
         claimed.push((id, fields));
         count -= 1;
         dirty += 1;
@@ -1628,6 +1784,8 @@ pub fn xautoclaim_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         add_id(c, id);
     }
     srv.dirty += dirty;
+    propagate_all(srv, db, props);
+    srv.prevent_propagation();
 }
 
 // ------------------------------------------------------------------ XINFO

@@ -4,6 +4,7 @@
 
 use crate::blocked::{parse_timeout_secs, BlockType};
 use crate::db::dict::Dict;
+use crate::db::keyspace_cmds::get_positive_long_or_reply;
 use crate::db::object::{Obj, Value};
 use crate::db::Typed;
 use crate::ds::listpack::{Listpack, LpValue, Where};
@@ -13,7 +14,7 @@ use crate::notify::class;
 use crate::resp::Argv;
 use crate::server::Server;
 use crate::t_set::SetVal;
-use crate::util::{eq_ic, fmt_f64_g17, parse_c_double, parse_f64, parse_i64};
+use crate::util::{eq_ic, fmt_f64_g17, parse_c_double, parse_double, parse_i64};
 
 pub struct SkipZ {
     pub dict: Dict<f64>,
@@ -157,8 +158,13 @@ fn parse_score_bound(s: &[u8]) -> Option<(f64, bool)> {
         (false, s)
     };
     let st = std::str::from_utf8(body).ok()?;
-    if st.is_empty() || st.starts_with(|c: char| c.is_ascii_whitespace()) {
-        // strtod skips leading spaces; an empty bound is not a number.
+    if st.is_empty() {
+        // strtod converts nothing and stops at the terminator, which zslParseRange
+        // accepts: an empty bound is 0.
+        return Some((0.0, ex));
+    }
+    if st.starts_with(|c: char| c.is_ascii_whitespace()) {
+        // strtod skips leading spaces, but spaces alone are not a number.
         let t = st.trim_start();
         if t.is_empty() {
             return None;
@@ -758,7 +764,7 @@ fn zadd_generic(srv: &mut Server, c: &mut Client, argv: &Argv, incr_cmd: bool) {
     }
     let mut scores = Vec::with_capacity(elements);
     for j in 0..elements {
-        match parse_f64(argv.get(i + j * 2)) {
+        match parse_double(argv.get(i + j * 2)) {
             Some(s) => scores.push(s),
             None => return c.add_error_not_float(),
         }
@@ -1316,10 +1322,9 @@ fn zpop_minmax(srv: &mut Server, c: &mut Client, argv: &Argv, max: bool) {
     }
     let mut count = -1;
     if argv.len() == 3 {
-        match parse_i64(argv.get(2)) {
-            Some(v) if v >= 0 => count = v,
-            Some(_) => return c.add_error("value is out of range, must be positive"),
-            None => return c.add_error_not_int(),
+        match get_positive_long_or_reply(c, argv.get(2), None) {
+            Some(v) => count = v,
+            None => return,
         }
     }
     let nested = c.resp > 2 && count != -1;
@@ -1576,7 +1581,7 @@ fn zsetop_generic(
         if op != SetOp::Diff && !card_only && remaining > setnum && eq_ic(a, "weights") {
             j += 1;
             for s in srcs.iter_mut() {
-                match parse_f64(argv.get(j)) {
+                match parse_double(argv.get(j)) {
                     Some(w) => s.1 = w,
                     None => return c.add_error("weight value is not a float"),
                 }

@@ -419,9 +419,6 @@ impl Server {
     pub fn tracking_before_call(&mut self, c: &Client) {
         self.tracking.current = c.id;
         self.tracking.reply_mark = Some(c.reply.len());
-        if self.tracking.clients != 0 {
-            self.tracking_limit_used_slots();
-        }
     }
 
     /// After a command: remembers the keys a read-only command fetched for a
@@ -460,7 +457,9 @@ impl Server {
                 self.tracking_remember(argv.get(p), me);
             }
         }
-        if !self.tracking.pending.is_empty() {
+        // Inside EXEC the client's own invalidations wait for the end of the
+        // transaction, so they follow EXEC's reply instead of splitting it.
+        if !self.tracking.pending.is_empty() && !self.in_exec {
             self.tracking_flush_pending(c);
         }
     }

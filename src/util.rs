@@ -57,13 +57,15 @@ pub fn parse_f64(s: &[u8]) -> Option<f64> {
     Some(v)
 }
 
-/// strtod-compatible parsing: accepts "inf", "-inf", "+inf", "infinity", hex floats are rare
-/// and refused. Rust's parser is stricter about some forms strtod takes ("1." and ".5" are ok in both).
+/// strtod-compatible parsing of a whole string: decimal, hex ("0x1.8p1") and
+/// "inf"/"infinity", no NaN. Overflow gives ±inf and underflow 0, as strtod returns them
+/// (with ERANGE, which `parse_double` checks).
 pub fn parse_c_double(st: &str) -> Option<f64> {
     let lower = st.to_ascii_lowercase();
     let t = lower.trim_start_matches(['+', '-']);
+    let neg = lower.starts_with('-');
     if t == "inf" || t == "infinity" {
-        return Some(if lower.starts_with('-') {
+        return Some(if neg {
             f64::NEG_INFINITY
         } else {
             f64::INFINITY
@@ -72,10 +74,94 @@ pub fn parse_c_double(st: &str) -> Option<f64> {
     if t.starts_with("nan") {
         return None;
     }
-    if lower.starts_with("0x") || lower.starts_with("-0x") || lower.starts_with("+0x") {
-        return None;
+    if let Some(h) = t.strip_prefix("0x") {
+        if lower.len() - t.len() > 1 {
+            return None; // more than one sign
+        }
+        return parse_hex_double(h).map(|v| if neg { -v } else { v });
     }
     st.parse::<f64>().ok()
+}
+
+/// The digits after "0x" of a C99 hex float: hex mantissa with an optional point and an
+/// optional binary exponent "p[+-]N".
+fn parse_hex_double(s: &str) -> Option<f64> {
+    let (mant, exp) = match s.find('p') {
+        Some(i) => (&s[..i], Some(&s[i + 1..])),
+        None => (s, None),
+    };
+    let (int, frac) = mant.split_once('.').unwrap_or((mant, ""));
+    if int.is_empty() && frac.is_empty() {
+        return None;
+    }
+    let mut m: u128 = 0;
+    let mut exp2: i64 = 0;
+    let mut sticky = false;
+    for (i, c) in int.chars().chain(frac.chars()).enumerate() {
+        let d = c.to_digit(16)? as u128;
+        if i >= int.len() {
+            exp2 -= 4;
+        }
+        if m >> 120 != 0 {
+            // Digits beyond 120 bits only round: keep them as a sticky bit.
+            sticky |= d != 0;
+            exp2 += 4;
+        } else {
+            m = m * 16 + d;
+        }
+    }
+    if let Some(e) = exp {
+        let digits = e.strip_prefix(['+', '-']).unwrap_or(e);
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let v: i64 = digits.parse().unwrap_or(1_000_000);
+        exp2 += if e.starts_with('-') { -v } else { v };
+    }
+    let m = (m << 1 | sticky as u128) as f64; // u128 -> f64 rounds to nearest
+    Some(scale2(m, exp2 - 1))
+}
+
+/// m * 2^e, rounding once even when the result is subnormal.
+fn scale2(mut m: f64, mut e: i64) -> f64 {
+    e = e.clamp(-3000, 3000);
+    while e > 0 {
+        let s = e.min(1000);
+        m *= 2f64.powi(s as i32);
+        e -= s;
+    }
+    while e < 0 {
+        let s = (-e).min(1000);
+        m /= 2f64.powi(s as i32);
+        e += s;
+    }
+    m
+}
+
+/// getDoubleFromObject: the whole string is a strtod number, no leading space, not NaN,
+/// and refused when strtod reports ERANGE with ±HUGE_VAL or zero (overflow, underflow).
+pub fn parse_double(s: &[u8]) -> Option<f64> {
+    let st = std::str::from_utf8(s).ok()?;
+    if st.is_empty() || s[0].is_ascii_whitespace() || s[s.len() - 1].is_ascii_whitespace() {
+        return None;
+    }
+    let v = parse_c_double(st)?;
+    let lower = st.to_ascii_lowercase();
+    let body = lower.trim_start_matches(['+', '-']);
+    let literal_inf = body == "inf" || body == "infinity";
+    if v.is_infinite() && !literal_inf {
+        return None;
+    }
+    if v == 0.0 {
+        let mant = match body.strip_prefix("0x") {
+            Some(h) => h.split('p').next().unwrap_or(""),
+            None => body.split('e').next().unwrap_or(""),
+        };
+        if mant.bytes().any(|b| b.is_ascii_hexdigit() && b != b'0') {
+            return None;
+        }
+    }
+    Some(v)
 }
 
 /// Formats an i64 into a stack buffer; returns the used slice.
@@ -111,6 +197,16 @@ pub fn fmt_f64_g17(v: f64) -> String {
 
 /// C printf "%.{prec}g".
 pub fn fmt_g(v: f64, prec: usize) -> String {
+    if !v.is_finite() {
+        // printf's spelling (sorted-set scores of +/-inf reach here).
+        return if v.is_nan() {
+            "nan".into()
+        } else if v > 0.0 {
+            "inf".into()
+        } else {
+            "-inf".into()
+        };
+    }
     if v == 0.0 {
         return if v.is_sign_negative() {
             "-0".into()
@@ -375,6 +471,28 @@ pub fn eq_ic(a: &[u8], b: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn strtod_like_parsing() {
+        use super::{parse_c_double, parse_double};
+        assert_eq!(parse_c_double("0x10"), Some(16.0));
+        assert_eq!(parse_c_double("-0X1.8p1"), Some(-3.0));
+        assert_eq!(parse_c_double("0x.8"), Some(0.5));
+        assert_eq!(parse_c_double("0x1p-1074"), Some(f64::from_bits(1)));
+        assert_eq!(parse_c_double("0x"), None);
+        assert_eq!(parse_c_double("0x1p"), None);
+        assert_eq!(parse_c_double("+-0x1"), None);
+        assert_eq!(parse_double(b"1e400"), None);
+        assert_eq!(parse_double(b"-1e400"), None);
+        assert_eq!(parse_double(b"1e-400"), None);
+        assert_eq!(parse_double(b"0x1p-5000"), None);
+        assert_eq!(parse_double(b"0e5000"), Some(0.0));
+        assert_eq!(parse_double(b"-inf"), Some(f64::NEG_INFINITY));
+        assert_eq!(parse_double(b"4.9e-324"), Some(f64::from_bits(1)));
+        assert_eq!(parse_double(b" 1"), None);
+        assert_eq!(parse_double(b"1 "), None);
+        assert_eq!(parse_double(b"nan"), None);
+    }
+
     use super::*;
     #[test]
     fn strict_integers() {

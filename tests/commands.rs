@@ -3,15 +3,8 @@
 
 mod common;
 
-use common::{err_text, Server};
+use common::{err_of, Server};
 use redis::{cmd, Value};
-
-fn err_of(r: redis::RedisResult<Value>) -> String {
-    match r {
-        Ok(v) => panic!("expected an error reply, got {v:?}"),
-        Err(e) => err_text(&e),
-    }
-}
 
 #[test]
 fn ping_echo() {

@@ -6,16 +6,9 @@
 
 mod common;
 
-use common::{err_text, Server};
+use common::{check, err, Server};
 use redis::{cmd, Connection, Value};
 use std::collections::{BTreeMap, BTreeSet};
-
-fn err_of(r: redis::RedisResult<Value>) -> String {
-    match r {
-        Ok(v) => panic!("expected an error reply, got {v:?}"),
-        Err(e) => err_text(&e),
-    }
-}
 
 fn q<T: redis::FromRedisValue>(c: &mut Connection, args: &[&str]) -> T {
     let mut k = cmd(args[0]);
@@ -24,14 +17,6 @@ fn q<T: redis::FromRedisValue>(c: &mut Connection, args: &[&str]) -> T {
     }
     k.query::<T>(c)
         .unwrap_or_else(|e| panic!("{args:?} failed: {e}"))
-}
-
-fn err(c: &mut Connection, args: &[&str]) -> String {
-    let mut k = cmd(args[0]);
-    for a in &args[1..] {
-        k.arg(*a);
-    }
-    err_of(k.query::<Value>(c))
 }
 
 fn sorted(mut v: Vec<String>) -> Vec<String> {
@@ -786,4 +771,176 @@ fn randomized_set_model() {
             }
         }
     }
+}
+#[test]
+fn hashes_errors_and_edges() {
+    let srv = Server::start();
+    check(
+        &mut srv.client(),
+        r#"
+hset h                                   => -ERR wrong number of arguments for 'hset' command
+hset h f                                 => -ERR wrong number of arguments for 'hset' command
+hset h f v g                             => -ERR wrong number of arguments for 'hset' command
+hsetnx h f                               => -ERR wrong number of arguments for 'hsetnx' command
+hmset h f                                => -ERR wrong number of arguments for 'hmset' command
+hget h                                   => -ERR wrong number of arguments for 'hget' command
+hmget h                                  => -ERR wrong number of arguments for 'hmget' command
+hdel h                                   => -ERR wrong number of arguments for 'hdel' command
+hlen                                     => -ERR wrong number of arguments for 'hlen' command
+hstrlen h                                => -ERR wrong number of arguments for 'hstrlen' command
+hexists h                                => -ERR wrong number of arguments for 'hexists' command
+hincrby h f                              => -ERR wrong number of arguments for 'hincrby' command
+hincrby h f x                            => -ERR value is not an integer or out of range
+hincrby h f 1.5                          => -ERR value is not an integer or out of range
+hset h s abc n 10 fl 1.5                 => :3
+hincrby h s 1                            => -ERR hash value is not an integer
+hincrby h fl 1                           => -ERR hash value is not an integer
+hincrbyfloat h s 1                       => -ERR hash value is not a float
+hincrbyfloat h n x                       => -ERR value is not a valid float
+hincrbyfloat h n nan                     => -ERR value is not a valid float
+hincrbyfloat h n inf                     => -ERR value is NaN or Infinity
+hincrby h n 9223372036854775807          => -ERR increment or decrement would overflow
+hincrbyfloat h fl 0.1                    => 1.6
+hincrby nokey f 5                        => :5
+hincrbyfloat nokey2 f 0.5                => 0.5
+hkeys                                    => -ERR wrong number of arguments for 'hkeys' command
+hvals h x                                => -ERR wrong number of arguments for 'hvals' command
+hgetall h x                              => -ERR wrong number of arguments for 'hgetall' command
+hrandfield                               => -ERR wrong number of arguments for 'hrandfield' command
+hrandfield h x                           => -ERR value is not an integer or out of range
+hrandfield h 1 foo                       => -ERR syntax error
+hrandfield h -9223372036854775808        => -ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807
+hrandfield nokey                         => f
+hrandfield nokey 3                       => [f]
+hrandfield nokey -3 withvalues           => [f, 5, f, 5, f, 5]
+hscan h                                  => -ERR wrong number of arguments for 'hscan' command
+hscan h x                                => -ERR invalid cursor
+hscan h 0 count 0                        => -ERR syntax error
+hscan h 0 match                          => -ERR syntax error
+hscan nokey 0                            => [0, [f, 5]]
+hstrlen h n                              => :2
+hstrlen nokey f                          => :1
+"#,
+    );
+}
+
+#[test]
+fn sets_errors_and_edges() {
+    let srv = Server::start();
+    check(
+        &mut srv.client(),
+        r#"
+sadd s                                   => -ERR wrong number of arguments for 'sadd' command
+srem s                                   => -ERR wrong number of arguments for 'srem' command
+sadd s a b c 1                           => :4
+sismember s                              => -ERR wrong number of arguments for 'sismember' command
+sismember s a b                          => -ERR wrong number of arguments for 'sismember' command
+smismember s                             => -ERR wrong number of arguments for 'smismember' command
+smismember s a zz                        => [:1, :0]
+smismember nokey a                       => [:0]
+scard                                    => -ERR wrong number of arguments for 'scard' command
+scard nokey                              => :0
+smembers                                 => -ERR wrong number of arguments for 'smembers' command
+smembers nokey                           => []
+spop                                     => -ERR wrong number of arguments for 'spop' command
+spop s 1 2                               => -ERR syntax error
+spop nokey                               => (nil)
+spop nokey 3                             => []
+spop s 0                                 => []
+srandmember                              => -ERR wrong number of arguments for 'srandmember' command
+srandmember s 1 2                        => -ERR syntax error
+srandmember nokey                        => (nil)
+srandmember nokey 5                      => []
+srandmember s 0                          => []
+srandmember s -9223372036854775808       => -ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807
+smove s d                                => -ERR wrong number of arguments for 'smove' command
+smove s d zz                             => :0
+smove nokey d a                          => :0
+smove s s a                              => :1
+sinter                                   => -ERR wrong number of arguments for 'sinter' command
+sinter nokey s                           => []
+sintercard                               => -ERR wrong number of arguments for 'sintercard' command
+sintercard 0 s                           => -ERR numkeys should be greater than 0
+sintercard x s                           => -ERR numkeys should be greater than 0
+sintercard 2 s                           => -ERR Number of keys can't be greater than number of args
+sintercard 1 s limit                     => -ERR syntax error
+sintercard 1 s foo 1                     => -ERR syntax error
+sintercard 1 s limit 1                   => :1
+sinterstore d                            => -ERR wrong number of arguments for 'sinterstore' command
+sinterstore d nokey                      => :0
+exists d                                 => :0
+sunion                                   => -ERR wrong number of arguments for 'sunion' command
+sunionstore d                            => -ERR wrong number of arguments for 'sunionstore' command
+sdiff                                    => -ERR wrong number of arguments for 'sdiff' command
+sdiff nokey s                            => []
+sdiffstore d s s                         => :0
+exists d                                 => :0
+sscan s x                                => -ERR invalid cursor
+sscan s 0 count 0                        => -ERR syntax error
+sscan nokey 0                            => [0, []]
+set str v                                => +OK
+sinter s str                             => -WRONGTYPE Operation against a key holding the wrong kind of value
+sunion nokey str                         => -WRONGTYPE Operation against a key holding the wrong kind of value
+sdiff str s                              => -WRONGTYPE Operation against a key holding the wrong kind of value
+sintercard 2 s str                       => -WRONGTYPE Operation against a key holding the wrong kind of value
+smove str s a                            => -WRONGTYPE Operation against a key holding the wrong kind of value
+smove s str a                            => -WRONGTYPE Operation against a key holding the wrong kind of value
+sinterstore str s                        => :4
+type str                                 => +set
+"#,
+    );
+}
+
+#[test]
+fn misc_hashes_variants() {
+    let srv = Server::start();
+    check(
+        &mut srv.client(),
+        r#"
+hmset h a 1 b 2                          => +OK
+hmset h a 1 b                            => -ERR wrong number of arguments for 'hmset' command
+hmset h                                  => -ERR wrong number of arguments for 'hmset' command
+hvals h                                  => [1, 2]
+hvals nokey                              => []
+hmget h a zz                             => [1, (nil)]
+hexists nokey a                          => :0
+set s v                                  => +OK
+hmset s a 1                              => -WRONGTYPE Operation against a key holding the wrong kind of value
+hvals s                                  => -WRONGTYPE Operation against a key holding the wrong kind of value
+hexists s a                              => -WRONGTYPE Operation against a key holding the wrong kind of value
+hkeys s                                  => -WRONGTYPE Operation against a key holding the wrong kind of value
+hsetnx s a 1                             => -WRONGTYPE Operation against a key holding the wrong kind of value
+hstrlen s a                              => -WRONGTYPE Operation against a key holding the wrong kind of value
+"#,
+    );
+}
+
+#[test]
+fn misc_sets_variants() {
+    let srv = Server::start();
+    check(
+        &mut srv.client(),
+        r#"
+sadd a 1 2 3 x                           => :4
+sadd b 2 3 y                             => :3
+sunionstore d a b                        => :5
+scard d                                  => :5
+sismember d y                            => :1
+sdiffstore d a b                         => :2
+scard d                                  => :2
+smismember d 1 x 2                       => [:1, :1, :0]
+sdiffstore d nokey a                     => :0
+exists d                                 => :0
+sunionstore d nokey nokey2               => :0
+exists d                                 => :0
+set s v                                  => +OK
+sunionstore d a s                        => -WRONGTYPE Operation against a key holding the wrong kind of value
+sdiffstore d s a                         => -WRONGTYPE Operation against a key holding the wrong kind of value
+sinterstore d a s                        => -WRONGTYPE Operation against a key holding the wrong kind of value
+smembers s                               => -WRONGTYPE Operation against a key holding the wrong kind of value
+sdiffstore s a b                         => :2
+type s                                   => +set
+smismember s 1 x 2                       => [:1, :1, :0]
+"#,
+    );
 }

@@ -4,34 +4,8 @@
 
 mod common;
 
-use common::{err_text, Server};
+use common::{check, cmd, err, err_text, strs, Server};
 use redis::Value;
-
-fn cmd(con: &mut redis::Connection, args: &[&str]) -> redis::RedisResult<Value> {
-    let mut c = redis::cmd(args[0]);
-    for a in &args[1..] {
-        c.arg(*a);
-    }
-    c.query(con)
-}
-
-fn err(con: &mut redis::Connection, args: &[&str]) -> String {
-    err_text(&cmd(con, args).expect_err(&format!("{:?} should fail", args)))
-}
-
-fn strs(v: Value) -> Vec<String> {
-    match v {
-        Value::Array(items) => items
-            .into_iter()
-            .map(|i| match i {
-                Value::BulkString(b) => String::from_utf8(b).unwrap(),
-                Value::Int(n) => n.to_string(),
-                other => panic!("unexpected {:?}", other),
-            })
-            .collect(),
-        other => panic!("not an array: {:?}", other),
-    }
-}
 
 fn range(con: &mut redis::Connection, key: &str) -> Vec<String> {
     strs(cmd(con, &["lrange", key, "0", "-1"]).unwrap())
@@ -349,5 +323,177 @@ fn blocking_pops() {
     assert_eq!(
         cmd(&mut con, &["client", "unblock", &id.to_string()]).unwrap(),
         Value::Int(0)
+    );
+}
+#[test]
+fn lists_errors_and_edges() {
+    let srv = Server::start();
+    check(
+        &mut srv.client(),
+        r#"
+lpush l                                  => -ERR wrong number of arguments for 'lpush' command
+rpush l                                  => -ERR wrong number of arguments for 'rpush' command
+lpushx l                                 => -ERR wrong number of arguments for 'lpushx' command
+rpushx l                                 => -ERR wrong number of arguments for 'rpushx' command
+lpushx nokey a b                         => :0
+rpush l a b c d e                        => :5
+lpushx l z                               => :6
+llen                                     => -ERR wrong number of arguments for 'llen' command
+llen l x                                 => -ERR wrong number of arguments for 'llen' command
+lindex l                                 => -ERR wrong number of arguments for 'lindex' command
+lindex l 1 2                             => -ERR wrong number of arguments for 'lindex' command
+lindex l -100                            => (nil)
+lindex l 9223372036854775807             => (nil)
+lindex l 9223372036854775808             => -ERR value is not an integer or out of range
+lrange l 0                               => -ERR wrong number of arguments for 'lrange' command
+lrange l x 1                             => -ERR value is not an integer or out of range
+lrange l 0 y                             => -ERR value is not an integer or out of range
+lrange l -100 100                        => [z, a, b, c, d, e]
+lrange l -1 -100                         => []
+lrange nokey 0 -1                        => []
+lset l -1 E                              => +OK
+lset l -7 E                              => -ERR index out of range
+lset l x E                               => -ERR value is not an integer or out of range
+lset l 0                                 => -ERR wrong number of arguments for 'lset' command
+ltrim l 0                                => -ERR wrong number of arguments for 'ltrim' command
+ltrim l x 1                              => -ERR value is not an integer or out of range
+ltrim l 0 y                              => -ERR value is not an integer or out of range
+lrem l 0                                 => -ERR wrong number of arguments for 'lrem' command
+lrem nokey 0 a                           => :0
+lrem l 0 zz                              => :0
+linsert l before a                       => -ERR wrong number of arguments for 'linsert' command
+linsert l after zz X                     => :-1
+linsert l BEFORE a X                     => :7
+lrange l 0 -1                            => [z, X, a, b, c, d, E]
+lpos l                                   => -ERR wrong number of arguments for 'lpos' command
+lpos l X rank 1 count 1 maxlen 0         => [:1]
+lpos l X rank -9223372036854775808       => :1
+lpos l X rank x                          => -ERR value is not an integer or out of range
+lpos l X count x                         => -ERR COUNT can't be negative
+lpos l X maxlen x                        => -ERR MAXLEN can't be negative
+lpos l X rank                            => -ERR syntax error
+lpos nokey X                             => (nil)
+lpos nokey X count 1                     => []
+lpos l nope count 0                      => []
+lpop                                     => -ERR wrong number of arguments for 'lpop' command
+lpop l x                                 => -ERR value is out of range, must be positive
+rpop l 0                                 => []
+lpop l 9223372036854775807               => [z, X, a, b, c, d, E]
+lpop nokey                               => (nil)
+rpop nokey 0                             => (nil)
+rpoplpush l                              => -ERR wrong number of arguments for 'rpoplpush' command
+rpoplpush nokey l                        => (nil)
+rpush src a b                            => :2
+rpoplpush src src                        => b
+lrange src 0 -1                          => [b, a]
+lmove src src right left                 => a
+lmove src                                => -ERR wrong number of arguments for 'lmove' command
+lmove src d left                         => -ERR wrong number of arguments for 'lmove' command
+lmove src d left right extra             => -ERR wrong number of arguments for 'lmove' command
+lmpop                                    => -ERR wrong number of arguments for 'lmpop' command
+lmpop 1                                  => -ERR wrong number of arguments for 'lmpop' command
+lmpop 1 src                              => -ERR wrong number of arguments for 'lmpop' command
+lmpop x src left                         => -ERR numkeys should be greater than 0
+lmpop -1 src left                        => -ERR numkeys should be greater than 0
+lmpop 2 src left                         => -ERR syntax error
+lmpop 1 src left count                   => -ERR syntax error
+lmpop 1 src left count x                 => -ERR count should be greater than 0
+lmpop 1 src left count -1                => -ERR count should be greater than 0
+lmpop 1 src left count 1 count 1         => -ERR syntax error
+lmpop 1 src left foo 1                   => -ERR syntax error
+lmpop 1 src RIGHT                        => [src, [b]]
+lmpop 1 src left count 9223372036854775807 => [src, [a]]
+exists src                               => :0
+set s v                                  => +OK
+rpoplpush src s                          => (nil)
+rpush src a                              => :1
+rpoplpush src s                          => -WRONGTYPE Operation against a key holding the wrong kind of value
+lmove src s left left                    => -WRONGTYPE Operation against a key holding the wrong kind of value
+lrange src 0 -1                          => [a]
+rpush l2 x                               => :1
+lmpop 2 l2 s left                        => [l2, [x]]
+lmpop 2 s l2 left                        => -WRONGTYPE Operation against a key holding the wrong kind of value
+"#,
+    );
+}
+
+#[test]
+fn lists_blocking_errors() {
+    let srv = Server::start();
+    check(
+        &mut srv.client(),
+        r#"
+blpop                                    => -ERR wrong number of arguments for 'blpop' command
+blpop l                                  => -ERR wrong number of arguments for 'blpop' command
+brpop l x                                => -ERR timeout is not a float or out of range
+brpop l -1                               => -ERR timeout is negative
+brpop l 9223372036854775807              => -ERR timeout is negative
+brpop l 1e400                            => -ERR timeout is negative
+brpop l inf                              => -ERR timeout is negative
+brpoplpush a b                           => -ERR wrong number of arguments for 'brpoplpush' command
+brpoplpush a b x                         => -ERR timeout is not a float or out of range
+blmove a b left right                    => -ERR wrong number of arguments for 'blmove' command
+blmove a b left foo 0                    => -ERR syntax error
+blmove a b left right -1                 => -ERR timeout is negative
+blmpop 0                                 => -ERR wrong number of arguments for 'blmpop' command
+blmpop 0 1                               => -ERR wrong number of arguments for 'blmpop' command
+blmpop 0 1 a                             => -ERR wrong number of arguments for 'blmpop' command
+blmpop x 1 a left                        => -ERR timeout is not a float or out of range
+blmpop 0 0 a left                        => -ERR numkeys should be greater than 0
+blmpop 0 1 a up                          => -ERR syntax error
+blmpop 0 1 a left count 0                => -ERR count should be greater than 0
+blmpop 0 2 a left                        => -ERR syntax error
+rpush a x y z                            => :3
+blpop a 0                                => [a, x]
+brpop nokey a 0                          => [a, z]
+blmpop 0 1 a left count 5                => [a, [y]]
+exists a                                 => :0
+set s v                                  => +OK
+blpop s 0                                => -WRONGTYPE Operation against a key holding the wrong kind of value
+blmpop 0 1 s left                        => -WRONGTYPE Operation against a key holding the wrong kind of value
+brpoplpush s d 0                         => -WRONGTYPE Operation against a key holding the wrong kind of value
+rpush a 1                                => :1
+brpoplpush a s 0                         => -WRONGTYPE Operation against a key holding the wrong kind of value
+blmove a s left right 0                  => -WRONGTYPE Operation against a key holding the wrong kind of value
+"#,
+    );
+}
+
+#[test]
+fn lists_lpos_extreme_rank() {
+    let srv = Server::start();
+    check(
+        &mut srv.client(),
+        r#"
+rpush l a b a c a                        => :5
+lpos l a rank -9223372036854775808       => :4
+lpos l a rank -9223372036854775808 count 2 => [:4, :2, :0]
+lpos l a rank -9223372036854775808 count 0 => [:4, :2, :0]
+lpos l a rank 9223372036854775807        => (nil)
+lpos l a rank -9223372036854775807 count 0 => []
+"#,
+    );
+}
+
+#[test]
+fn misc_lists_variants() {
+    let srv = Server::start();
+    check(
+        &mut srv.client(),
+        r#"
+rpushx nokey a                           => :0
+lpush l a b                              => :2
+rpushx l c d                             => :4
+lpushx l z                               => :5
+lrange l 0 -1                            => [z, b, a, c, d]
+set s v                                  => +OK
+rpushx s a                               => -WRONGTYPE Operation against a key holding the wrong kind of value
+lpushx s a                               => -WRONGTYPE Operation against a key holding the wrong kind of value
+brpoplpush l dst 0                       => d
+brpoplpush l l 0                         => c
+lrange l 0 -1                            => [c, z, b, a]
+lrange dst 0 -1                          => [d]
+brpoplpush l s 0                         => -WRONGTYPE Operation against a key holding the wrong kind of value
+"#,
     );
 }

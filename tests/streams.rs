@@ -123,6 +123,12 @@ fn xadd_ids_and_options() {
     assert_eq!(int(&mut con, &["exists", "nostream"]), 0);
     ok(&mut con, &["set", "str", "x"]);
     assert!(err(&mut con, &["xadd", "str", "*", "a", "b"]).starts_with("WRONGTYPE"));
+    // An exhausted sequence fails with the text Redis happens to print.
+    ok(&mut con, &["xadd", "o", "1-18446744073709551615", "a", "b"]);
+    assert_eq!(
+        err(&mut con, &["xadd", "o", "1-*", "a", "b"]),
+        "ERR Elements are too large to be stored"
+    );
     // Exact MAXLEN trims to the count; MINID drops older IDs.
     for i in 10..20 {
         ok(&mut con, &["xadd", "t", &format!("{i}-0"), "f", "v"]);
@@ -581,4 +587,87 @@ fn model_xadd_xdel_xtrim() {
             assert_eq!(rev, format!("[{}]", want_rev.join(" ")), "step {step}");
         }
     }
+}
+
+#[test]
+fn help_full_info_and_blocked_group_reader() {
+    let srv = Server::start();
+    let mut con = srv.client();
+    let help = f(&mut con, &["xgroup", "help"]);
+    assert!(
+        help.starts_with("[XGROUP <subcommand> [<arg> [value] [opt] ...]. Subcommands are: CREATE"),
+        "{help}"
+    );
+    let help = f(&mut con, &["xinfo", "help"]);
+    assert!(
+        help.contains("STREAM <key> [FULL [COUNT <count>]"),
+        "{help}"
+    );
+    assert_eq!(
+        err(&mut con, &["xinfo", "help", "x"]),
+        "ERR wrong number of arguments for 'xinfo|help' command"
+    );
+    ok(&mut con, &["xadd", "s", "1-0", "a", "1"]);
+    ok(&mut con, &["xadd", "s", "2-0", "a", "2"]);
+    ok(&mut con, &["xgroup", "create", "s", "g", "0"]);
+    ok(
+        &mut con,
+        &[
+            "xreadgroup",
+            "group",
+            "g",
+            "c",
+            "count",
+            "1",
+            "streams",
+            "s",
+            ">",
+        ],
+    );
+    let full = info_map(&mut con, &["xinfo", "stream", "s", "full", "count", "1"]);
+    assert_eq!(full["length"], "2");
+    assert_eq!(full["entries"], "[[1-0 [a 1]]]");
+    let groups = &full["groups"];
+    assert!(
+        groups.starts_with(
+            "[[name g last-delivered-id 1-0 entries-read 1 lag 1 pel-count 1 pending [[1-0 c "
+        ),
+        "{groups}"
+    );
+    assert_eq!(
+        err(&mut con, &["xinfo", "stream", "s", "full", "limit", "1"]),
+        "ERR unknown subcommand or wrong number of arguments for 'stream'. Try XINFO HELP."
+    );
+    // A blocked group reader gets only entries newer than the group's last ID.
+    ok(
+        &mut con,
+        &["xreadgroup", "group", "g", "c", "streams", "s", ">"],
+    );
+    let mut w = srv.client();
+    let h = std::thread::spawn(move || {
+        flat(
+            &cmd(
+                &mut w,
+                &[
+                    "xreadgroup",
+                    "group",
+                    "g",
+                    "d",
+                    "block",
+                    "5000",
+                    "streams",
+                    "s",
+                    ">",
+                ],
+            )
+            .unwrap(),
+        )
+    });
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    ok(&mut con, &["xadd", "s", "3-0", "a", "3"]);
+    assert_eq!(h.join().unwrap(), "[[s [[3-0 [a 3]]]]]");
+    assert_eq!(
+        f(&mut con, &["xpending", "s", "g"]),
+        "[3 1-0 3-0 [[c 2] [d 1]]]"
+    );
 }

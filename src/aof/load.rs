@@ -386,7 +386,7 @@ impl Server {
             }
         }
         let truncate_ok = self.config.get_bool("aof-load-truncated");
-        let mut fake = Client::fake(u64::MAX);
+        let mut fake = Client::fake(super::AOF_CLIENT_ID);
         fake.flags.set(ClientFlags::DENY_BLOCKING);
         fake.flags.set(ClientFlags::REPLY_OFF);
         let mut valid_up_to = 0usize;

@@ -32,15 +32,8 @@ fn batched<W: Write>(
     Ok(())
 }
 
-fn emit<W: Write>(w: &mut W, out: &mut Vec<u8>, args: &[&[u8]]) -> std::io::Result<()> {
-    out.clear();
-    cat_command(out, args.len(), args.iter().copied());
-    w.write_all(out)
-}
-
-/// rewriteStreamObject: XADD per entry (or the XADD MAXLEN 0 trick for an
-/// empty stream), XSETID with the counters, then per group XGROUP CREATE,
-/// an XCLAIM per pending entry and XGROUP CREATECONSUMER for idle consumers.
+/// rewriteStreamObject: XADDs (or the XADD MAXLEN 0 trick for an empty stream),
+/// XSETID with the counters, then each group with its consumers and pending entries.
 fn rewrite_stream<W: Write>(
     w: &mut W,
     key: &[u8],
@@ -48,25 +41,29 @@ fn rewrite_stream<W: Write>(
     out: &mut Vec<u8>,
 ) -> std::io::Result<()> {
     use crate::ds::stream::StreamId;
+    let emit = |w: &mut W, args: &[&[u8]], out: &mut Vec<u8>| -> std::io::Result<()> {
+        out.clear();
+        cat_command(out, args.len(), args.iter().copied());
+        w.write_all(out)
+    };
     if s.length > 0 {
         for (id, fields) in s.range(StreamId::MIN, StreamId::MAX, false, 0) {
-            let id = id.to_bytes();
-            let mut args: Vec<&[u8]> = vec![b"XADD", key, &id];
+            let idb = id.to_bytes();
+            let mut args: Vec<&[u8]> = vec![b"XADD", key, &idb];
             for (f, v) in &fields {
                 args.push(f);
                 args.push(v);
             }
-            emit(w, out, &args)?;
+            emit(w, &args, out)?;
         }
     } else {
-        emit(w, out, &[b"XADD", key, b"MAXLEN", b"0", b"0-1", b"x", b"y"])?;
+        emit(w, &[b"XADD", key, b"MAXLEN", b"0", b"0-1", b"x", b"y"], out)?;
     }
     let last = s.last_id.to_bytes();
     let added = s.entries_added.to_string();
     let maxdel = s.max_deleted_entry_id.to_bytes();
     emit(
         w,
-        out,
         &[
             b"XSETID",
             key,
@@ -76,56 +73,56 @@ fn rewrite_stream<W: Write>(
             b"MAXDELETEDID",
             &maxdel,
         ],
+        out,
     )?;
-    let Some(groups) = s.cgroups.as_ref() else {
-        return Ok(());
-    };
-    for (gname, g) in groups {
-        let gid = g.last_id.to_bytes();
-        let read = g.entries_read.to_string();
-        emit(
-            w,
-            out,
-            &[
-                b"XGROUP",
-                b"CREATE",
-                key,
-                gname,
-                &gid,
-                b"ENTRIESREAD",
-                read.as_bytes(),
-            ],
-        )?;
-        for (cname, cons) in &g.consumers {
-            if cons.pel.is_empty() {
-                emit(w, out, &[b"XGROUP", b"CREATECONSUMER", key, gname, cname])?;
-                continue;
-            }
-            for id in &cons.pel {
-                let Some(nack) = g.pel.get(id) else {
+    if let Some(groups) = &s.cgroups {
+        for (name, g) in groups {
+            let gid = g.last_id.to_bytes();
+            let read = g.entries_read.to_string();
+            emit(
+                w,
+                &[
+                    b"XGROUP",
+                    b"CREATE",
+                    key,
+                    name,
+                    &gid,
+                    b"ENTRIESREAD",
+                    read.as_bytes(),
+                ],
+                out,
+            )?;
+            for (cname, consumer) in &g.consumers {
+                if consumer.pel.is_empty() {
+                    emit(w, &[b"XGROUP", b"CREATECONSUMER", key, name, cname], out)?;
                     continue;
-                };
-                let idb = id.to_bytes();
-                let time = nack.delivery_time.to_string();
-                let count = nack.delivery_count.to_string();
-                emit(
-                    w,
-                    out,
-                    &[
-                        b"XCLAIM",
-                        key,
-                        gname,
-                        cname,
-                        b"0",
-                        &idb,
-                        b"TIME",
-                        time.as_bytes(),
-                        b"RETRYCOUNT",
-                        count.as_bytes(),
-                        b"JUSTID",
-                        b"FORCE",
-                    ],
-                )?;
+                }
+                for id in &consumer.pel {
+                    let Some(nack) = g.pel.get(id) else {
+                        continue;
+                    };
+                    let idb = id.to_bytes();
+                    let time = nack.delivery_time.to_string();
+                    let count = nack.delivery_count.to_string();
+                    emit(
+                        w,
+                        &[
+                            b"XCLAIM",
+                            key,
+                            name,
+                            cname,
+                            b"0",
+                            &idb,
+                            b"TIME",
+                            time.as_bytes(),
+                            b"RETRYCOUNT",
+                            count.as_bytes(),
+                            b"JUSTID",
+                            b"FORCE",
+                        ],
+                        out,
+                    )?;
+                }
             }
         }
     }
@@ -185,7 +182,7 @@ impl Server {
                         });
                         batched(w, b"HMSET", key, &items, 2, &mut out)?;
                     }
-                    Value::Stream(st) => rewrite_stream(w, key, st, &mut out)?,
+                    Value::Stream(s) => rewrite_stream(w, key, s, &mut out)?,
                 }
                 if let Some(when) = db.expire_of(key) {
                     out.clear();

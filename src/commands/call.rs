@@ -120,6 +120,13 @@ impl Server {
                 return;
             }
         }
+        // Keep the tracking table within tracking-table-max-keys; the running
+        // client hears of its own dropped keys now, before this command's reply
+        // (or its +QUEUED).
+        if self.tracking.clients != 0 {
+            self.tracking_limit_used_slots();
+            self.tracking_flush_pending(c);
+        }
         // MISCONF: a failed background save stops writes (and PING) while
         // stop-writes-on-bgsave-error is on.
         if let Some(err) = self.rdb_disk_error() {

@@ -44,6 +44,24 @@ impl<V> Table<V> {
 }
 
 const INITIAL_SIZE: usize = 4;
+
+/// dict_can_resize (updateDictResizePolicy): while a fork child runs, tables
+/// avoid growing, shrinking and rehashing (copy-on-write would copy them) unless
+/// the size ratio passes FORCE_RESIZE_RATIO; inside the child they never do.
+pub const RESIZE_ENABLE: u8 = 0;
+pub const RESIZE_AVOID: u8 = 1;
+pub const RESIZE_FORBID: u8 = 2;
+static RESIZE_POLICY: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(RESIZE_ENABLE);
+const FORCE_RESIZE_RATIO: usize = 5;
+
+pub fn set_resize_policy(p: u8) {
+    RESIZE_POLICY.store(p, std::sync::atomic::Ordering::Relaxed);
+}
+
+#[inline]
+fn resize_policy() -> u8 {
+    RESIZE_POLICY.load(std::sync::atomic::Ordering::Relaxed)
+}
 /// Redis shrinks when fill drops under 10%.
 const MIN_FILL_PERCENT: usize = 10;
 
@@ -116,6 +134,18 @@ impl<V> Dict<V> {
         let Some(mut idx) = self.rehash_idx else {
             return false;
         };
+        match resize_policy() {
+            RESIZE_ENABLE => {}
+            RESIZE_FORBID => return false,
+            _ => {
+                let (s0, s1) = (self.ht[0].buckets.len(), self.ht[1].buckets.len());
+                if (s1 > s0 && s1 / s0 < FORCE_RESIZE_RATIO)
+                    || (s1 < s0 && s0 / s1.max(1) < FORCE_RESIZE_RATIO)
+                {
+                    return false;
+                }
+            }
+        }
         let mut empty_visits = n * 10;
         let mut moved = 0;
         while moved < n && self.ht[0].used > 0 {
@@ -181,7 +211,9 @@ impl<V> Dict<V> {
         let t = &self.ht[0];
         if t.buckets.is_empty() {
             self.start_resize(INITIAL_SIZE);
-        } else if t.used >= t.buckets.len() {
+        } else if (t.used >= t.buckets.len() && resize_policy() == RESIZE_ENABLE)
+            || (resize_policy() != RESIZE_FORBID && t.used / t.buckets.len() > FORCE_RESIZE_RATIO)
+        {
             if self.guard_memory && !self.expand_allowed() {
                 return;
             }
@@ -205,7 +237,7 @@ impl<V> Dict<V> {
 
     /// Shrinks the table when it is mostly empty (called from cron, like htNeedsResize).
     pub fn shrink_if_needed(&mut self) {
-        if self.rehash_idx.is_some() {
+        if self.rehash_idx.is_some() || resize_policy() != RESIZE_ENABLE {
             return;
         }
         let size = self.ht[0].buckets.len();
@@ -452,24 +484,33 @@ impl<V> Dict<V> {
             return;
         }
         let count = count.min(self.len());
-        let mut seen = 0;
+        // Chains are read to their end with reservoir sampling, so the tail of
+        // a long chain can be picked too (as Redis 7.0.15's dictGetSomeKeys).
+        let mut picked: Vec<&'a Entry<V>> = Vec::with_capacity(count);
+        let mut stored = 0usize;
         let tables = if self.rehash_idx.is_some() { 2 } else { 1 };
         let maxsize = self.ht[0].buckets.len().max(self.ht[1].buckets.len());
         let mask = maxsize - 1;
         let mut i = rng.next_u64() as usize & mask;
         let mut max_steps = count * 10;
         let mut empty_run = 0;
-        while seen < count && max_steps > 0 {
+        'walk: while stored < count && max_steps > 0 {
             max_steps -= 1;
             for t in 0..tables {
-                let table = &self.ht[t];
                 if t == 0 {
                     if let Some(ri) = self.rehash_idx {
                         if i < ri {
-                            continue;
+                            // Going from a big to a small table, nothing lives
+                            // below the rehash index in either table: jump.
+                            if i >= self.ht[1].buckets.len() {
+                                i = ri;
+                            } else {
+                                continue;
+                            }
                         }
                     }
                 }
+                let table = &self.ht[t];
                 if i >= table.buckets.len() {
                     continue;
                 }
@@ -484,15 +525,25 @@ impl<V> Dict<V> {
                 }
                 empty_run = 0;
                 while let Some(e) = cur {
-                    f(e);
-                    seen += 1;
-                    if seen == count {
-                        return;
+                    if stored < count {
+                        picked.push(e);
+                    } else {
+                        let r = rng.below(stored as u64 + 1) as usize;
+                        if r < count {
+                            picked[r] = e;
+                        }
                     }
+                    stored += 1;
                     cur = e.next.as_deref();
+                }
+                if stored >= count {
+                    break 'walk;
                 }
             }
             i = (i + 1) & mask;
+        }
+        for e in picked {
+            f(e);
         }
     }
 

@@ -30,6 +30,18 @@ pub fn get_int_or_reply(c: &mut Client, arg: &[u8], msg: Option<&str>) -> Option
     Some(v as i32)
 }
 
+/// getPositiveLongFromObjectOrReply: a non-negative integer; `msg` (by default Redis's
+/// "value is out of range, must be positive") answers a negative value and a non-integer alike.
+pub fn get_positive_long_or_reply(c: &mut Client, arg: &[u8], msg: Option<&str>) -> Option<i64> {
+    match parse_i64(arg) {
+        Some(v) if v >= 0 => Some(v),
+        _ => {
+            c.add_error(msg.unwrap_or("value is out of range, must be positive"));
+            None
+        }
+    }
+}
+
 /// getLongFromObjectOrReply.
 pub fn get_long_or_reply(c: &mut Client, arg: &[u8]) -> Option<i64> {
     let v = parse_i64(arg);

@@ -880,6 +880,16 @@ pub fn validate(buf: &[u8], deep: bool, mut entry_cb: impl FnMut(LpValue) -> boo
 mod tests {
     use super::*;
 
+    #[test]
+    fn small_listpacks_carry_no_slack_beyond_their_malloc_chunk() {
+        let mut lp = Listpack::new();
+        for i in 0..20 {
+            lp.append(format!("field:{}", i).as_bytes());
+            let cap = crate::alloc::chunk_capacity(lp.total_bytes());
+            assert!(lp.capacity() <= cap, "{} > {}", lp.capacity(), cap);
+        }
+    }
+
     fn lp_of(items: &[&[u8]]) -> Listpack {
         let mut lp = Listpack::new();
         for i in items {

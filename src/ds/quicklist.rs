@@ -251,7 +251,14 @@ impl Quicklist {
     /// __quicklistCompress around node `i`: nodes within `compress` of either
     /// end stay raw, node `i` and the first nodes past the depth get compressed.
     fn recompress(&mut self, i: usize) {
-        if self.compress == 0 || self.nodes.len() < self.compress * 2 {
+        // A list's depth is fixed when it is created, so with depth 0 no node was
+        // ever compressed: nothing to do (walking every node here made each push
+        // and pop O(nodes) on long lists).
+        if self.compress == 0 {
+            return;
+        }
+        // Fewer nodes than twice the depth: all are within it, a bounded walk.
+        if self.nodes.len() < self.compress * 2 {
             for n in self.nodes.iter_mut() {
                 n.decompress();
             }

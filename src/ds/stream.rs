@@ -173,17 +173,24 @@ impl std::fmt::Debug for Stream {
     }
 }
 
+/// A node that passed only the shallow RDB check (sanitize-dump-payload no)
+/// can still be inconsistent: Redis's serverAssert fires where it trips.
+#[cold]
+fn corrupt(what: &str) -> ! {
+    crate::crash::assert_failed(what, file!(), line!())
+}
+
 #[inline]
 fn lp_int(lp: &Listpack, p: usize) -> i64 {
     match lp.get(p) {
         LpValue::Int(i) => i,
-        LpValue::Str(s) => string_to_i64(s).unwrap_or(0),
+        LpValue::Str(s) => string_to_i64(s).unwrap_or_else(|| corrupt("lpGetInteger")),
     }
 }
 
 #[inline]
 fn nx(lp: &Listpack, p: usize) -> usize {
-    lp.next(p).expect("truncated stream node")
+    lp.next(p).unwrap_or_else(|| corrupt("lpNext"))
 }
 
 /// One entry of a node, by position.
@@ -196,14 +203,14 @@ struct EntryPos {
     data: usize,
 }
 
-/// A node's master fields and entries, decoded once per visit.
+/// A node's master fields and where its first entry starts.
 struct NodeView {
     master_fields: Vec<usize>,
-    entries: Vec<EntryPos>,
+    first_entry: Option<usize>,
 }
 
-fn parse_node(master: StreamId, lp: &Listpack) -> NodeView {
-    let mut p = lp.first().expect("empty stream node"); // count
+fn node_header(lp: &Listpack) -> NodeView {
+    let mut p = lp.first().unwrap_or_else(|| corrupt("lpFirst")); // count
     p = nx(lp, p); // deleted
     p = nx(lp, p); // master num fields
     let mf = lp_int(lp, p).max(0) as usize;
@@ -213,40 +220,73 @@ fn parse_node(master: StreamId, lp: &Listpack) -> NodeView {
         master_fields.push(p);
     }
     p = nx(lp, p); // master terminator
-    let mut entries = Vec::new();
-    let mut cur = lp.next(p);
-    while let Some(fp) = cur {
-        let flags = lp_int(lp, fp);
-        let q = nx(lp, fp);
-        let ms = lp_int(lp, q) as u64;
-        let q = nx(lp, q);
-        let seq = lp_int(lp, q) as u64;
-        let mut q = nx(lp, q);
-        let (nfields, elems) = if flags & FLAG_SAMEFIELDS != 0 {
-            (mf, mf)
-        } else {
-            let n = lp_int(lp, q).max(0) as usize;
-            q = nx(lp, q);
-            (n, 2 * n)
-        };
-        let data = q;
-        for _ in 0..elems {
-            q = nx(lp, q);
-        }
-        // q is the lp-count element.
-        entries.push(EntryPos {
-            flags_pos: fp,
-            flags,
-            id: StreamId::new(master.ms.wrapping_add(ms), master.seq.wrapping_add(seq)),
-            nfields,
-            data,
-        });
-        cur = lp.next(q);
-    }
     NodeView {
         master_fields,
-        entries,
+        first_entry: lp.next(p),
     }
+}
+
+/// The entry whose flags are at `fp`, and the position of its lp-count.
+fn parse_entry(lp: &Listpack, master: StreamId, mf: usize, fp: usize) -> (EntryPos, usize) {
+    let flags = lp_int(lp, fp);
+    let q = nx(lp, fp);
+    let ms = lp_int(lp, q) as u64;
+    let q = nx(lp, q);
+    let seq = lp_int(lp, q) as u64;
+    let mut q = nx(lp, q);
+    let (nfields, elems) = if flags & FLAG_SAMEFIELDS != 0 {
+        (mf, mf)
+    } else {
+        let n = lp_int(lp, q).max(0) as usize;
+        q = nx(lp, q);
+        (n, 2 * n)
+    };
+    let data = q;
+    for _ in 0..elems {
+        q = nx(lp, q);
+    }
+    let e = EntryPos {
+        flags_pos: fp,
+        flags,
+        id: StreamId::new(master.ms.wrapping_add(ms), master.seq.wrapping_add(seq)),
+        nfields,
+        data,
+    };
+    (e, q)
+}
+
+/// lpGetEdgeStreamID(last): the node's last entry, tombstone or not.
+fn last_entry_id(master: StreamId, lp: &Listpack) -> Option<StreamId> {
+    let lc = lp.last()?;
+    let n = lp_int(lp, lc);
+    if n <= 0 {
+        return None;
+    }
+    let mut fp = lc;
+    for _ in 0..n {
+        fp = lp.prev(fp)?;
+    }
+    let q = nx(lp, fp);
+    let ms = lp_int(lp, q) as u64;
+    let seq = lp_int(lp, nx(lp, q)) as u64;
+    Some(StreamId::new(
+        master.ms.wrapping_add(ms),
+        master.seq.wrapping_add(seq),
+    ))
+}
+
+/// Every entry of a node, in order (deletion and trimming walk them all).
+fn node_entries(master: StreamId, lp: &Listpack) -> Vec<EntryPos> {
+    let view = node_header(lp);
+    let mf = view.master_fields.len();
+    let mut entries = Vec::new();
+    let mut cur = view.first_entry;
+    while let Some(fp) = cur {
+        let (e, lc) = parse_entry(lp, master, mf, fp);
+        entries.push(e);
+        cur = lp.next(lc);
+    }
+    entries
 }
 
 fn entry_fields(lp: &Listpack, view: &NodeView, e: &EntryPos) -> Fields {
@@ -322,7 +362,9 @@ impl Stream {
             Some(u) => {
                 if self.last_id.ms == u.ms {
                     if self.last_id.seq == u64::MAX {
-                        return Err(AppendError::IdTooSmall);
+                        // Redis fails here without setting errno, so XADD
+                        // reports the not-EDOM message.
+                        return Err(AppendError::TooLarge);
                     }
                     StreamId::new(u.ms, self.last_id.seq + 1)
                 } else {
@@ -485,30 +527,48 @@ impl Stream {
                 if k > end {
                     return;
                 }
-                let view = parse_node(k, lp);
-                for e in &view.entries {
+                let view = node_header(lp);
+                let mf = view.master_fields.len();
+                let mut cur = view.first_entry;
+                while let Some(fp) = cur {
+                    let (e, lc) = parse_entry(lp, k, mf, fp);
+                    cur = lp.next(lc);
                     if e.id < start || (skip_tombstones && e.flags & FLAG_DELETED != 0) {
                         continue;
                     }
                     if e.id > end {
                         return;
                     }
-                    if !f(lp, &view, e) {
+                    if !f(lp, &view, &e) {
                         return;
                     }
                 }
             }
         } else {
             for (&k, lp) in self.nodes.range(..=end).rev() {
-                let view = parse_node(k, lp);
-                for e in view.entries.iter().rev() {
+                let view = node_header(lp);
+                let mf = view.master_fields.len();
+                // Walk back from the tail through each entry's lp-count; the
+                // master entry's terminator (0) ends the node.
+                let mut q = lp.last();
+                while let Some(lc) = q {
+                    let n = lp_int(lp, lc);
+                    if n <= 0 {
+                        break;
+                    }
+                    let mut fp = lc;
+                    for _ in 0..n {
+                        fp = lp.prev(fp).unwrap_or_else(|| corrupt("lpPrev"));
+                    }
+                    q = lp.prev(fp);
+                    let (e, _) = parse_entry(lp, k, mf, fp);
                     if e.id > end || (skip_tombstones && e.flags & FLAG_DELETED != 0) {
                         continue;
                     }
                     if e.id < start {
                         return;
                     }
-                    if !f(lp, &view, e) {
+                    if !f(lp, &view, &e) {
                         return;
                     }
                 }
@@ -554,9 +614,8 @@ impl Stream {
         let Some((&k, lp)) = self.nodes.range_mut(..=id).next_back() else {
             return false;
         };
-        let view = parse_node(k, lp);
-        let Some(e) = view
-            .entries
+        let entries = node_entries(k, lp);
+        let Some(e) = entries
             .iter()
             .find(|e| e.id == id && e.flags & FLAG_DELETED == 0)
         else {
@@ -573,7 +632,7 @@ impl Stream {
             let del = lp_int(lp, p);
             lp.replace_int(p, del + 1);
         }
-        self.length -= 1;
+        self.length = self.length.saturating_sub(1);
         true
     }
 
@@ -624,25 +683,24 @@ impl Stream {
                 break;
             }
             let remove_node = match strategy {
-                TrimStrategy::MaxLen(maxlen) => self.length - entries as u64 >= maxlen,
-                TrimStrategy::MinId(min) => {
-                    let view = parse_node(k, lp);
-                    view.entries.last().map_or(true, |e| e.id < min)
+                TrimStrategy::MaxLen(maxlen) => {
+                    self.length.saturating_sub(entries.max(0) as u64) >= maxlen
                 }
+                TrimStrategy::MinId(min) => last_entry_id(k, lp).map_or(true, |id| id < min),
                 TrimStrategy::None => unreachable!(),
             };
             if remove_node {
                 self.nodes.remove(&k);
-                self.length -= entries as u64;
+                self.length = self.length.saturating_sub(entries.max(0) as u64);
                 deleted += entries;
                 continue;
             }
             if approx {
                 break;
             }
-            let view = parse_node(k, lp);
+            let node = node_entries(k, lp);
             let mut deleted_from_lp = 0;
-            for e in &view.entries {
+            for e in &node {
                 let stop = match strategy {
                     TrimStrategy::MaxLen(maxlen) => self.length <= maxlen,
                     TrimStrategy::MinId(min) => e.id >= min,
@@ -655,7 +713,7 @@ impl Stream {
                     // Same-size rewrite: flags stay a 7-bit integer.
                     lp.replace_int(e.flags_pos, e.flags | FLAG_DELETED);
                     deleted_from_lp += 1;
-                    self.length -= 1;
+                    self.length = self.length.saturating_sub(1);
                 }
             }
             deleted += deleted_from_lp;

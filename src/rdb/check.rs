@@ -19,14 +19,18 @@ pub fn main(args: &[String]) -> ! {
         println!("redis-check-rdb {}", crate::REDIS_VERSION);
         std::process::exit(0);
     }
-    let path = &args[1];
+    std::process::exit(if report(&args[1]) { 0 } else { 1 });
+}
+
+/// Checks one file, printing redis-check-rdb's report; true when it is sound.
+pub fn report(path: &str) -> bool {
     println!("[offset 0] Checking RDB file {}", path);
     let mut srv = Server::new(crate::config::Config::default());
     let f = match std::fs::File::open(path) {
         Ok(f) => f,
         Err(e) => {
             println!("Cannot check RDB that is a FIFO or can't be opened: {}", e);
-            std::process::exit(1);
+            return false;
         }
     };
     let mut last = 0u64;
@@ -43,12 +47,12 @@ pub fn main(args: &[String]) -> ! {
             println!("[info] {} expires", expires as u64 + st.expired);
             println!("[info] {} already expired", st.expired);
             println!("\\o/ RDB looks OK! \\o/");
-            std::process::exit(0);
+            true
         }
         Err(e) => {
             println!("--- RDB ERROR DETECTED ---");
             println!("[offset {}] {}", last, e.msg);
-            std::process::exit(1);
+            false
         }
     }
 }

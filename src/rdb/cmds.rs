@@ -170,6 +170,14 @@ impl Server {
                 );
             }
             Ok(false) => {}
+            Err(e) if e.msg.starts_with("Internal error") => {
+                // rdbReportError while loading a file: log, run the checker
+                // on it (its report goes to stdout), and stop.
+                log::warn!("{}", e.msg);
+                crate::rdb::check::report(&path);
+                log::warn!("Terminating server after rdb file reading failure.");
+                std::process::exit(1);
+            }
             Err(e) => {
                 log::warn!("Fatal error loading the DB: {}. Exiting.", e.msg);
                 std::process::exit(1);
@@ -223,8 +231,9 @@ pub fn bgsave_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     }
     if srv.child.kind() == Some(ChildKind::Rdb) {
         c.add_error("Background save already in progress");
-    } else if srv.has_active_child() {
-        if schedule {
+    } else if srv.has_active_child() || srv.in_exec {
+        // Inside EXEC a fork would snapshot a half-applied transaction.
+        if schedule || srv.in_exec {
             srv.rdb.bgsave_scheduled = true;
             c.add_status("Background saving scheduled");
         } else {

@@ -39,15 +39,12 @@ pub fn deserialize_object(srv: &Server, p: &[u8]) -> Result<Value, &'static str>
     if !is_object_type(t) {
         return Err("Bad data format");
     }
-    match load_object(srv, t, &mut rd) {
+    match load_object(srv, t, &mut rd, super::load::deep_sanitize(srv)) {
         Ok(Loaded::Val(v)) => Ok(v),
         Ok(Loaded::Empty) => Err("Bad data format"),
         Err(e) => {
-            log::debug!(
-                "Internal error in RDB reading offset {}, function at rdb.c:0 -> {}",
-                rd.pos,
-                e.msg
-            );
+            // rdbReportError in a RESTORE: logged at verbose, not fatal.
+            log::debug!("{}", super::load::at_offset(e, rd.pos).msg);
             Err("Bad data format")
         }
     }

@@ -154,6 +154,10 @@ pub fn zipmap_pairs(b: &[u8]) -> Option<Vec<(Vec<u8>, Vec<u8>)>> {
     if zmlen < 254 && zmlen as usize != out.len() {
         return None;
     }
+    // zipmapValidateIntegrity refuses empty zipmaps.
+    if out.is_empty() {
+        return None;
+    }
     Some(out)
 }
 

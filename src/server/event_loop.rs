@@ -10,7 +10,9 @@ use std::io;
 use std::time::Duration;
 
 impl Server {
-    pub fn run(&mut self, mut poll: Poll) -> io::Result<()> {
+    /// Registers the listeners and loads the dataset (clients are served
+    /// meanwhile, with -LOADING); `run_loop` then serves until shutdown.
+    pub fn prepare_loop(&mut self, poll: Poll) -> io::Result<()> {
         let registry = poll.registry().try_clone()?;
         for (i, l) in self.listeners.iter_mut().enumerate() {
             match l {
@@ -19,6 +21,24 @@ impl Server {
             }
         }
         self.registry = Some(registry);
+        // The dataset loads with the loop available, so clients are served
+        // (with -LOADING) while it does (processEventsWhileBlocked).
+        self.blocked_poll = Some(poll);
+        self.events_while_blocked = Some(Server::process_events_while_blocked);
+        // loadDataFromDisk: the AOF when appendonly is on, else the RDB.
+        if self.config.get_bool("appendonly") {
+            self.load_aof_at_startup();
+        } else {
+            self.load_data_from_disk();
+        }
+        self.events_while_blocked = None;
+        Ok(())
+    }
+
+    pub fn run_loop(&mut self) -> io::Result<()> {
+        // The Poll stays in the server between turns, so a DEBUG RELOAD can
+        // serve events through it during its load.
+        self.events_while_blocked = Some(Server::process_events_while_blocked);
         let mut events = Events::with_capacity(1024);
         let mut next_cron_us = crate::util::monotonic_us();
         loop {
@@ -30,24 +50,15 @@ impl Server {
             } else {
                 next_cron_us.saturating_sub(now)
             };
-            if let Err(e) = poll.poll(&mut events, Some(Duration::from_micros(wait))) {
+            let mut poll = self.blocked_poll.take().expect("prepare_loop first");
+            let res = poll.poll(&mut events, Some(Duration::from_micros(wait)));
+            self.blocked_poll = Some(poll);
+            if let Err(e) = res {
                 if e.kind() != io::ErrorKind::Interrupted {
                     return Err(e);
                 }
             }
-            for ev in events.iter() {
-                let t = ev.token().0;
-                if t < FIRST_CLIENT_TOKEN {
-                    self.accept_on(t);
-                    continue;
-                }
-                if ev.is_readable() || ev.is_read_closed() || ev.is_error() {
-                    self.read_from_client(t, ev.is_read_closed() || ev.is_error());
-                }
-                if ev.is_writable() {
-                    self.handle_writable(t);
-                }
-            }
+            self.dispatch_events(&events);
             if self.evict.proc_running() {
                 self.eviction_time_proc();
             }
@@ -62,9 +73,53 @@ impl Server {
                 };
             }
             self.poll_signals();
-            if self.shutdown_asap && self.prepare_for_shutdown_from_signal() {
+            // serverCron handles it, so DEBUG PAUSE-CRON holds it back too.
+            if self.shutdown_asap && !self.pause_cron && self.prepare_for_shutdown_from_signal() {
                 return Ok(());
             }
+        }
+    }
+
+    fn dispatch_events(&mut self, events: &Events) {
+        for ev in events.iter() {
+            let t = ev.token().0;
+            if t < FIRST_CLIENT_TOKEN {
+                self.accept_on(t);
+                continue;
+            }
+            if ev.is_readable() || ev.is_read_closed() || ev.is_error() {
+                self.read_from_client(t, ev.is_read_closed() || ev.is_error());
+            }
+            if ev.is_writable() {
+                self.handle_writable(t);
+            }
+        }
+    }
+
+    /// processEventsWhileBlocked: during a long load (or DEBUG RELOAD), up to
+    /// four non-blocking turns of file events, then replies and deferred frees
+    /// only (the rest of beforeSleep waits for the load to end).
+    pub fn process_events_while_blocked(&mut self) {
+        let Some(mut poll) = self.blocked_poll.take() else {
+            return;
+        };
+        let mut events = Events::with_capacity(128);
+        for _ in 0..4 {
+            if poll.poll(&mut events, Some(Duration::ZERO)).is_err() || events.is_empty() {
+                break;
+            }
+            self.dispatch_events(&events);
+            self.handle_pending_writes_and_frees();
+        }
+        self.handle_pending_writes_and_frees();
+        self.blocked_poll = Some(poll);
+        self.poll_signals();
+        // whileBlockedCron: a shutdown signal during a load exits without saving.
+        if self.shutdown_asap
+            && self.loading
+            && self.prepare_for_shutdown(super::server_cmds::SHUTDOWN_NOSAVE)
+        {
+            std::process::exit(0);
         }
     }
 
@@ -369,6 +424,11 @@ impl Server {
         if self.aof.state == crate::aof::AofState::On || self.aof.file.is_some() {
             self.flush_append_only_file(false);
         }
+        self.handle_pending_writes_and_frees();
+    }
+
+    /// The reply flush and deferred client frees at the end of beforeSleep.
+    fn handle_pending_writes_and_frees(&mut self) {
         let pending = std::mem::take(&mut self.pending_writes);
         for token in pending.iter().copied() {
             let Some(mut c) = self.take_client(token) else {

@@ -177,6 +177,8 @@ pub struct Server {
     /// processEventsWhileBlocked, installed by the event loop once it runs:
     /// long loads call it to keep serving clients (with -LOADING replies).
     pub events_while_blocked: Option<fn(&mut Server)>,
+    /// The event loop's Poll while a load runs outside the loop.
+    pub blocked_poll: Option<mio::Poll>,
 }
 
 pub const FIRST_CLIENT_TOKEN: usize = 64;
@@ -256,6 +258,7 @@ impl Server {
             child: Default::default(),
             rdb: Default::default(),
             events_while_blocked: None,
+            blocked_poll: None,
         }
     }
 

@@ -69,6 +69,7 @@ pub fn shutdown_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         // With no replicas to wait for, only a signal-requested shutdown can be pending.
         if srv.shutdown_asap {
             srv.shutdown_asap = false;
+            super::shutdown::clear_shutdown_request();
             log::info!("Shutdown manually aborted.");
             c.add_ok();
         } else {

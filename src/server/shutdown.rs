@@ -2,16 +2,43 @@
 //! the loop then logs, removes the pidfile and exits, as Redis's prepareForShutdown.
 
 use super::Server;
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 
 static PENDING_SIGNAL: AtomicI32 = AtomicI32::new(0);
+/// A shutdown signal arrived and was not cancelled: a second SIGINT exits at
+/// once, even while the final save runs (which blocks the loop).
+static SHUTDOWN_REQUESTED: AtomicBool = AtomicBool::new(false);
+/// "temp-<pid>.rdb", built before the handlers are installed.
+static TEMP_RDB: std::sync::OnceLock<std::ffi::CString> = std::sync::OnceLock::new();
 
 extern "C" fn on_signal(sig: libc::c_int) {
+    if sig == libc::SIGINT && SHUTDOWN_REQUESTED.load(Ordering::SeqCst) {
+        // sigShutdownHandler's "You insist... exiting now": drop the half
+        // written snapshot and leave. Only async-signal-safe calls here.
+        const MSG: &[u8] = b"You insist... exiting now.\n";
+        // SAFETY: unlink, write and _exit are async-signal-safe; the path is a
+        // NUL-terminated string initialised before the handler was installed.
+        unsafe {
+            if let Some(p) = TEMP_RDB.get() {
+                libc::unlink(p.as_ptr());
+            }
+            libc::write(2, MSG.as_ptr() as *const libc::c_void, MSG.len());
+            libc::_exit(1);
+        }
+    }
+    SHUTDOWN_REQUESTED.store(true, Ordering::SeqCst);
     PENDING_SIGNAL.store(sig, Ordering::SeqCst);
+}
+
+/// A signal-requested shutdown was cancelled (failed, or SHUTDOWN ABORT).
+pub fn clear_shutdown_request() {
+    SHUTDOWN_REQUESTED.store(false, Ordering::SeqCst);
 }
 
 /// Installs SIGTERM/SIGINT handlers and ignores SIGPIPE/SIGHUP as Redis does.
 pub fn install_signal_handlers() {
+    let _ = TEMP_RDB
+        .set(std::ffi::CString::new(format!("temp-{}.rdb", std::process::id())).expect("no NUL"));
     // SAFETY: registering plain C handlers that only store to an atomic.
     unsafe {
         libc::signal(libc::SIGTERM, on_signal as *const () as libc::sighandler_t);
@@ -59,6 +86,7 @@ impl Server {
             name
         );
         self.shutdown_asap = false;
+        clear_shutdown_request();
         false
     }
 
@@ -86,6 +114,7 @@ impl Server {
                         "Errors trying to shut down the server. Check the logs for more information."
                     );
                     self.shutdown_asap = false;
+                    clear_shutdown_request();
                     return false;
                 }
             }

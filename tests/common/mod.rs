@@ -356,3 +356,139 @@ pub fn resp(args: &[&[u8]]) -> Vec<u8> {
     }
     v
 }
+
+/// Sends one command through the `redis` crate.
+pub fn cmd(con: &mut redis::Connection, args: &[&str]) -> redis::RedisResult<redis::Value> {
+    let mut c = redis::cmd(args[0]);
+    for a in &args[1..] {
+        c.arg(*a);
+    }
+    c.query(con)
+}
+
+/// The error of a reply that must be one ("CODE detail").
+pub fn err_of(r: redis::RedisResult<redis::Value>) -> String {
+    match r {
+        Ok(v) => panic!("expected an error reply, got {v:?}"),
+        Err(e) => err_text(&e),
+    }
+}
+
+/// The error reply to a command that must fail ("CODE detail").
+pub fn err(con: &mut redis::Connection, args: &[&str]) -> String {
+    err_of(cmd(con, args))
+}
+
+/// The elements of an array reply of bulk strings / integers / nils ("nil") as text.
+pub fn strs(v: redis::Value) -> Vec<String> {
+    use redis::Value;
+    match v {
+        Value::Array(items) => items
+            .into_iter()
+            .map(|i| match i {
+                Value::BulkString(b) => String::from_utf8(b).unwrap(),
+                Value::Int(n) => n.to_string(),
+                Value::Nil => "nil".to_string(),
+                other => panic!("unexpected {:?}", other),
+            })
+            .collect(),
+        other => panic!("not an array: {:?}", other),
+    }
+}
+
+/// A reply as one line of text, the notation of `check` scripts: `+status`, `-ERR text`,
+/// `:42`, bulk strings bare (`""` when empty; bytes outside printable ASCII, and `\`, as `\xNN`), `(nil)`,
+/// arrays `[a, b]`, RESP3 maps `{k: v}`, sets `~[a]`, doubles `,1.5`.
+pub fn show(v: &redis::Value) -> String {
+    use redis::Value;
+    let list = |items: &[Value]| items.iter().map(show).collect::<Vec<_>>().join(", ");
+    match v {
+        Value::Nil => "(nil)".into(),
+        Value::Int(n) => format!(":{n}"),
+        Value::BulkString(b) if b.is_empty() => "\"\"".into(),
+        Value::BulkString(b) => escape(b),
+        Value::Array(items) => format!("[{}]", list(items)),
+        Value::Set(items) => format!("~[{}]", list(items)),
+        Value::Map(pairs) => {
+            let kv: Vec<String> = pairs
+                .iter()
+                .map(|(k, v)| format!("{}: {}", show(k), show(v)))
+                .collect();
+            format!("{{{}}}", kv.join(", "))
+        }
+        Value::SimpleString(s) => format!("+{}", escape(s.as_bytes())),
+        Value::Okay => "+OK".into(),
+        Value::Double(d) => format!(",{d}"),
+        Value::Boolean(b) => format!(":{}", *b as i32),
+        Value::ServerError(e) => format!("-{} {}", e.code(), e.details().unwrap_or("")),
+        other => format!("{other:?}"),
+    }
+}
+
+fn escape(b: &[u8]) -> String {
+    b.iter()
+        .map(|&c| match c {
+            0x20..=0x7e if c != b'\\' => (c as char).to_string(),
+            _ => format!("\\x{c:02x}"),
+        })
+        .collect()
+}
+
+/// Runs a command and shows its reply, or `-` and the error text.
+pub fn run(con: &mut redis::Connection, args: &[&str]) -> String {
+    match cmd(con, args) {
+        Ok(v) => show(&v),
+        Err(e) => format!("-{}", err_text(&e)),
+    }
+}
+
+/// Splits a script command into arguments at spaces; `"..."` quotes an argument that is
+/// empty or holds spaces.
+fn split_args(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = s.trim();
+    while !rest.is_empty() {
+        if let Some(q) = rest.strip_prefix('"') {
+            let end = q
+                .find('"')
+                .unwrap_or_else(|| panic!("unclosed quote in {s:?}"));
+            out.push(q[..end].to_string());
+            rest = q[end + 1..].trim_start();
+        } else {
+            let end = rest.find(' ').unwrap_or(rest.len());
+            out.push(rest[..end].to_string());
+            rest = rest[end..].trim_start();
+        }
+    }
+    out
+}
+
+/// Runs a script of `command args => expected reply` lines (in `show`'s notation; `#` lines
+/// and blank lines are skipped) in order on one connection, and fails listing every line
+/// whose reply differs. The scripts' replies were recorded from Redis 7.0.15.
+pub fn check(con: &mut redis::Connection, script: &str) {
+    let mut bad = Vec::new();
+    for line in script.lines().map(str::trim) {
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let (command, want) = line
+            .split_once(" => ")
+            .unwrap_or_else(|| panic!("script line without ' => ': {line:?}"));
+        let args = split_args(command);
+        let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+        let got = run(con, &argv);
+        if got != want.trim() {
+            bad.push(format!(
+                "{command}\n    want {}\n    got  {got}",
+                want.trim()
+            ));
+        }
+    }
+    assert!(
+        bad.is_empty(),
+        "{} replies differ:\n{}",
+        bad.len(),
+        bad.join("\n")
+    );
+}
