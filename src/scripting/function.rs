@@ -752,7 +752,7 @@ mod tests {
     fn metadata() {
         assert_eq!(
             extract_metadata(b"#!lua name=mylib\nreturn").unwrap(),
-            ("lua".to_string(), "mylib".to_string(), 17)
+            ("lua".to_string(), "mylib".to_string(), 16)
         );
         assert_eq!(
             extract_metadata(b"return").unwrap_err(),
