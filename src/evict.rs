@@ -236,6 +236,7 @@ impl Server {
     /// Returns false when the command was rejected (the error is already added).
     pub fn oom_gate(&mut self, c: &mut Client, cmd_flags: u64) -> bool {
         let out_of_memory = self.perform_evictions() == EvictResult::Fail;
+        self.pre_command_oom_state = out_of_memory;
         // Issue 7: a client inside MULTI is refused any queued command too (the
         // queue itself grows memory), and EXEC with a queued denyoom command.
         if out_of_memory && cmd_flags & flags::DENYOOM != 0 {

@@ -34,6 +34,7 @@ mod process;
 mod pubsub;
 mod rdb;
 mod resp;
+mod scripting;
 mod server;
 mod sha1;
 mod slowlog;

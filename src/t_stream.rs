@@ -774,6 +774,15 @@ fn xread_generic(srv: &mut Server, c: &mut Client, argv: &Argv, xreadgroup: bool
         let moreargs = argc - i - 1;
         let o = argv.get(i);
         if o.eq_ignore_ascii_case(b"BLOCK") && moreargs > 0 {
+            // Kept from Redis for compatibility: other blocking commands just
+            // don't block in a script, XREAD refuses.
+            if c.flags.has(ClientFlags::SCRIPT) {
+                let name = String::from_utf8_lossy(argv.get(0)).into_owned();
+                return c.add_error(&format!(
+                    "{} command is not allowed with BLOCK option from scripts",
+                    name
+                ));
+            }
             i += 1;
             let Some(t) = get_ll(
                 c,

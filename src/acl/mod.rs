@@ -969,3 +969,26 @@ mod tests {
         assert_eq!(trim_set(b"   ", b" "), b"");
     }
 }
+
+/// scriptVerifyACL: a command called from a script, checked against the
+/// script caller's user (the fake client carries it); a denial is logged in
+/// the "lua" context. Returns the text after "The user executing the script ".
+pub fn script_denial(srv: &mut Server, c: &Client, id: usize, argv: &Argv) -> Option<&'static str> {
+    if !c.flags.has(ClientFlags::ACL_CHECK) {
+        return None;
+    }
+    Some(match check_and_log(srv, c, id, argv, Context::Lua)? {
+        Reason::Command => "can't run this command or subcommand",
+        Reason::Key => "can't access at least one of the keys mentioned in the command arguments",
+        Reason::Channel => "can't publish to the channel mentioned in the command",
+        Reason::Auth => "lacking the permissions for the command",
+    })
+}
+
+/// redis.acl_check_cmd: may `user_id` run this command line? Nothing is logged.
+pub fn command_allowed_for(srv: &Server, user_id: u32, id: usize, argv: &Argv) -> bool {
+    match srv.acl.user(user_id) {
+        Some(user) => check_user_command(user, &srv.commands.cmds[id], argv).is_ok(),
+        None => true,
+    }
+}

@@ -55,6 +55,8 @@ impl ClientFlags {
     /// The client's user has no unrestricted selector: commands go through the
     /// ACL check (kept in step with the user by crate::acl).
     pub const ACL_CHECK: u32 = 1 << 30;
+    /// The client scripts run their commands on (CLIENT_SCRIPT).
+    pub const SCRIPT: u32 = 1 << 29;
     /// The output buffer limit was reached: replies are dropped and the server
     /// closes the client asynchronously (see networking::limits).
     pub const OBUF_LIMIT_HIT: u32 = 1 << 20;

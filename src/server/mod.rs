@@ -163,6 +163,13 @@ pub struct Server {
     pub watches: crate::multi::Watches,
     /// EXEC is running its queued commands (server.in_exec).
     pub in_exec: bool,
+    /// Lua scripting and functions (src/scripting).
+    pub scripting: crate::scripting::Scripting,
+    /// DEBUG SET-DISABLE-DENY-SCRIPTS: noscript commands may run from scripts.
+    pub script_disable_deny_script: bool,
+    /// The OOM verdict of the running command's gate (server.pre_command_oom_state):
+    /// scripts check it before their first write.
+    pub pre_command_oom_state: bool,
     /// The fork child (BGSAVE, AOF rewrite) and its reported progress.
     pub child: crate::child::ChildState,
     /// RDB snapshot and load bookkeeping (INFO persistence).
@@ -245,6 +252,9 @@ impl Server {
             pubsub: Default::default(),
             watches: Default::default(),
             in_exec: false,
+            scripting: Default::default(),
+            script_disable_deny_script: false,
+            pre_command_oom_state: false,
             child: Default::default(),
             rdb: Default::default(),
             events_while_blocked: None,

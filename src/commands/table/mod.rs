@@ -11,6 +11,7 @@ mod hyperloglog;
 mod list;
 mod pubsub;
 mod rdb;
+mod scripting;
 mod server;
 mod server_acl;
 mod server_config;
@@ -42,4 +43,5 @@ pub const ALL: &[&[CommandSpec]] = &[
     rdb::COMMANDS,
     geo::COMMANDS,
     stream::COMMANDS,
+    scripting::COMMANDS,
 ];
