@@ -32,6 +32,7 @@ mod object_cmd;
 mod process;
 mod pubsub;
 mod rdb;
+mod replication;
 mod resp;
 mod server;
 mod sha1;

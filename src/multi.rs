@@ -385,6 +385,9 @@ pub fn exec_command(srv: &mut Server, c: &mut Client, _argv: &Argv) {
     }
     srv.discard_transaction(c);
     srv.in_exec = false;
+    // EXEC itself is not propagated: the queued effects go out wrapped in
+    // MULTI/EXEC by the propagation queue.
+    srv.prevent_propagation();
 }
 
 pub fn watch_command(srv: &mut Server, c: &mut Client, argv: &Argv) {

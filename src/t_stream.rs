@@ -397,6 +397,10 @@ pub fn xadd_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         srv.notify_keyspace_event(class::STREAM, "xtrim", key, db);
     }
     srv.dirty += 1;
+    // Replicas and the AOF get the ID actually generated, not "*" or "<ms>-*".
+    if a.id.is_none() || !a.seq_given {
+        srv.rewrite_arg(argv, a.idpos, &id.to_bytes());
+    }
     srv.signal_key_as_ready(db, key);
 }
 

@@ -71,6 +71,8 @@ impl ClientFlags {
     pub const DIRTY_CAS: u32 = 1 << 22;
     /// A command was refused while queueing: EXEC will fail with EXECABORT.
     pub const DIRTY_EXEC: u32 = 1 << 23;
+    /// A replica attached with SYNC/PSYNC (its link state is `Client::repl`).
+    pub const SLAVE: u32 = 1 << 24;
     #[inline]
     pub fn has(self, f: u32) -> bool {
         self.0 & f != 0
@@ -165,6 +167,8 @@ pub struct Client {
     pub mstate: Option<Box<crate::multi::MultiState>>,
     /// Keys this client WATCHes.
     pub watched: Vec<crate::multi::WatchedKey>,
+    /// Replica link state (REPLCONF options, sync state); None for other clients.
+    pub repl: Option<Box<crate::replication::ReplicaLink>>,
 }
 
 impl Client {
@@ -219,6 +223,7 @@ impl Client {
             subs: None,
             mstate: None,
             watched: Vec::new(),
+            repl: None,
         }
     }
 

@@ -319,6 +319,9 @@ impl Server {
         if c.sent == c.reply.len() {
             c.reply.clear();
             c.sent = 0;
+            if c.repl.is_some() {
+                self.bulk_sent(c);
+            }
             c.obuf_rearm();
             // Give back memory after a big reply (a pipeline of large values):
             // Redis frees its reply list once written, keeping only its buffer.
@@ -413,6 +416,7 @@ impl Server {
         if c.flags.has(ClientFlags::MONITOR) {
             self.monitors.retain(|&t| t != c.token);
         }
+        self.replica_freed(&c);
         self.pubsub_forget_client(&mut c);
         self.unwatch_all_keys(&mut c);
         self.unblock_client_silently(&mut c);

@@ -170,6 +170,8 @@ pub struct Server {
     /// processEventsWhileBlocked, installed by the event loop once it runs:
     /// long loads call it to keep serving clients (with -LOADING replies).
     pub events_while_blocked: Option<fn(&mut Server)>,
+    /// Replication: offsets, backlog, replicas (src/replication).
+    pub repl: crate::replication::ReplState,
 }
 
 pub const FIRST_CLIENT_TOKEN: usize = 64;
@@ -246,6 +248,7 @@ impl Server {
             child: Default::default(),
             rdb: Default::default(),
             events_while_blocked: None,
+            repl: Default::default(),
         }
     }
 
