@@ -319,6 +319,11 @@ fn main() {
         srv.load_data_from_disk();
     }
 
+    // replicaof in the configuration: the replication cron connects.
+    let replicaof = crate::config::lookup(b"replicaof").map(|i| srv.config.values[i].clone());
+    if let Some(crate::config::Value::ReplicaOf(Some((h, p)))) = replicaof {
+        srv.set_master(h, p as u16, true);
+    }
     if tcp_count > 0 {
         log::info!("Ready to accept connections");
     }

@@ -73,6 +73,8 @@ impl ClientFlags {
     pub const DIRTY_EXEC: u32 = 1 << 23;
     /// A replica attached with SYNC/PSYNC (its link state is `Client::repl`).
     pub const SLAVE: u32 = 1 << 24;
+    /// The link to our master: its commands run without replies.
+    pub const MASTER: u32 = 1 << 25;
     #[inline]
     pub fn has(self, f: u32) -> bool {
         self.0 & f != 0
@@ -169,6 +171,9 @@ pub struct Client {
     pub watched: Vec<crate::multi::WatchedKey>,
     /// Replica link state (REPLCONF options, sync state); None for other clients.
     pub repl: Option<Box<crate::replication::ReplicaLink>>,
+    /// Master client: bytes of `querybuf` already applied and proxied (the rest
+    /// may be an open MULTI block).
+    pub repl_applied: usize,
 }
 
 impl Client {
@@ -224,6 +229,7 @@ impl Client {
             mstate: None,
             watched: Vec::new(),
             repl: None,
+            repl_applied: 0,
         }
     }
 

@@ -29,7 +29,9 @@ pub fn client_type_by_name(name: &[u8]) -> Option<ClientType> {
 /// getClientType: MONITOR clients are shown as normal clients; replicas attached
 /// with SYNC/PSYNC are replicas.
 pub fn client_type(c: &Client) -> ClientType {
-    if c.flags.has(ClientFlags::SLAVE) {
+    if c.flags.has(ClientFlags::MASTER) {
+        ClientType::Master
+    } else if c.flags.has(ClientFlags::SLAVE) {
         ClientType::Replica
     } else if c.flags.has(ClientFlags::PUBSUB) {
         ClientType::Pubsub
@@ -56,6 +58,9 @@ impl Server {
         let mut flags = String::new();
         if c.flags.has(ClientFlags::SLAVE) {
             flags.push('S');
+        }
+        if c.flags.has(ClientFlags::MASTER) {
+            flags.push('M');
         }
         if c.flags.has(ClientFlags::MONITOR) {
             flags.push('O');

@@ -12,6 +12,7 @@
 
 pub mod backlog;
 pub mod cmds;
+pub mod replica;
 
 use crate::networking::{Client, ClientFlags};
 use crate::resp::Argv;
@@ -94,6 +95,14 @@ pub struct ReplState {
     pub last_cron_ms: i64,
     /// replicationCron run count (PING period).
     pub cron_loops: u64,
+    /// The link to our master when this node is a replica (server.masterhost).
+    pub master: Option<replica::MasterLink>,
+    /// (replid, processed offset) to offer with PSYNC (the cached master).
+    pub master_cached: Option<(String, i64)>,
+    /// The master link dropped: reconnect without waiting for the cron second.
+    pub reconnect_asap: bool,
+    /// A command from the master client is running (keys never look expired to it).
+    pub applying_master: bool,
 }
 
 impl Default for ReplState {
@@ -113,6 +122,10 @@ impl Default for ReplState {
             rdb_child_for_sync: false,
             last_cron_ms: 0,
             cron_loops: 0,
+            master: None,
+            master_cached: None,
+            reconnect_asap: false,
+            applying_master: false,
         }
     }
 }
@@ -155,7 +168,8 @@ impl Server {
     /// replicas exist).
     #[inline]
     pub fn repl_wants_stream(&self) -> bool {
-        self.repl.backlog.is_some() || !self.repl.slaves.is_empty()
+        // A replica proxies its master's stream instead (master_applied).
+        self.repl.master.is_none() && (self.repl.backlog.is_some() || !self.repl.slaves.is_empty())
     }
 
     /// rdbPopulateSaveInfo: (repl-stream-db, repl-id, repl-offset) for the RDB
@@ -316,6 +330,10 @@ impl Server {
     /// SYNC and PSYNC.
     pub fn sync_command(&mut self, c: &mut Client, argv: &Argv) {
         if c.flags.has(ClientFlags::SLAVE) {
+            return;
+        }
+        if self.is_replica() && !self.master_link_up() {
+            c.add_error("-NOMASTERLINK Can't SYNC while not connected with my master");
             return;
         }
         if c.pending_reply_bytes() > 0 {
@@ -566,9 +584,16 @@ impl Server {
     /// replicationCron, once a second.
     pub fn replication_cron(&mut self) {
         let now_ms = crate::util::mstime();
+        if self.repl.reconnect_asap {
+            self.repl.reconnect_asap = false;
+            if self.repl.master.as_ref().map(|l| l.state) == Some(replica::LinkState::Connect) {
+                self.connect_to_master();
+            }
+        }
         if now_ms - self.repl.last_cron_ms < 1000 {
             return;
         }
+        self.replica_cron();
         self.repl.last_cron_ms = now_ms;
         let now = now_ms / 1000;
         let period = self.config.get_i64("repl-ping-replica-period").max(1) as u64;
@@ -624,7 +649,12 @@ impl Server {
 
     /// INFO replication.
     pub fn info_replication_text(&self) -> String {
-        let mut out = String::from("# Replication\r\nrole:master\r\n");
+        let mut out = String::from(if self.is_replica() {
+            "# Replication\r\nrole:slave\r\n"
+        } else {
+            "# Replication\r\nrole:master\r\n"
+        });
+        self.info_replica_fields(&mut out);
         let mut lines = Vec::new();
         let now = unix_now();
         for &t in &self.repl.slaves {
@@ -695,6 +725,9 @@ impl Server {
 
     /// ROLE on a master: online replicas as [ip, port, ack offset].
     pub fn role_reply(&self, c: &mut Client) {
+        if self.is_replica() {
+            return self.role_reply_replica(c);
+        }
         c.add_array_len(3);
         c.add_bulk(b"master");
         c.add_int(self.repl.master_repl_offset);

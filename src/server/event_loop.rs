@@ -37,6 +37,10 @@ impl Server {
             }
             for ev in events.iter() {
                 let t = ev.token().0;
+                if t == crate::replication::replica::HANDSHAKE_TOKEN {
+                    self.handshake_event(ev.is_writable());
+                    continue;
+                }
                 if t < FIRST_CLIENT_TOKEN {
                     self.accept_on(t);
                     continue;
@@ -417,6 +421,7 @@ impl Server {
             self.monitors.retain(|&t| t != c.token);
         }
         self.replica_freed(&c);
+        self.master_client_freed(&c);
         self.pubsub_forget_client(&mut c);
         self.unwatch_all_keys(&mut c);
         self.unblock_client_silently(&mut c);

@@ -252,9 +252,9 @@ impl Server {
         }
     }
 
-    /// Replication is not built yet: this node is always a master, so it owns expiry.
+    /// A replica leaves expiry to its master (server.masterhost != NULL).
     pub fn is_replica_of_master(&self) -> bool {
-        false
+        self.is_replica()
     }
 
     /// CLIENT PAUSE WRITE/ALL also pauses key expiry and eviction, as in Redis.

@@ -354,6 +354,18 @@ pub const COMMANDS: &[CommandSpec] = &[
         ..BASE
     },
     CommandSpec {
+        name: "replicaof",
+        group: "server",
+        since: "5.0.0",
+        summary: "Make the server a replica of another instance, or promote it as master.",
+        complexity: "O(1)",
+        arity: 3,
+        flags: "admin noscript stale no_async_loading",
+        acl: "admin dangerous",
+        handler: Some(crate::replication::replica::replicaof_command),
+        ..BASE
+    },
+    CommandSpec {
         name: "role",
         group: "server",
         since: "2.8.12",
@@ -432,6 +444,18 @@ pub const COMMANDS: &[CommandSpec] = &[
             ..BASE
         },
         ],
+        ..BASE
+    },
+    CommandSpec {
+        name: "slaveof",
+        group: "server",
+        since: "1.0.0",
+        summary: "Make the server a replica of another instance, or promote it as master.",
+        complexity: "O(1)",
+        arity: 3,
+        flags: "admin noscript stale no_async_loading",
+        acl: "admin dangerous",
+        handler: Some(crate::replication::replica::replicaof_command),
         ..BASE
     },
     CommandSpec {
