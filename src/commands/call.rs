@@ -140,6 +140,12 @@ impl Server {
                 return;
             }
         }
+        // min-replicas-to-write: a master without enough good replicas refuses writes.
+        if cmd_flags & flags::WRITE != 0 && !from_master && !self.enough_good_replicas() {
+            c.add_error("-NOREPLICAS Not enough good replicas to write.");
+            self.after_rejected(c, Some(id));
+            return;
+        }
         // A read-only replica takes writes only from its master.
         if cmd_flags & flags::WRITE != 0
             && !from_master
@@ -153,7 +159,11 @@ impl Server {
         if self.is_replica()
             && !self.master_link_up()
             && !self.config.get_bool("replica-serve-stale-data")
-            && cmd_flags & flags::STALE == 0
+            && (cmd_flags & flags::STALE == 0
+                || (self.commands.cmds[id].fullname == "exec"
+                    && c.mstate
+                        .as_ref()
+                        .is_some_and(|m| m.cmd_inv_flags & flags::STALE != 0)))
         {
             c.add_error(
                 "-MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.",

@@ -1049,6 +1049,8 @@ pub static DIRECTIVES: &[Directive] = &[
 /// as not implemented yet. Subsystems add their names here as they land.
 pub const IMPLEMENTED: &[&str] = &[
     "replicaof",
+    "min-replicas-to-write",
+    "min-replicas-max-lag",
     "repl-timeout",
     "repl-ping-replica-period",
     "repl-backlog-size",

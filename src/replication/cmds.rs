@@ -11,7 +11,7 @@ pub fn sync_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
 }
 
 /// REPLCONF <option> <value> [<option> <value> ...].
-pub fn replconf_command(_srv: &mut Server, c: &mut Client, argv: &Argv) {
+pub fn replconf_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     if argv.len() % 2 == 0 {
         c.add_error("syntax error");
         return;
@@ -62,7 +62,13 @@ pub fn replconf_command(_srv: &mut Server, c: &mut Client, argv: &Argv) {
                 link.ack_time = crate::util::mstime() / 1000;
                 return;
             }
-            b"getack" => return,
+            b"getack" => {
+                // From our master: answer with our offset at once; no reply otherwise.
+                if c.flags.has(ClientFlags::MASTER) && srv.master_link_up() {
+                    srv.send_ack(c);
+                }
+                return;
+            }
             b"rdb-only" | b"rdb-filter-only" => {
                 // Snapshot-only links (redis-cli --rdb, --functions-rdb) are not built.
                 c.add_error(&format!(

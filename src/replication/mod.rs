@@ -567,6 +567,16 @@ impl Server {
         self.refresh_good_slaves_count();
     }
 
+    /// checkGoodReplicasStatus: min-replicas-to-write is met (or off, or we
+    /// are a replica).
+    pub fn enough_good_replicas(&self) -> bool {
+        let min = self.config.get_i64("min-replicas-to-write");
+        self.is_replica()
+            || min == 0
+            || self.config.get_i64("min-replicas-max-lag") == 0
+            || self.repl.good_slaves as i64 >= min
+    }
+
     /// refreshGoodSlavesCount (min-replicas-to-write).
     pub fn refresh_good_slaves_count(&mut self) {
         let lag = self.config.get_i64("min-replicas-max-lag");
