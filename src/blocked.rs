@@ -390,7 +390,7 @@ impl Server {
         }
     }
 
-    fn client_ref(&self, token: usize) -> Option<&Client> {
+    pub fn client_ref(&self, token: usize) -> Option<&Client> {
         self.clients
             .get(token.wrapping_sub(crate::server::FIRST_CLIENT_TOKEN))
             .and_then(|c| c.as_deref())

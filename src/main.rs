@@ -33,6 +33,7 @@ mod pqsort;
 mod process;
 mod pubsub;
 mod rdb;
+mod replication;
 mod resp;
 mod scripting;
 mod server;
@@ -318,6 +319,11 @@ fn main() {
         std::process::exit(1);
     }
 
+    // replicaof in the configuration: the replication cron connects.
+    let replicaof = crate::config::lookup(b"replicaof").map(|i| srv.config.values[i].clone());
+    if let Some(crate::config::Value::ReplicaOf(Some((h, p)))) = replicaof {
+        srv.set_master(h, p as u16, true);
+    }
     if tcp_count > 0 {
         log::info!("Ready to accept connections");
     }

@@ -17,6 +17,9 @@ pub struct MultiState {
     /// Union of the queued commands' flags: EXEC is gated as a write/denyoom
     /// command when it carries one (mstate.cmd_flags).
     pub cmd_flags: u64,
+    /// Union of the flags the queued commands lack (mstate.cmd_inv_flags): EXEC
+    /// is refused on a stale replica when one of them is not `stale`.
+    pub cmd_inv_flags: u64,
     argv_bytes: usize,
 }
 
@@ -106,6 +109,7 @@ impl Server {
             ms.argv_bytes += owned.buf.len() + owned.ranges.len() * 8;
             ms.commands.push((id, owned));
             ms.cmd_flags |= cmd_flags;
+            ms.cmd_inv_flags |= !cmd_flags;
         }
         c.add_raw(b"+QUEUED\r\n");
     }

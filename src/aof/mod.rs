@@ -483,13 +483,9 @@ impl Server {
     /// startAppendOnly (CONFIG SET appendonly yes): WAIT_REWRITE until a rewrite lands.
     pub fn start_append_only(&mut self) -> Result<(), ()> {
         self.aof.state = AofState::WaitRewrite;
-        if self.has_active_child() && !self.aof_child_running() {
+        if (self.has_active_child() && !self.aof_child_running()) || self.in_exec {
             self.aof.rewrite_scheduled = true;
             log::warn!("AOF was enabled but there is already another background operation. An AOF background was scheduled to start when possible.");
-        } else if self.in_exec {
-            // A fork inside EXEC would snapshot a half-applied transaction.
-            self.aof.rewrite_scheduled = true;
-            log::warn!("AOF was enabled during a transaction. An AOF background was scheduled to start when possible.");
         } else {
             if self.aof_child_running() {
                 log::warn!("AOF was enabled but there is already an AOF rewriting in background. Stopping background AOF and starting a rewrite now.");
@@ -847,6 +843,7 @@ pub fn bgrewriteaof_command(srv: &mut Server, c: &mut crate::networking::Client,
     if srv.aof_child_running() {
         c.add_error("Background append only file rewriting already in progress");
     } else if srv.has_active_child() || srv.in_exec {
+        // Inside EXEC the fork would snapshot a half-applied transaction.
         srv.aof.rewrite_scheduled = true;
         srv.aof.consecutive_failures = 0;
         c.add_status("Background append only file rewriting scheduled");

@@ -98,7 +98,8 @@ impl Server {
         if self.config.maxmemory_clients_on() && self.client_eviction_gate(c) {
             return;
         }
-        if self.config.maxmemory != 0 {
+        let from_master = c.flags.has(crate::networking::ClientFlags::MASTER);
+        if self.config.maxmemory != 0 && !from_master {
             // Inside MULTI the queue itself grows memory: only EXEC (unless
             // it carries a denyoom command), DISCARD, QUIT and RESET pass.
             let oom_flags = if in_multi
@@ -129,7 +130,7 @@ impl Server {
         }
         // MISCONF: a failed background save stops writes (and PING) while
         // stop-writes-on-bgsave-error is on.
-        if let Some(err) = self.rdb_disk_error() {
+        if let Some(err) = self.rdb_disk_error().filter(|_| !from_master) {
             if cmd_flags & flags::WRITE != 0 || self.commands.cmds[id].spec.name == "ping" {
                 c.add_error(err);
                 self.after_rejected(c, Some(id));
@@ -145,6 +146,37 @@ impl Server {
                 self.after_rejected(c, Some(id));
                 return;
             }
+        }
+        // min-replicas-to-write: a master without enough good replicas refuses writes.
+        if cmd_flags & flags::WRITE != 0 && !from_master && !self.enough_good_replicas() {
+            c.add_error("-NOREPLICAS Not enough good replicas to write.");
+            self.after_rejected(c, Some(id));
+            return;
+        }
+        // A read-only replica takes writes only from its master.
+        if cmd_flags & flags::WRITE != 0
+            && !from_master
+            && self.is_replica()
+            && self.config.get_bool("replica-read-only")
+        {
+            c.add_error("-READONLY You can't write against a read only replica.");
+            self.after_rejected(c, Some(id));
+            return;
+        }
+        if self.is_replica()
+            && !self.master_link_up()
+            && !self.config.get_bool("replica-serve-stale-data")
+            && (cmd_flags & flags::STALE == 0
+                || (self.commands.cmds[id].fullname == "exec"
+                    && c.mstate
+                        .as_ref()
+                        .is_some_and(|m| m.cmd_inv_flags & flags::STALE != 0)))
+        {
+            c.add_error(
+                "-MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.",
+            );
+            self.after_rejected(c, Some(id));
+            return;
         }
         // Only pub/sub commands in a RESP2 subscribed context: the client reads pushes.
         if c.resp == 2

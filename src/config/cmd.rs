@@ -301,6 +301,7 @@ fn run_apply(srv: &mut Server, a: Apply) -> Result<(), String> {
             if srv.config.get_i64("repl-backlog-size") < 16 * 1024 {
                 srv.config.values[i] = super::Value::Num(16 * 1024);
             }
+            srv.resize_replication_backlog();
             Ok(())
         }
         Apply::Tls => {

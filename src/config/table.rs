@@ -1048,6 +1048,20 @@ pub static DIRECTIVES: &[Directive] = &[
 /// non-default value is accepted and kept (CONFIG GET shows it) but logged once
 /// as not implemented yet. Subsystems add their names here as they land.
 pub const IMPLEMENTED: &[&str] = &[
+    "replicaof",
+    "min-replicas-to-write",
+    "min-replicas-max-lag",
+    "repl-timeout",
+    "repl-ping-replica-period",
+    "repl-backlog-size",
+    "repl-backlog-ttl",
+    "replica-read-only",
+    "replica-serve-stale-data",
+    "replica-announce-ip",
+    "replica-announce-port",
+    "replica-lazy-flush",
+    "masterauth",
+    "masteruser",
     "list-max-listpack-size",
     "list-compress-depth",
     "daemonize",

@@ -352,12 +352,15 @@ impl Server {
             return false;
         }
         if self.is_replica_of_master() {
-            // Replicas wait for the master's DEL but answer as if the key were gone.
-            // Redis deletes here only for WRITE lookups on a writable replica
-            // (replica-read-only no), and treats keys as alive while applying the
-            // master's stream; both belong with replication, which is not built, so
-            // this assumes the default read-only replica.
-            return true;
+            // Replicas wait for the master's DEL but answer as if the key were gone;
+            // the master's own commands still see it. A write on a writable
+            // replica deletes it.
+            if self.repl.applying_master {
+                return false;
+            }
+            if flags & lookup::WRITE == 0 || self.config.get_bool("replica-read-only") {
+                return true;
+            }
         }
         if flags & lookup::NOEXPIRE != 0 {
             return true;

@@ -73,6 +73,10 @@ impl ClientFlags {
     pub const DIRTY_CAS: u32 = 1 << 22;
     /// A command was refused while queueing: EXEC will fail with EXECABORT.
     pub const DIRTY_EXEC: u32 = 1 << 23;
+    /// A replica attached with SYNC/PSYNC (its link state is `Client::repl`).
+    pub const SLAVE: u32 = 1 << 24;
+    /// The link to our master: its commands run without replies.
+    pub const MASTER: u32 = 1 << 25;
     #[inline]
     pub fn has(self, f: u32) -> bool {
         self.0 & f != 0
@@ -167,6 +171,11 @@ pub struct Client {
     pub mstate: Option<Box<crate::multi::MultiState>>,
     /// Keys this client WATCHes.
     pub watched: Vec<crate::multi::WatchedKey>,
+    /// Replica link state (REPLCONF options, sync state); None for other clients.
+    pub repl: Option<Box<crate::replication::ReplicaLink>>,
+    /// Master client: bytes of `querybuf` already applied and proxied (the rest
+    /// may be an open MULTI block).
+    pub repl_applied: usize,
 }
 
 impl Client {
@@ -221,6 +230,8 @@ impl Client {
             subs: None,
             mstate: None,
             watched: Vec::new(),
+            repl: None,
+            repl_applied: 0,
         }
     }
 

@@ -26,10 +26,14 @@ pub fn client_type_by_name(name: &[u8]) -> Option<ClientType> {
     })
 }
 
-/// getClientType: MONITOR clients are shown as normal clients. Replication is not
-/// built, so no client is ever a master or replica link.
+/// getClientType: MONITOR clients are shown as normal clients; replicas attached
+/// with SYNC/PSYNC are replicas.
 pub fn client_type(c: &Client) -> ClientType {
-    if c.flags.has(ClientFlags::PUBSUB) {
+    if c.flags.has(ClientFlags::MASTER) {
+        ClientType::Master
+    } else if c.flags.has(ClientFlags::SLAVE) {
+        ClientType::Replica
+    } else if c.flags.has(ClientFlags::PUBSUB) {
         ClientType::Pubsub
     } else {
         ClientType::Normal
@@ -52,6 +56,12 @@ impl Server {
     /// One CLIENT LIST line (without the trailing newline), Redis 7.0's field order.
     pub fn client_info_string(&self, c: &Client) -> String {
         let mut flags = String::new();
+        if c.flags.has(ClientFlags::SLAVE) {
+            flags.push('S');
+        }
+        if c.flags.has(ClientFlags::MASTER) {
+            flags.push('M');
+        }
         if c.flags.has(ClientFlags::MONITOR) {
             flags.push('O');
         }

@@ -52,7 +52,10 @@ impl Server {
                         }
                     };
                     c.argv_mem = argv.buf.len();
+                    let from_master = c.flags.has(ClientFlags::MASTER);
+                    self.repl.applying_master = from_master;
                     self.process_command(c, &argv);
+                    self.repl.applying_master = false;
                     if self.config.maxmemory_clients_on() {
                         // Redis re-accounts the client after every command, so
                         // the next command's client-eviction step sees its output.
@@ -64,6 +67,12 @@ impl Server {
                         break;
                     }
                     pos += consumed;
+                    // The master's stream: a complete command (or MULTI..EXEC)
+                    // advances the offset and is proxied byte for byte.
+                    if from_master && !c.flags.has(ClientFlags::MULTI) {
+                        self.master_applied(&qb[c.repl_applied..pos]);
+                        c.repl_applied = pos;
+                    }
                     // CLIENT REPLY SKIP applies to exactly the next command.
                     c.flags.clear(ClientFlags::REPLY_SKIP);
                     if c.flags.has(ClientFlags::REPLY_SKIP_NEXT) {
@@ -71,7 +80,13 @@ impl Server {
                         c.flags.set(ClientFlags::REPLY_SKIP);
                     }
                 }
-                ParseOutcome::Empty { consumed } => pos += consumed,
+                ParseOutcome::Empty { consumed } => {
+                    pos += consumed;
+                    if c.flags.has(ClientFlags::MASTER) && !c.flags.has(ClientFlags::MULTI) {
+                        self.master_applied(&qb[c.repl_applied..pos]);
+                        c.repl_applied = pos;
+                    }
+                }
                 ParseOutcome::Incomplete => break,
                 ParseOutcome::IncompleteBigBulk { start, end } => {
                     big_bulk_start = start;
@@ -104,13 +119,20 @@ impl Server {
         c.inline_buf = scratch;
         c.argv_mem = 0;
         c.qbuf_snapshot = 0;
-        // Keep the unparsed tail at the front of the buffer.
-        if pos >= c.querybuf.len() {
+        // Keep the unparsed tail at the front of the buffer (for the master
+        // client, everything not yet applied: an open MULTI block).
+        let cut = if c.flags.has(ClientFlags::MASTER) {
+            c.repl_applied.min(pos)
+        } else {
+            pos
+        };
+        c.repl_applied = 0;
+        if cut >= c.querybuf.len() {
             c.querybuf.clear();
             c.qb_pos = 0;
-        } else if pos > 0 {
-            c.querybuf.drain(..pos);
-            c.qb_pos = 0;
+        } else if cut > 0 {
+            c.querybuf.drain(..cut);
+            c.qb_pos = pos - cut;
         } else {
             c.qb_pos = pos;
         }

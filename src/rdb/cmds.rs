@@ -205,6 +205,7 @@ fn background_save_done(srv: &mut Server, pid: i32, exitcode: i32, bysignal: i32
     }
     srv.rdb.save_time_last = unix_now() - srv.rdb.save_time_start;
     srv.rdb.save_time_start = -1;
+    srv.update_slaves_waiting_bgsave(bysignal == 0 && exitcode == 0);
 }
 
 pub fn save_command(srv: &mut Server, c: &mut Client, _argv: &Argv) {

@@ -138,6 +138,13 @@ pub fn save_to_writer<W: Write>(
         "used-mem",
         crate::server::info::used_memory().to_string().as_bytes(),
     )?;
+    if flags & SAVE_AOF_PREAMBLE == 0 {
+        if let Some((db, id, off)) = srv.repl_save_info() {
+            aux(&mut out, "repl-stream-db", db.to_string().as_bytes())?;
+            aux(&mut out, "repl-id", id.as_bytes())?;
+            aux(&mut out, "repl-offset", off.to_string().as_bytes())?;
+        }
+    }
     aux(
         &mut out,
         "aof-base",

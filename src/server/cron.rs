@@ -73,6 +73,7 @@ impl Server {
         self.clients_cron(now);
         self.databases_cron();
         self.rdb_cron();
+        self.replication_cron();
         self.aof_cron();
         // Also done before every command; here so that a lowered limit
         // applies on an idle server too.

@@ -83,6 +83,10 @@ impl Server {
     fn dispatch_events(&mut self, events: &Events) {
         for ev in events.iter() {
             let t = ev.token().0;
+            if t == crate::replication::replica::HANDSHAKE_TOKEN {
+                self.handshake_event(ev.is_writable());
+                continue;
+            }
             if t < FIRST_CLIENT_TOKEN {
                 self.accept_on(t);
                 continue;
@@ -374,6 +378,9 @@ impl Server {
         if c.sent == c.reply.len() {
             c.reply.clear();
             c.sent = 0;
+            if c.repl.is_some() {
+                self.bulk_sent(c);
+            }
             c.obuf_rearm();
             // Give back memory after a big reply (a pipeline of large values):
             // Redis frees its reply list once written, keeping only its buffer.
@@ -473,6 +480,8 @@ impl Server {
         if c.flags.has(ClientFlags::MONITOR) {
             self.monitors.retain(|&t| t != c.token);
         }
+        self.replica_freed(&c);
+        self.master_client_freed(&c);
         self.pubsub_forget_client(&mut c);
         self.unwatch_all_keys(&mut c);
         self.unblock_client_silently(&mut c);

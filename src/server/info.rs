@@ -459,7 +459,7 @@ impl Server {
              mem_fragmentation_ratio:{:.2}\r\n\
              mem_fragmentation_bytes:{}\r\n\
              mem_not_counted_for_evict:{}\r\n\
-             mem_replication_backlog:0\r\n\
+             mem_replication_backlog:{}\r\n\
              mem_total_replication_buffers:0\r\n\
              mem_clients_slaves:0\r\n\
              mem_clients_normal:{}\r\n\
@@ -497,6 +497,7 @@ impl Server {
             ratio(m.rss, used),
             m.rss as i64 - used as i64,
             crate::alloc::not_counted_for_evict(),
+            self.repl.backlog.as_ref().map(|b| b.memory()).unwrap_or(0),
             m.clients_normal,
             m.aof_buffer,
             crate::alloc::ALLOCATOR_NAME,
@@ -613,9 +614,9 @@ impl Server {
              instantaneous_input_repl_kbps:0.00\r\n\
              instantaneous_output_repl_kbps:0.00\r\n\
              rejected_connections:{}\r\n\
-             sync_full:0\r\n\
-             sync_partial_ok:0\r\n\
-             sync_partial_err:0\r\n\
+             sync_full:{}\r\n\
+             sync_partial_ok:{}\r\n\
+             sync_partial_err:{}\r\n\
              expired_keys:{}\r\n\
              expired_stale_perc:{:.2}\r\n\
              expired_time_cap_reached_count:{}\r\n\
@@ -659,6 +660,9 @@ impl Server {
             st.inst[INST_NET_IN].value() as f64 / 1024.0,
             st.inst[INST_NET_OUT].value() as f64 / 1024.0,
             st.rejected_conn,
+            self.repl.stat_sync_full,
+            self.repl.stat_sync_partial_ok,
+            self.repl.stat_sync_partial_err,
             st.expired_keys,
             st.expired_stale_perc * 100.0,
             st.expired_time_cap_reached_count,
@@ -687,23 +691,7 @@ impl Server {
     }
 
     fn info_replication(&self, out: &mut String) {
-        // Replication is not built: always a master without replicas or backlog.
-        let _ = write!(
-            out,
-            "# Replication\r\n\
-             role:master\r\n\
-             connected_slaves:0\r\n\
-             master_failover_state:no-failover\r\n\
-             master_replid:{}\r\n\
-             master_replid2:0000000000000000000000000000000000000000\r\n\
-             master_repl_offset:0\r\n\
-             second_repl_offset:-1\r\n\
-             repl_backlog_active:0\r\n\
-             repl_backlog_size:1048576\r\n\
-             repl_backlog_first_byte_offset:0\r\n\
-             repl_backlog_histlen:0\r\n",
-            self.replid,
-        );
+        out.push_str(&self.info_replication_text());
     }
 
     /// Command ids in a stable order: top-level names sorted, each followed by its

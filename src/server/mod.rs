@@ -179,6 +179,8 @@ pub struct Server {
     pub events_while_blocked: Option<fn(&mut Server)>,
     /// The event loop's Poll while a load runs outside the loop.
     pub blocked_poll: Option<mio::Poll>,
+    /// Replication: offsets, backlog, replicas (src/replication).
+    pub repl: crate::replication::ReplState,
 }
 
 pub const FIRST_CLIENT_TOKEN: usize = 64;
@@ -259,12 +261,13 @@ impl Server {
             rdb: Default::default(),
             events_while_blocked: None,
             blocked_poll: None,
+            repl: Default::default(),
         }
     }
 
-    /// Replication is not built yet: this node is always a master, so it owns expiry.
+    /// A replica leaves expiry to its master (server.masterhost != NULL).
     pub fn is_replica_of_master(&self) -> bool {
-        false
+        self.is_replica()
     }
 
     /// CLIENT PAUSE WRITE/ALL also pauses key expiry and eviction, as in Redis.

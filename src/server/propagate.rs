@@ -42,7 +42,7 @@ impl Server {
     /// shouldPropagate: is anyone listening (AOF on or being enabled; replicas, issue 6)?
     #[inline]
     pub fn should_propagate(&self) -> bool {
-        self.aof.state != crate::aof::AofState::Off
+        self.aof.state != crate::aof::AofState::Off || self.repl_wants_stream()
     }
 
     /// alsoPropagate: queue a command to propagate after the running command.
@@ -176,7 +176,7 @@ impl Server {
         if self.aof.state != crate::aof::AofState::Off {
             self.feed_append_only_file(db, argv);
         }
-        // Issue 6: replicationFeedSlaves(db, argv) goes here.
+        self.replication_feed_slaves(db, argv);
     }
 }
 

@@ -18,12 +18,9 @@ pub fn lastsave_command(srv: &mut Server, c: &mut Client, _argv: &Argv) {
     c.add_int(srv.last_save_time);
 }
 
-/// ROLE: replication is not built, so this is always a master with no replicas.
-pub fn role_command(_srv: &mut Server, c: &mut Client, _argv: &Argv) {
-    c.add_array_len(3);
-    c.add_bulk(b"master");
-    c.add_int(0);
-    c.add_array_len(0);
+/// ROLE (src/replication).
+pub fn role_command(srv: &mut Server, c: &mut Client, _argv: &Argv) {
+    srv.role_reply(c);
 }
 
 pub fn monitor_command(srv: &mut Server, c: &mut Client, _argv: &Argv) {

@@ -1,5 +1,5 @@
 //! Server introspection commands (Redis 7.0.15 src/commands/*.json): BGREWRITEAOF COMMAND INFO
-//! LASTSAVE LATENCY MEMORY MONITOR ROLE SHUTDOWN SLOWLOG TIME.
+//! LASTSAVE LATENCY MEMORY MONITOR PSYNC REPLCONF ROLE SHUTDOWN SLOWLOG SYNC TIME.
 
 use crate::commands::command_cmd::*;
 use crate::commands::{ks, CommandSpec, BASE};
@@ -331,6 +331,41 @@ pub const COMMANDS: &[CommandSpec] = &[
         ..BASE
     },
     CommandSpec {
+        name: "psync",
+        group: "server",
+        since: "2.8.0",
+        summary: "Internal command used for replication",
+        arity: -3,
+        flags: "admin noscript no_async_loading no_multi",
+        acl: "admin dangerous",
+        handler: Some(crate::replication::cmds::sync_command),
+        ..BASE
+    },
+    CommandSpec {
+        name: "replconf",
+        group: "server",
+        since: "3.0.0",
+        summary: "An internal command for configuring the replication stream",
+        complexity: "O(1)",
+        arity: -1,
+        flags: "admin noscript loading stale allow_busy",
+        acl: "admin dangerous",
+        handler: Some(crate::replication::cmds::replconf_command),
+        ..BASE
+    },
+    CommandSpec {
+        name: "replicaof",
+        group: "server",
+        since: "5.0.0",
+        summary: "Make the server a replica of another instance, or promote it as master.",
+        complexity: "O(1)",
+        arity: 3,
+        flags: "admin noscript stale no_async_loading",
+        acl: "admin dangerous",
+        handler: Some(crate::replication::replica::replicaof_command),
+        ..BASE
+    },
+    CommandSpec {
         name: "role",
         group: "server",
         since: "2.8.12",
@@ -409,6 +444,29 @@ pub const COMMANDS: &[CommandSpec] = &[
             ..BASE
         },
         ],
+        ..BASE
+    },
+    CommandSpec {
+        name: "slaveof",
+        group: "server",
+        since: "1.0.0",
+        summary: "Make the server a replica of another instance, or promote it as master.",
+        complexity: "O(1)",
+        arity: 3,
+        flags: "admin noscript stale no_async_loading",
+        acl: "admin dangerous",
+        handler: Some(crate::replication::replica::replicaof_command),
+        ..BASE
+    },
+    CommandSpec {
+        name: "sync",
+        group: "server",
+        since: "1.0.0",
+        summary: "Internal command used for replication",
+        arity: 1,
+        flags: "admin noscript no_async_loading no_multi",
+        acl: "admin dangerous",
+        handler: Some(crate::replication::cmds::sync_command),
         ..BASE
     },
     CommandSpec {
