@@ -81,6 +81,11 @@ impl Server {
     }
 
     fn dispatch_events(&mut self, events: &Events) {
+        // AE_BARRIER: with appendfsync always, a reply must not leave before
+        // the AOF write of its command in beforeSleep, so a client's pending
+        // output is written before its new input is read, never after.
+        let barrier = self.aof.state == crate::aof::AofState::On
+            && self.aof_fsync_policy() == crate::aof::Fsync::Always;
         for ev in events.iter() {
             let t = ev.token().0;
             if t == crate::replication::replica::HANDSHAKE_TOKEN {
@@ -91,10 +96,13 @@ impl Server {
                 self.accept_on(t);
                 continue;
             }
+            if barrier && ev.is_writable() {
+                self.handle_writable(t);
+            }
             if ev.is_readable() || ev.is_read_closed() || ev.is_error() {
                 self.read_from_client(t, ev.is_read_closed() || ev.is_error());
             }
-            if ev.is_writable() {
+            if !barrier && ev.is_writable() {
                 self.handle_writable(t);
             }
         }
