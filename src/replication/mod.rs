@@ -13,6 +13,7 @@
 pub mod backlog;
 pub mod cmds;
 pub mod replica;
+pub mod wait;
 
 use crate::networking::{Client, ClientFlags};
 use crate::resp::Argv;
@@ -103,6 +104,8 @@ pub struct ReplState {
     pub reconnect_asap: bool,
     /// A command from the master client is running (keys never look expired to it).
     pub applying_master: bool,
+    /// A WAIT blocked: send REPLCONF GETACK before sleeping.
+    pub get_ack_from_slaves: bool,
 }
 
 impl Default for ReplState {
@@ -126,6 +129,7 @@ impl Default for ReplState {
             master_cached: None,
             reconnect_asap: false,
             applying_master: false,
+            get_ack_from_slaves: false,
         }
     }
 }
