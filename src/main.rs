@@ -309,7 +309,7 @@ fn main() {
     if srv.config.get_bool("set-proc-title") {
         let _ = process::set_proc_title(&srv);
     }
-    let _ = process::update_oom_score_adj(&srv.config);
+    let _ = process::update_oom_score_adj(&srv.config, srv.is_replica());
     crash::install(&mut srv);
     crash::watchdog(srv.config.get_i64("watchdog-period"), srv.config.hz);
     srv.listeners = listeners;

@@ -601,11 +601,17 @@ pub fn punsubscribe_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
 pub fn publish_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     let n = srv.publish_message(Some(c), argv.get(1), argv.get(2), Kind::Global);
     c.add_int(n);
+    if !srv.config.cluster_enabled {
+        srv.force_propagation_repl();
+    }
 }
 
 pub fn spublish_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     let n = srv.publish_message(Some(c), argv.get(1), argv.get(2), Kind::Shard);
     c.add_int(n);
+    if !srv.config.cluster_enabled {
+        srv.force_propagation_repl();
+    }
 }
 
 fn reply_channels(

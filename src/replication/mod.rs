@@ -12,7 +12,11 @@
 
 pub mod backlog;
 pub mod cmds;
+pub mod net;
+pub mod pause;
 pub mod replica;
+pub mod replica_expire;
+pub mod wait;
 
 use crate::networking::{Client, ClientFlags};
 use crate::resp::Argv;
@@ -103,6 +107,16 @@ pub struct ReplState {
     pub reconnect_asap: bool,
     /// A command from the master client is running (keys never look expired to it).
     pub applying_master: bool,
+    /// A WAIT blocked: send REPLCONF GETACK before sleeping.
+    pub get_ack_from_slaves: bool,
+    /// Keys with a TTL written on this writable replica by its own clients.
+    pub replica_expires: replica_expire::ReplicaKeysWithExpire,
+    /// Client pauses by purpose (src/replication/pause.rs).
+    pub pauses: pause::Pauses,
+    /// A shutdown waits for replicas until this unix ms (0: none initiated).
+    pub shutdown_mstime: i64,
+    /// The SHUTDOWN_* flags of the shutdown in progress.
+    pub shutdown_flags: u32,
 }
 
 impl Default for ReplState {
@@ -126,6 +140,11 @@ impl Default for ReplState {
             master_cached: None,
             reconnect_asap: false,
             applying_master: false,
+            get_ack_from_slaves: false,
+            replica_expires: Default::default(),
+            pauses: [(crate::server::PauseKind::None, 0); 3],
+            shutdown_mstime: 0,
+            shutdown_flags: 0,
         }
     }
 }

@@ -433,11 +433,13 @@ impl Server {
         if !self.paused_clients.is_empty() && self.pause == super::PauseKind::None {
             self.resume_paused_clients();
         }
+        self.wait_before_sleep_unblock();
         self.handle_blocked_clients_timeout();
         if self.has_ready_keys() {
             self.handle_clients_blocked_on_keys();
         }
         self.process_unblocked_clients();
+        self.wait_before_sleep_getack();
         if self.tracking.in_use {
             self.tracking_broadcast();
         }
