@@ -106,6 +106,8 @@ pub struct ReplState {
     pub master: Option<replica::MasterLink>,
     /// (replid, processed offset) to offer with PSYNC (the cached master).
     pub master_cached: Option<(String, i64)>,
+    /// The DB the cached master had selected (repl-stream-db of a restart).
+    pub cached_master_db: i64,
     /// The master link dropped: reconnect without waiting for the cron second.
     pub reconnect_asap: bool,
     /// A command from the master client is running (keys never look expired to it).
@@ -135,6 +137,7 @@ impl Default for ReplState {
             cron_loops: 0,
             master: None,
             master_cached: None,
+            cached_master_db: -1,
             reconnect_asap: false,
             applying_master: false,
             rdb_pipe: None,
@@ -188,9 +191,55 @@ impl Server {
     /// rdbPopulateSaveInfo: (repl-stream-db, repl-id, repl-offset) for the RDB
     /// aux fields, when this master has a replication history to resume.
     pub fn repl_save_info(&self) -> Option<(i64, String, i64)> {
+        if let Some(link) = self.repl.master.as_ref() {
+            // A replica saves its master's history and the DB its stream is in.
+            if let Some(c) = link.client.and_then(|t| self.client_ref(t)) {
+                return Some((
+                    c.db as i64,
+                    self.replid.clone(),
+                    self.repl.master_repl_offset,
+                ));
+            }
+            if let Some((id, off)) = self.repl.master_cached.clone() {
+                return Some((self.repl.cached_master_db.max(0), id, off));
+            }
+            return None;
+        }
         self.repl.backlog.as_ref()?;
         let db = self.repl.slaveseldb.max(0);
         Some((db, self.replid.clone(), self.repl.master_repl_offset))
+    }
+
+    /// loadDataFromDisk's PSYNC2 part: a replica resumes its master's history
+    /// (a cached master made of itself), a master keeps it as its secondary
+    /// id so its old replicas can continue. False without a valid history.
+    pub fn restore_repl_info_after_load(&mut self) -> bool {
+        let (Some(id), off, db) = (
+            self.rdb.loaded_repl_id.clone(),
+            self.rdb.loaded_repl_offset,
+            self.rdb.loaded_repl_stream_db,
+        ) else {
+            return false;
+        };
+        if off == -1 || db == -1 {
+            return false;
+        }
+        if self.is_replica() {
+            self.replid = id.clone();
+            self.repl.master_repl_offset = off;
+            self.repl.master_cached = Some((id, off));
+            self.repl.cached_master_db = db;
+        } else {
+            self.repl.replid2 = id;
+            self.repl.second_replid_offset = off + 1;
+            // Rebase: the backlog holds what loading fed (expired keys' DELs).
+            self.repl.master_repl_offset += off;
+            if let Some(b) = self.repl.backlog.as_mut() {
+                b.offset = self.repl.master_repl_offset - b.histlen() as i64 + 1;
+            }
+            self.repl.no_slaves_since = unix_now();
+        }
+        true
     }
 
     /// changeReplicationId.

@@ -70,6 +70,7 @@ impl Server {
     /// history of our own to offer (unless an RDB brought one).
     pub fn set_master(&mut self, host: String, port: u16, from_config: bool) {
         let was_master = !self.is_replica();
+        self.disconnect_all_blocked_clients();
         self.drop_master_link();
         crate::logging::set_role(b'S');
         if was_master && !from_config {
@@ -123,6 +124,29 @@ impl Server {
         }
     }
 
+    /// disconnectAllBlockedClients: a master turning replica can no longer
+    /// serve the clients blocked on its keys.
+    fn disconnect_all_blocked_clients(&mut self) {
+        let tokens: Vec<usize> = self
+            .clients
+            .iter()
+            .filter_map(|(_, c)| c.as_deref())
+            .filter(|c| c.flags.has(ClientFlags::BLOCKED))
+            .map(|c| c.token)
+            .collect();
+        for t in tokens {
+            let Some(mut c) = self.take_client(t) else {
+                continue;
+            };
+            if self.unblock_client_silently(&mut c).is_some() {
+                c.add_error("-UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)");
+                c.flags.set(ClientFlags::CLOSE_AFTER_REPLY);
+                self.mark_pending_write(&mut c);
+            }
+            self.restore_client(c);
+        }
+    }
+
     /// disconnectSlaves: they must resync and learn our new history.
     pub fn disconnect_slaves(&mut self) {
         for t in self.repl.slaves.clone() {
@@ -164,6 +188,7 @@ impl Server {
         log::warn!("Connection with master lost.");
         log::info!("Caching the disconnected master state.");
         self.repl.master_cached = Some((self.replid.clone(), self.repl.master_repl_offset));
+        self.repl.cached_master_db = c.db as i64;
         if let Some(link) = self.repl.master.as_mut() {
             link.client = None;
             link.state = LinkState::Connect;
@@ -482,7 +507,8 @@ impl Server {
                         if self.repl.backlog.is_none() {
                             self.create_replication_backlog();
                         }
-                        self.promote_link_to_master_client();
+                        let db = self.repl.cached_master_db;
+                        self.promote_link_to_master_client(db);
                         return;
                     }
                     if line.starts_with(b"-NOMASTERLINK") || line.starts_with(b"-LOADING") {
@@ -634,11 +660,12 @@ impl Server {
         self.clear_replication_id2();
         self.create_replication_backlog();
         log::info!("MASTER <-> REPLICA sync: Finished with success");
-        self.promote_link_to_master_client();
+        let db = self.rdb.loaded_repl_stream_db;
+        self.promote_link_to_master_client(db);
     }
 
     /// replicationCreateMasterClient: the handshake socket becomes a client.
-    fn promote_link_to_master_client(&mut self) {
+    fn promote_link_to_master_client(&mut self, db: i64) {
         let link = self.repl.master.as_mut().unwrap();
         let Some(mut sock) = link.sock.take() else {
             return;
@@ -665,6 +692,9 @@ impl Server {
         c.user_id = crate::acl::NO_USER;
         c.flags.set(ClientFlags::MASTER);
         c.flags.set(ClientFlags::REPLY_OFF);
+        if db >= 0 && (db as usize) < self.dbs.len() {
+            c.db = db as usize;
+        }
         c.querybuf = rest;
         let key = self.clients.insert(Some(Box::new(c)));
         debug_assert_eq!(key + FIRST_CLIENT_TOKEN, token);
@@ -713,7 +743,7 @@ impl Server {
             | LinkState::ReceivePong
             | LinkState::ReceiveReplies(_)
             | LinkState::ReceivePsync => {
-                if now - link.handshake_start_ms > timeout_ms {
+                if now - link.last_io_ms > timeout_ms {
                     log::warn!("Timeout connecting to the MASTER...");
                     self.handshake_fail();
                 }
