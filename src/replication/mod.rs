@@ -13,6 +13,7 @@
 pub mod backlog;
 pub mod cmds;
 pub mod diskless;
+mod diskless_load;
 pub mod replica;
 
 use crate::networking::{Client, ClientFlags};

@@ -241,7 +241,7 @@ impl Server {
         }
     }
 
-    fn handshake_fail(&mut self) {
+    pub(super) fn handshake_fail(&mut self) {
         if let Some(link) = self.repl.master.as_mut() {
             if let Some(mut s) = link.sock.take() {
                 if let Some(reg) = self.registry.as_ref() {
@@ -567,16 +567,31 @@ impl Server {
                     self.handshake_fail();
                     return false;
                 }
+                let diskless = match self.config.get_enum("repl-diskless-load").as_str() {
+                    "swapdb" => true,
+                    "on-empty-db" => self.dbs.iter().all(|d| d.len() == 0),
+                    _ => false,
+                };
+                let link = self.repl.master.as_mut().unwrap();
+                let target = if diskless { "to parser" } else { "to disk" };
                 if line.starts_with(b"$EOF:") && line.len() >= 5 + 40 {
                     link.eof_mark = Some(line[5..45].to_vec());
                     link.size = -1;
-                    log::info!("MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to disk");
+                    log::info!(
+                        "MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF {}",
+                        target
+                    );
                 } else {
                     link.size = crate::util::parse_i64(&line[1..]).unwrap_or(0);
                     log::info!(
-                        "MASTER <-> REPLICA sync: receiving {} bytes from master to disk",
-                        link.size
+                        "MASTER <-> REPLICA sync: receiving {} bytes from master {}",
+                        link.size,
+                        target
                     );
+                }
+                if diskless {
+                    self.diskless_load();
+                    return false;
                 }
                 let path = format!("temp-{}.{}.rdb", unix_now(), std::process::id());
                 match std::fs::File::create(&path) {
@@ -638,9 +653,7 @@ impl Server {
             self.handshake_fail();
             return;
         }
-        // Our replicas must full-sync again: our history is replaced.
-        self.disconnect_slaves();
-        self.repl.backlog = None;
+        self.attach_to_new_master();
         log::info!("MASTER <-> REPLICA sync: Flushing old data");
         let lazy = self.config.get_bool("replica-lazy-flush");
         self.empty_data(None, lazy);
@@ -654,6 +667,20 @@ impl Server {
             self.handshake_fail();
             return;
         }
+        self.full_sync_loaded();
+    }
+
+    /// replicationAttachToNewMaster: our replicas must full-sync again and our
+    /// backlog is useless, our history being replaced.
+    pub(super) fn attach_to_new_master(&mut self) {
+        self.disconnect_slaves();
+        self.repl.backlog = None;
+        self.repl.master_cached = None;
+    }
+
+    /// The new dataset is in: our history is the master's from its
+    /// +FULLRESYNC offset on, and the link becomes the master client.
+    pub(super) fn full_sync_loaded(&mut self) {
         let link = self.repl.master.as_mut().unwrap();
         self.replid = link.full_replid.clone();
         self.repl.master_repl_offset = link.full_offset;
