@@ -92,6 +92,10 @@ impl Server {
                 self.handshake_event(ev.is_writable());
                 continue;
             }
+            if t == crate::replication::diskless::RDB_PIPE_TOKEN {
+                self.rdb_pipe_read();
+                continue;
+            }
             if t < FIRST_CLIENT_TOKEN {
                 self.accept_on(t);
                 continue;
@@ -442,6 +446,10 @@ impl Server {
         self.wait_before_sleep_getack();
         if self.tracking.in_use {
             self.tracking_broadcast();
+        }
+        // A diskless transfer waiting for its replicas to drain the last chunk.
+        if self.repl.rdb_pipe.is_some() {
+            self.rdb_pipe_read();
         }
         // The AOF is written before any reply goes out (flushAppendOnlyFile).
         if self.aof.state == crate::aof::AofState::On || self.aof.file.is_some() {
