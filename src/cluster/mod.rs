@@ -3,7 +3,11 @@
 //! `cluster-enabled yes`.
 
 pub mod bus;
+pub mod cmd;
 pub mod config;
+pub mod cron;
+pub mod failover;
+pub mod msg;
 pub mod node;
 pub mod slot;
 pub mod state;

@@ -43,6 +43,7 @@ impl Server {
         st.config_fd = Some(lock);
         self.cluster = Some(st);
         self.cluster_update_my_address();
+        self.cluster_listen()?;
         if fresh {
             self.cluster_save_config_or_die(true);
         }

@@ -17,6 +17,8 @@ use std::collections::HashMap;
 pub type NodeId = usize;
 
 pub const NAMELEN: usize = 40;
+/// Seconds a FORGET-ed name stays banned from gossip (CLUSTER_BLACKLIST_TTL).
+pub const BLACKLIST_TTL: i64 = 60;
 
 /// Node flags, with the bus's bit values (cluster.h CLUSTER_NODE_*).
 pub mod flags {
@@ -108,8 +110,6 @@ pub struct ClusterNode {
     pub config_epoch: u64,
     pub slots: SlotBitmap,
     pub numslots: usize,
-    /// Slots this node was seen to stop claiming (7.0 owner_not_claiming_slot).
-    pub not_claiming: SlotBitmap,
     /// Its master, for a replica.
     pub replicaof: Option<NodeId>,
     /// Its replicas, for a master.
@@ -148,7 +148,6 @@ impl ClusterNode {
             config_epoch: 0,
             slots: SlotBitmap::default(),
             numslots: 0,
-            not_claiming: SlotBitmap::default(),
             replicaof: None,
             replicas: Vec::new(),
             ping_sent: 0,
@@ -252,6 +251,8 @@ pub struct ClusterState {
     pub slots: Vec<Option<NodeId>>,
     pub migrating_slots_to: Vec<Option<NodeId>>,
     pub importing_slots_from: Vec<Option<NodeId>>,
+    /// Slots whose owner was seen to stop claiming them (7.0 owner_not_claiming_slot).
+    pub owner_not_claiming: SlotBitmap,
     /// Names removed with CLUSTER FORGET, with the unix-seconds expiry of the ban.
     pub blacklist: HashMap<String, i64>,
     /// Failover election (replica side).
@@ -262,6 +263,12 @@ pub struct ClusterState {
     pub failover_auth_epoch: u64,
     pub cant_failover_reason: CantFailover,
     pub mf: ManualFailover,
+    /// We paused writes for a replica's manual failover.
+    pub mf_paused: bool,
+    pub cant_failover_logtime: i64,
+    pub stats_links_buffer_limit_exceeded: u64,
+    /// DEBUG DROP-CLUSTER-PACKET-FILTER: drop received packets of this type (-1: none).
+    pub drop_filter: i64,
     /// Messages sent/received by type (CLUSTER INFO stats).
     pub stats_sent: [u64; MSG_TYPE_COUNT],
     pub stats_received: [u64; MSG_TYPE_COUNT],
@@ -270,6 +277,7 @@ pub struct ClusterState {
     pub todo: u32,
     /// Bus links; see bus.rs.
     pub links: Slab<super::bus::Link>,
+    pub bus_listeners: Vec<mio::net::TcpListener>,
     /// The nodes.conf path (relative to `dir`) and its open, locked handle.
     pub config_file: String,
     pub config_fd: Option<std::fs::File>,
@@ -340,6 +348,7 @@ impl ClusterState {
             slots: vec![None; CLUSTER_SLOTS],
             migrating_slots_to: vec![None; CLUSTER_SLOTS],
             importing_slots_from: vec![None; CLUSTER_SLOTS],
+            owner_not_claiming: SlotBitmap::default(),
             blacklist: HashMap::new(),
             failover_auth_time: 0,
             failover_auth_count: 0,
@@ -351,11 +360,16 @@ impl ClusterState {
                 master_offset: -1,
                 ..Default::default()
             },
+            mf_paused: false,
+            cant_failover_logtime: 0,
+            stats_links_buffer_limit_exceeded: 0,
+            drop_filter: -1,
             stats_sent: [0; MSG_TYPE_COUNT],
             stats_received: [0; MSG_TYPE_COUNT],
             stat_pfail_nodes: 0,
             todo: 0,
             links: Slab::new(),
+            bus_listeners: Vec::new(),
             config_file: String::from("nodes.conf"),
             config_fd: None,
             first_update_call: 0,
@@ -419,6 +433,10 @@ impl ClusterState {
     pub fn my_shard_master(&self) -> NodeId {
         self.my_master().unwrap_or(self.myself)
     }
+    /// No owner, or the owner stopped claiming it (isSlotUnclaimed).
+    pub fn is_slot_unclaimed(&self, s: usize) -> bool {
+        self.slots[s].is_none() || self.owner_not_claiming.get(s)
+    }
     pub fn is_ok(&self) -> bool {
         self.state_ok
     }
@@ -429,6 +447,10 @@ impl ClusterState {
             Some(m) if n.is_replica() => self.nodes[m].config_epoch,
             _ => n.config_epoch,
         }
+    }
+    /// clusterGetMaxEpoch: the largest configEpoch known, or currentEpoch if larger.
+    pub fn max_epoch_of_nodes(&self) -> u64 {
+        self.max_epoch()
     }
     pub fn max_epoch(&self) -> u64 {
         self.nodes
@@ -465,7 +487,7 @@ impl ClusterState {
             n.slots.set(s);
             n.numslots += 1;
         }
-        n.not_claiming.clear(s);
+        self.owner_not_claiming.clear(s);
         self.slots[s] = Some(id);
         true
     }
@@ -479,7 +501,7 @@ impl ClusterState {
             n.slots.clear(s);
             n.numslots -= 1;
         }
-        n.not_claiming.clear(s);
+        self.owner_not_claiming.clear(s);
         self.slots[s] = None;
         true
     }
