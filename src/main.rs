@@ -314,6 +314,11 @@ fn main() {
     crash::watchdog(srv.config.get_i64("watchdog-period"), srv.config.hz);
     srv.listeners = listeners;
     srv.tcp_port = srv.config.port;
+    if srv.config.cluster_enabled {
+        if let Err(e) = srv.cluster_init() {
+            fatal(&e);
+        }
+    }
     // replicaof in the configuration, before the load (a replica keeps
     // expired keys and resumes its master's history from the RDB); the
     // replication cron connects.

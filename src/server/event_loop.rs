@@ -21,6 +21,7 @@ impl Server {
             }
         }
         self.registry = Some(registry);
+        self.cluster_register_listeners();
         // The dataset loads with the loop available, so clients are served
         // (with -LOADING) while it does (processEventsWhileBlocked).
         self.blocked_poll = Some(poll);
@@ -88,6 +89,15 @@ impl Server {
             && self.aof_fsync_policy() == crate::aof::Fsync::Always;
         for ev in events.iter() {
             let t = ev.token().0;
+            if t >= crate::cluster::bus::BUS_TOKEN_BASE {
+                self.cluster_event(
+                    t,
+                    ev.is_readable(),
+                    ev.is_writable(),
+                    ev.is_read_closed() || ev.is_error(),
+                );
+                continue;
+            }
             if t == crate::replication::replica::HANDSHAKE_TOKEN {
                 self.handshake_event(ev.is_writable());
                 continue;
@@ -430,6 +440,9 @@ impl Server {
     /// Runs once per loop turn before polling: the fast expire cycle, pending
     /// replies, and deferred frees (Redis's beforeSleep order).
     pub fn before_sleep(&mut self) {
+        if self.cluster.is_some() {
+            self.cluster_before_sleep();
+        }
         if self.expire_fast_pending {
             self.active_expire_cycle(crate::db::expire::CycleKind::Fast);
         }
