@@ -12,10 +12,10 @@
 
 pub mod backlog;
 pub mod cmds;
-pub mod net;
-pub mod pause;
 pub mod diskless;
 mod diskless_load;
+pub mod net;
+pub mod pause;
 pub mod replica;
 pub mod replica_expire;
 pub mod wait;
