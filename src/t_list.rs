@@ -165,7 +165,7 @@ fn add_range_reply(c: &mut Client, l: &Quicklist, start: usize, end: usize, reve
     // Fewer elements than the node headers claim (an unsanitized RESTORE
     // payload) would leave the reply short: Redis asserts in its loop.
     if left > 0 {
-        crate::crash::assert_failed("quicklistNext(iter, &entry)", file!(), line!());
+        crate::crash::assert_failed("listTypeNext(iter, &entry)", file!(), line!());
     }
 }
 
