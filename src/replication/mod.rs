@@ -115,6 +115,8 @@ pub struct ReplState {
     pub applying_master: bool,
     /// The diskless transfer in progress (parent's ends of the child's pipes).
     pub rdb_pipe: Option<diskless::RdbPipe>,
+    /// In a fork child: the parent's repl_save_info at the fork.
+    pub fork_save_info: Option<Option<(i64, String, i64)>>,
     /// The running RDB child writes to replica sockets (rdb_child_type SOCKET).
     pub rdb_child_socket: bool,
 }
@@ -142,6 +144,7 @@ impl Default for ReplState {
             reconnect_asap: false,
             applying_master: false,
             rdb_pipe: None,
+            fork_save_info: None,
             rdb_child_socket: false,
         }
     }
@@ -192,6 +195,9 @@ impl Server {
     /// rdbPopulateSaveInfo: (repl-stream-db, repl-id, repl-offset) for the RDB
     /// aux fields, when this master has a replication history to resume.
     pub fn repl_save_info(&self) -> Option<(i64, String, i64)> {
+        if let Some(info) = self.repl.fork_save_info.clone() {
+            return info;
+        }
         if let Some(link) = self.repl.master.as_ref() {
             // A replica saves its master's history and the DB its stream is in.
             if let Some(c) = link.client.and_then(|t| self.client_ref(t)) {
@@ -281,7 +287,12 @@ impl Server {
                 continue;
             };
             let st = c.repl.as_ref().map(|r| r.state);
+            // After a diskless transfer the stream waits for the first ACK.
+            let held = c.repl.as_ref().is_some_and(|r| r.start_stream_on_ack);
             match st {
+                Some(ReplicaState::Online) if held => {
+                    c.repl.as_mut().unwrap().pending.extend_from_slice(bytes);
+                }
                 Some(ReplicaState::Online) => {
                     c.add_push_raw(bytes);
                     self.mark_pending_write(&mut c);

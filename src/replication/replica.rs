@@ -658,7 +658,23 @@ impl Server {
         let lazy = self.config.get_bool("replica-lazy-flush");
         self.empty_data(None, lazy);
         log::info!("MASTER <-> REPLICA sync: Loading DB in memory");
-        if let Err(e) = crate::rdb::load::load_file(self, &target, crate::rdb::load::LOAD_NONE) {
+        // The load serves events: the link must not be read meanwhile.
+        let reg_sock = |srv: &mut Server, on: bool| {
+            if let (Some(reg), Some(s)) = (
+                srv.registry.as_ref(),
+                srv.repl.master.as_mut().and_then(|l| l.sock.as_mut()),
+            ) {
+                let _ = if on {
+                    reg.register(s, Token(HANDSHAKE_TOKEN), Interest::READABLE)
+                } else {
+                    reg.deregister(s)
+                };
+            }
+        };
+        reg_sock(self, false);
+        let res = crate::rdb::load::load_file(self, &target, crate::rdb::load::LOAD_NONE);
+        reg_sock(self, true);
+        if let Err(e) = res {
             log::warn!(
                 "Failed trying to load the MASTER synchronization DB from disk, check server logs. {}",
                 e.msg
