@@ -494,6 +494,30 @@ impl Server {
         }
     }
 
+    /// A replica link's command produced a reply: it never reaches the
+    /// replica (the link carries only the stream); the client is dropped, as
+    /// Redis's _addReplyToBufferOrList / addReplyDeferredLen do.
+    pub fn replica_reply_check(&mut self, c: &mut Client, mark: usize) {
+        if c.reply.len() <= mark || !c.flags.has(ClientFlags::SLAVE) {
+            return;
+        }
+        let reply = c.reply.split_off(mark);
+        if reply.first() == Some(&b'-') {
+            let line = reply.split(|&b| b == b'\r').next().unwrap_or(&[]);
+            log::warn!(
+                "== CRITICAL == This master is sending an error to its replica: '{}' after processing the command '{}'",
+                String::from_utf8_lossy(&line[1..]),
+                c.last_cmd
+            );
+        }
+        log::warn!(
+            "Replica generated a reply to command '{}', disconnecting it: {}",
+            c.last_cmd,
+            self.client_info_string(c)
+        );
+        self.free_client_async(c);
+    }
+
     /// replicationSetupSlaveForFullResync: +FULLRESYNC goes out now, the stream
     /// from `offset` on accumulates for it.
     fn setup_slave_for_full_resync(&mut self, c: &mut Client, offset: i64) {
@@ -727,6 +751,23 @@ impl Server {
             return;
         }
         self.repl.slaves.retain(|&t| t != c.token);
+        // A disk BGSAVE no replica waits for any more is of no use (unless
+        // save points want it).
+        if self.config.save_params.is_empty()
+            && c.repl.as_ref().map(|r| r.state) == Some(ReplicaState::WaitBgsaveEnd)
+            && self.child.kind() == Some(crate::child::ChildKind::Rdb)
+            && !self.repl.rdb_child_socket
+            && !self.repl.slaves.iter().any(|&t| {
+                matches!(
+                    self.client_ref(t)
+                        .and_then(|s| s.repl.as_ref())
+                        .map(|r| r.state),
+                    Some(ReplicaState::WaitBgsaveStart) | Some(ReplicaState::WaitBgsaveEnd)
+                )
+            })
+        {
+            self.kill_rdb_child();
+        }
         if let Some(p) = self.repl.rdb_pipe.as_mut() {
             p.conns.retain(|&t| t != c.token);
         }

@@ -480,7 +480,7 @@ impl Server {
                         let id = it.next().unwrap_or("").to_string();
                         let off: i64 = it.next().and_then(|o| o.parse().ok()).unwrap_or(-1);
                         log::info!("Full resync from master: {}:{}", id, off);
-                        self.repl.master_cached = None;
+                        // The cached master is dropped only when the new data loads.
                         let link = self.repl.master.as_mut().unwrap();
                         link.full_replid = id;
                         link.full_offset = off;
