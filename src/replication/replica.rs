@@ -172,8 +172,9 @@ impl Server {
             let _ = reg.deregister(&mut s);
         }
         if let Some(t) = client {
-            if let Some(mut c) = self.take_client(t) {
-                c.flags.clear(ClientFlags::MASTER);
+            // Freeing it caches its state (replicationCacheMaster): a new
+            // master may continue our history.
+            if let Some(c) = self.take_client(t) {
                 self.free_client(c);
             }
         }
