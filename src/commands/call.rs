@@ -3,7 +3,7 @@
 //! keeps commandstats, errorstats, the slowlog and latency samples.
 
 use super::{flags, Command};
-use crate::networking::Client;
+use crate::networking::{Client, ClientFlags};
 use crate::resp::Argv;
 use crate::server::Server;
 
@@ -160,6 +160,14 @@ impl Server {
             && self.config.get_bool("replica-read-only")
         {
             c.add_error("-READONLY You can't write against a read only replica.");
+            self.after_rejected(c, Some(id));
+            return;
+        }
+        // A replica link must not touch the keyspace (nor dodge a pause through it).
+        if c.flags.has(ClientFlags::SLAVE)
+            && cmd_flags & (flags::WRITE | flags::READONLY | flags::MAY_REPLICATE) != 0
+        {
+            c.add_error("Replica can't interact with the keyspace");
             self.after_rejected(c, Some(id));
             return;
         }

@@ -20,6 +20,7 @@ enum Apply {
     Maxclients,
     Loglevel,
     ReplBacklog,
+    GoodReplicas,
     Tls,
     Requirepass,
     OomScoreAdj,
@@ -41,6 +42,7 @@ fn apply_of(name: &str) -> Option<Apply> {
         "maxclients" => Some(Apply::Maxclients),
         "loglevel" => Some(Apply::Loglevel),
         "repl-backlog-size" => Some(Apply::ReplBacklog),
+        "min-replicas-to-write" | "min-replicas-max-lag" => Some(Apply::GoodReplicas),
         "tls-port" | "tls-replication" | "tls-cluster" => Some(Apply::Tls),
         "requirepass" => Some(Apply::Requirepass),
         "oom-score-adj" | "oom-score-adj-values" => Some(Apply::OomScoreAdj),
@@ -302,6 +304,11 @@ fn run_apply(srv: &mut Server, a: Apply) -> Result<(), String> {
                 srv.config.values[i] = super::Value::Num(16 * 1024);
             }
             srv.resize_replication_backlog();
+            Ok(())
+        }
+        Apply::GoodReplicas => {
+            // updateGoodSlaves.
+            srv.refresh_good_slaves_count();
             Ok(())
         }
         Apply::Tls => {

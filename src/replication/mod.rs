@@ -129,6 +129,8 @@ pub struct ReplState {
     pub shutdown_flags: u32,
     /// The diskless transfer in progress (parent's ends of the child's pipes).
     pub rdb_pipe: Option<diskless::RdbPipe>,
+    /// In a fork child: the parent's repl_save_info at the fork.
+    pub fork_save_info: Option<Option<(i64, String, i64)>>,
     /// The running RDB child writes to replica sockets (rdb_child_type SOCKET).
     pub rdb_child_socket: bool,
 }
@@ -161,6 +163,7 @@ impl Default for ReplState {
             shutdown_mstime: 0,
             shutdown_flags: 0,
             rdb_pipe: None,
+            fork_save_info: None,
             rdb_child_socket: false,
         }
     }
@@ -211,6 +214,9 @@ impl Server {
     /// rdbPopulateSaveInfo: (repl-stream-db, repl-id, repl-offset) for the RDB
     /// aux fields, when this master has a replication history to resume.
     pub fn repl_save_info(&self) -> Option<(i64, String, i64)> {
+        if let Some(info) = self.repl.fork_save_info.clone() {
+            return info;
+        }
         if let Some(link) = self.repl.master.as_ref() {
             // A replica saves its master's history and the DB its stream is in.
             if let Some(c) = link.client.and_then(|t| self.client_ref(t)) {
@@ -300,7 +306,12 @@ impl Server {
                 continue;
             };
             let st = c.repl.as_ref().map(|r| r.state);
+            // After a diskless transfer the stream waits for the first ACK.
+            let held = c.repl.as_ref().is_some_and(|r| r.start_stream_on_ack);
             match st {
+                Some(ReplicaState::Online) if held => {
+                    c.repl.as_mut().unwrap().pending.extend_from_slice(bytes);
+                }
                 Some(ReplicaState::Online) => {
                     c.add_push_raw(bytes);
                     self.mark_pending_write(&mut c);
@@ -500,6 +511,30 @@ impl Server {
         } else {
             log::info!("No BGSAVE in progress, but another BG operation is active. BGSAVE for replication delayed");
         }
+    }
+
+    /// A replica link's command produced a reply: it never reaches the
+    /// replica (the link carries only the stream); the client is dropped, as
+    /// Redis's _addReplyToBufferOrList / addReplyDeferredLen do.
+    pub fn replica_reply_check(&mut self, c: &mut Client, mark: usize) {
+        if c.reply.len() <= mark || !c.flags.has(ClientFlags::SLAVE) {
+            return;
+        }
+        let reply = c.reply.split_off(mark);
+        if reply.first() == Some(&b'-') {
+            let line = reply.split(|&b| b == b'\r').next().unwrap_or(&[]);
+            log::warn!(
+                "== CRITICAL == This master is sending an error to its replica: '{}' after processing the command '{}'",
+                String::from_utf8_lossy(&line[1..]),
+                c.last_cmd
+            );
+        }
+        log::warn!(
+            "Replica generated a reply to command '{}', disconnecting it: {}",
+            c.last_cmd,
+            self.client_info_string(c)
+        );
+        self.free_client_async(c);
     }
 
     /// replicationSetupSlaveForFullResync: +FULLRESYNC goes out now, the stream
@@ -735,6 +770,23 @@ impl Server {
             return;
         }
         self.repl.slaves.retain(|&t| t != c.token);
+        // A disk BGSAVE no replica waits for any more is of no use (unless
+        // save points want it).
+        if self.config.save_params.is_empty()
+            && c.repl.as_ref().map(|r| r.state) == Some(ReplicaState::WaitBgsaveEnd)
+            && self.child.kind() == Some(crate::child::ChildKind::Rdb)
+            && !self.repl.rdb_child_socket
+            && !self.repl.slaves.iter().any(|&t| {
+                matches!(
+                    self.client_ref(t)
+                        .and_then(|s| s.repl.as_ref())
+                        .map(|r| r.state),
+                    Some(ReplicaState::WaitBgsaveStart) | Some(ReplicaState::WaitBgsaveEnd)
+                )
+            })
+        {
+            self.kill_rdb_child();
+        }
         if let Some(p) = self.repl.rdb_pipe.as_mut() {
             p.conns.retain(|&t| t != c.token);
         }

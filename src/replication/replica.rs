@@ -175,8 +175,9 @@ impl Server {
             let _ = reg.deregister(&mut s);
         }
         if let Some(t) = client {
-            if let Some(mut c) = self.take_client(t) {
-                c.flags.clear(ClientFlags::MASTER);
+            // Freeing it caches its state (replicationCacheMaster): a new
+            // master may continue our history.
+            if let Some(c) = self.take_client(t) {
                 self.free_client(c);
             }
         }
@@ -488,7 +489,7 @@ impl Server {
                         let id = it.next().unwrap_or("").to_string();
                         let off: i64 = it.next().and_then(|o| o.parse().ok()).unwrap_or(-1);
                         log::info!("Full resync from master: {}:{}", id, off);
-                        self.repl.master_cached = None;
+                        // The cached master is dropped only when the new data loads.
                         let link = self.repl.master.as_mut().unwrap();
                         link.full_replid = id;
                         link.full_offset = off;
@@ -666,7 +667,23 @@ impl Server {
         let lazy = self.config.get_bool("replica-lazy-flush");
         self.empty_data(None, lazy);
         log::info!("MASTER <-> REPLICA sync: Loading DB in memory");
-        if let Err(e) = crate::rdb::load::load_file(self, &target, crate::rdb::load::LOAD_NONE) {
+        // The load serves events: the link must not be read meanwhile.
+        let reg_sock = |srv: &mut Server, on: bool| {
+            if let (Some(reg), Some(s)) = (
+                srv.registry.as_ref(),
+                srv.repl.master.as_mut().and_then(|l| l.sock.as_mut()),
+            ) {
+                let _ = if on {
+                    reg.register(s, Token(HANDSHAKE_TOKEN), Interest::READABLE)
+                } else {
+                    reg.deregister(s)
+                };
+            }
+        };
+        reg_sock(self, false);
+        let res = crate::rdb::load::load_file(self, &target, crate::rdb::load::LOAD_NONE);
+        reg_sock(self, true);
+        if let Err(e) = res {
             log::warn!(
                 "Failed trying to load the MASTER synchronization DB from disk, check server logs. {}",
                 e.msg
