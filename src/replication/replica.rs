@@ -618,6 +618,7 @@ impl Server {
         log::info!("MASTER <-> REPLICA sync: Flushing old data");
         let lazy = self.config.get_bool("replica-lazy-flush");
         self.empty_data(None, lazy);
+        self.functions_flush();
         log::info!("MASTER <-> REPLICA sync: Loading DB in memory");
         if let Err(e) = crate::rdb::load::load_file(self, &target, crate::rdb::load::LOAD_NONE) {
             log::warn!(

@@ -12,10 +12,17 @@
 use super::Server;
 use crate::resp::{Argv, OwnedArgv};
 
+/// Where an effect goes (PROPAGATE_AOF / PROPAGATE_REPL): a script's
+/// redis.set_repl narrows its commands' targets.
+pub const TARGET_AOF: u8 = 1;
+pub const TARGET_REPL: u8 = 2;
+pub const TARGET_ALL: u8 = TARGET_AOF | TARGET_REPL;
+
 /// One queued effect: a command in the context of a database.
 pub struct Op {
     pub db: usize,
     pub argv: OwnedArgv,
+    pub target: u8,
 }
 
 /// Per-command propagation flags, saved and restored around nested calls.
@@ -51,7 +58,11 @@ impl Server {
             return;
         }
         let argv = OwnedArgv::from_slices(args.iter());
-        self.prop.pending.push(Op { db, argv });
+        self.prop.pending.push(Op {
+            db,
+            argv,
+            target: TARGET_ALL,
+        });
         if self.prop.depth == 0 {
             // Outside any command (active expiry, eviction before a command runs):
             // every effect goes on its own, never wrapped in MULTI/EXEC.
@@ -134,7 +145,11 @@ impl Server {
             let argv = frame
                 .rewritten
                 .unwrap_or_else(|| OwnedArgv::from_argv(argv));
-            self.prop.pending.push(Op { db, argv });
+            self.prop.pending.push(Op {
+                db,
+                argv,
+                target: TARGET_ALL,
+            });
         }
         if self.prop.depth == 0 && !self.prop.pending.is_empty() {
             // Commands that may lazily expire arbitrary keys (Redis's hidden
@@ -154,14 +169,16 @@ impl Server {
         }
         let transaction = may_wrap && ops.len() > 1;
         if transaction {
-            self.propagate_now(ops[0].db, &OwnedArgv::from_slices([b"MULTI"]).view());
+            let multi = OwnedArgv::from_slices([b"MULTI"]);
+            self.propagate_now(ops[0].db, &multi.view(), TARGET_ALL);
         }
         for op in &ops {
-            self.propagate_now(op.db, &op.argv.view());
+            self.propagate_now(op.db, &op.argv.view(), op.target);
         }
         if transaction {
             let db = ops[ops.len() - 1].db;
-            self.propagate_now(db, &OwnedArgv::from_slices([b"EXEC"]).view());
+            let exec = OwnedArgv::from_slices([b"EXEC"]);
+            self.propagate_now(db, &exec.view(), TARGET_ALL);
         }
         // Keep the allocation for the next unit.
         let mut ops = ops;
@@ -172,11 +189,13 @@ impl Server {
     }
 
     /// propagateNow: one command to every consumer.
-    fn propagate_now(&mut self, db: usize, argv: &Argv) {
-        if self.aof.state != crate::aof::AofState::Off {
+    fn propagate_now(&mut self, db: usize, argv: &Argv, target: u8) {
+        if self.aof.state != crate::aof::AofState::Off && target & TARGET_AOF != 0 {
             self.feed_append_only_file(db, argv);
         }
-        self.replication_feed_slaves(db, argv);
+        if target & TARGET_REPL != 0 {
+            self.replication_feed_slaves(db, argv);
+        }
     }
 }
 
