@@ -220,6 +220,7 @@ impl Server {
             return;
         }
         self.call(c, id, argv);
+        c.woff = self.repl.master_repl_offset;
         // Keys a busy script made ready are served after it ends.
         if self.has_ready_keys() && !self.script_timedout() {
             self.handle_clients_blocked_on_keys();

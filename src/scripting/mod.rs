@@ -9,8 +9,10 @@
 //! of `redis.call` is a scoped callback that borrows the server mutably, which
 //! is sound only because nothing else can reach the state meanwhile.
 
+mod cmsgpack;
 pub mod eval;
 pub mod function;
+mod lauxlib;
 mod libs;
 
 use std::collections::HashMap;
@@ -1135,8 +1137,8 @@ fn script_call<'l>(
     // (REPL_AOF = 1, REPL_REPLICA = 2, the propagation targets' bits).
     let pending_before = srv.prop.pending.len();
     srv.call(fake, id, &view);
-    let repl = run.ctx.repl_flags & crate::server::propagate::TARGET_ALL;
-    if repl != crate::server::propagate::TARGET_ALL {
+    let repl = run.ctx.repl_flags & crate::server::propagate::TO_ALL;
+    if repl != crate::server::propagate::TO_ALL {
         let mut i = pending_before;
         while i < srv.prop.pending.len() {
             if repl == 0 {

@@ -12,11 +12,10 @@
 use super::Server;
 use crate::resp::{Argv, OwnedArgv};
 
-/// Where an effect goes (PROPAGATE_AOF / PROPAGATE_REPL): a script's
-/// redis.set_repl narrows its commands' targets.
-pub const TARGET_AOF: u8 = 1;
-pub const TARGET_REPL: u8 = 2;
-pub const TARGET_ALL: u8 = TARGET_AOF | TARGET_REPL;
+/// Where an effect goes (PROPAGATE_AOF / PROPAGATE_REPL).
+pub const TO_AOF: u8 = 1;
+pub const TO_REPL: u8 = 2;
+pub const TO_ALL: u8 = TO_AOF | TO_REPL;
 
 /// One queued effect: a command in the context of a database.
 pub struct Op {
@@ -34,6 +33,8 @@ pub struct CallFrame {
     pub prevent: bool,
     /// forceCommandPropagation: propagate even though nothing changed (FLUSHALL on empty DBs).
     pub force: bool,
+    /// forceCommandPropagation(PROPAGATE_REPL) alone: replicas only (PUBLISH).
+    pub force_repl: bool,
 }
 
 #[derive(Default)]
@@ -61,7 +62,7 @@ impl Server {
         self.prop.pending.push(Op {
             db,
             argv,
-            target: TARGET_ALL,
+            target: TO_ALL,
         });
         if self.prop.depth == 0 {
             // Outside any command (active expiry, eviction before a command runs):
@@ -112,6 +113,12 @@ impl Server {
         self.prop.frame.force = true;
     }
 
+    /// forceCommandPropagation(c, PROPAGATE_REPL): the command goes to replicas
+    /// (not the AOF) even though it changed nothing.
+    pub fn force_propagation_repl(&mut self) {
+        self.prop.frame.force_repl = true;
+    }
+
     /// propagateDeletion: an expired or evicted key goes out as DEL or UNLINK.
     pub fn propagate_deletion(&mut self, db: usize, key: &[u8], lazy: bool) {
         if !self.should_propagate() {
@@ -141,15 +148,18 @@ impl Server {
     ) {
         self.prop.depth -= 1;
         let frame = std::mem::replace(&mut self.prop.frame, saved);
-        if (dirty || frame.force) && !frame.prevent && self.should_propagate() {
+        let target = if dirty || frame.force {
+            TO_ALL
+        } else if frame.force_repl {
+            TO_REPL
+        } else {
+            0
+        };
+        if target != 0 && !frame.prevent && self.should_propagate() {
             let argv = frame
                 .rewritten
                 .unwrap_or_else(|| OwnedArgv::from_argv(argv));
-            self.prop.pending.push(Op {
-                db,
-                argv,
-                target: TARGET_ALL,
-            });
+            self.prop.pending.push(Op { db, argv, target });
         }
         if self.prop.depth == 0 && !self.prop.pending.is_empty() {
             // Commands that may lazily expire arbitrary keys (Redis's hidden
@@ -169,16 +179,18 @@ impl Server {
         }
         let transaction = may_wrap && ops.len() > 1;
         if transaction {
-            let multi = OwnedArgv::from_slices([b"MULTI"]);
-            self.propagate_now(ops[0].db, &multi.view(), TARGET_ALL);
+            self.propagate_now(
+                ops[0].db,
+                &OwnedArgv::from_slices([b"MULTI"]).view(),
+                TO_ALL,
+            );
         }
         for op in &ops {
             self.propagate_now(op.db, &op.argv.view(), op.target);
         }
         if transaction {
             let db = ops[ops.len() - 1].db;
-            let exec = OwnedArgv::from_slices([b"EXEC"]);
-            self.propagate_now(db, &exec.view(), TARGET_ALL);
+            self.propagate_now(db, &OwnedArgv::from_slices([b"EXEC"]).view(), TO_ALL);
         }
         // Keep the allocation for the next unit.
         let mut ops = ops;
@@ -190,10 +202,10 @@ impl Server {
 
     /// propagateNow: one command to every consumer.
     fn propagate_now(&mut self, db: usize, argv: &Argv, target: u8) {
-        if self.aof.state != crate::aof::AofState::Off && target & TARGET_AOF != 0 {
+        if target & TO_AOF != 0 && self.aof.state != crate::aof::AofState::Off {
             self.feed_append_only_file(db, argv);
         }
-        if target & TARGET_REPL != 0 {
+        if target & TO_REPL != 0 {
             self.replication_feed_slaves(db, argv);
         }
     }
