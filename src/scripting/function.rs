@@ -3,7 +3,7 @@
 //! `redis.register_function`, called with FCALL/FCALL_RO, listed, deleted,
 //! dumped and restored (the payload is the RDB function records plus the DUMP
 //! footer), and saved in RDB files as RDB_OPCODE_FUNCTION2 records
-//! (`rdb_save_functions` / `rdb_load_function`, called by the RDB code).
+//! (`save_functions` / `rdb_load_function`, called by the RDB code).
 
 use std::collections::BTreeMap;
 

@@ -5,6 +5,10 @@
 //! and read-only rules, commandstats and propagation apply as for any client.
 //! EVAL/SCRIPT live in eval.rs, FUNCTION/FCALL in function.rs.
 //!
+//! A count hook (every 100k instructions) lets a script that runs past
+//! `busy-reply-threshold` serve the event loop from inside: other clients get
+//! -BUSY, SCRIPT KILL / FUNCTION KILL / SHUTDOWN NOSAVE get through.
+//!
 //! The Lua state is taken out of the server while a script runs: the Rust side
 //! of `redis.call` is a scoped callback that borrows the server mutably, which
 //! is sound only because nothing else can reach the state meanwhile.
