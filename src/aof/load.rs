@@ -189,6 +189,7 @@ impl Server {
             self.flush_append_only_file(true);
         }
         self.empty_data(None, false);
+        self.functions_flush();
         self.aof_load_manifest_from_disk();
         self.aof_del_history_files();
         let ret = self.load_append_only_files();

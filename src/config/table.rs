@@ -1049,6 +1049,7 @@ pub static DIRECTIVES: &[Directive] = &[
 /// as not implemented yet. Subsystems add their names here as they land.
 pub const IMPLEMENTED: &[&str] = &[
     "replicaof",
+    "busy-reply-threshold",
     "min-replicas-to-write",
     "min-replicas-max-lag",
     "repl-timeout",

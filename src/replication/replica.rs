@@ -666,6 +666,7 @@ impl Server {
         log::info!("MASTER <-> REPLICA sync: Flushing old data");
         let lazy = self.config.get_bool("replica-lazy-flush");
         self.empty_data(None, lazy);
+        self.functions_flush();
         log::info!("MASTER <-> REPLICA sync: Loading DB in memory");
         // The load serves events: the link must not be read meanwhile.
         let reg_sock = |srv: &mut Server, on: bool| {

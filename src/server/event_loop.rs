@@ -149,6 +149,23 @@ impl Server {
         }
     }
 
+    /// Reads whatever every client has pending. A long blocking operation
+    /// that starts polling the loop from inside a command (a timed-out
+    /// script) calls it once: the readiness edges that came in the same
+    /// batch as the running command sit in the outer loop's event list, out
+    /// of reach of the inner polls, and would only be seen after it ends.
+    pub fn read_all_clients(&mut self) {
+        let tokens: Vec<usize> = self
+            .clients
+            .iter()
+            .filter_map(|(_, c)| c.as_ref().map(|c| c.token))
+            .collect();
+        for t in tokens {
+            self.read_from_client(t, false);
+        }
+        self.handle_pending_writes_and_frees();
+    }
+
     fn accept_on(&mut self, idx: usize) {
         loop {
             let accepted = match &self.listeners[idx] {

@@ -434,19 +434,7 @@ impl Server {
              allocator_resident:{}\r\n\
              total_system_memory:{}\r\n\
              total_system_memory_human:{}\r\n\
-             used_memory_lua:0\r\n\
-             used_memory_vm_eval:0\r\n\
-             used_memory_lua_human:0B\r\n\
-             used_memory_scripts_eval:0\r\n\
-             number_of_cached_scripts:0\r\n\
-             number_of_functions:0\r\n\
-             number_of_libraries:0\r\n\
-             used_memory_vm_functions:0\r\n\
-             used_memory_vm_total:0\r\n\
-             used_memory_vm_total_human:0B\r\n\
-             used_memory_functions:0\r\n\
-             used_memory_scripts:0\r\n\
-             used_memory_scripts_human:0B\r\n\
+             {}\
              maxmemory:{}\r\n\
              maxmemory_human:{}\r\n\
              maxmemory_policy:{}\r\n\
@@ -485,6 +473,7 @@ impl Server {
             m.rss,
             total_sys,
             bytes_to_human(total_sys),
+            self.scripting_memory_info(),
             self.config.maxmemory,
             bytes_to_human(self.config.maxmemory),
             self.config.maxmemory_policy,
