@@ -427,8 +427,6 @@ fn not_built(c: &mut Client, what: &str) {
         what.to_ascii_uppercase(),
         match what {
             "replicate" => "replication is not implemented yet",
-            "drop-cluster-packet-filter" | "clusterlink" =>
-                "the cluster bus is not implemented yet",
             "restart" | "crash-and-recover" => "server restart is not implemented yet",
             "sdslen" | "structsize" => "this server has no SDS strings or C structures",
             _ => "not implemented yet",
@@ -527,7 +525,16 @@ pub fn debug_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
             srv.debug_loadaof();
             c.add_ok();
         }
-        ("drop-cluster-packet-filter", 3) => not_built(c, &sub),
+        ("drop-cluster-packet-filter", 3) => {
+            let Some(t) = crate::util::parse_i64(argv.get(2)) else {
+                c.add_error_not_int();
+                return;
+            };
+            if let Some(st) = srv.cluster.as_deref_mut() {
+                st.drop_filter = t;
+            }
+            c.add_ok();
+        }
         ("object", 3) => debug_object(srv, c, argv.get(2)),
         ("sdslen", 3) => not_built(c, "sdslen"),
         ("listpack", 3) | ("quicklist", 3) | ("quicklist", 4) => {
@@ -718,7 +725,7 @@ pub fn debug_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
                 c.add_error("Debug option only available for cluster mode enabled setup!");
                 return;
             }
-            not_built(c, "clusterlink");
+            srv.debug_cluster_link_kill(c, argv.get(3), argv.get(4));
         }
         _ => subcommand_syntax_error(c, argv),
     }

@@ -903,3 +903,26 @@ pub fn cluster_shards(srv: &mut Server, c: &mut Client, _argv: &Argv) {
     }
     c.add_error("CLUSTER SHARDS is not supported by this server yet");
 }
+
+impl Server {
+    /// DEBUG CLUSTERLINK KILL <to|from|all> <node-id>.
+    pub fn debug_cluster_link_kill(&mut self, c: &mut Client, dir: &[u8], name: &[u8]) {
+        let Some(n) = lookup_or_reply(self, c, name) else {
+            return;
+        };
+        let (to, from) = (self.cs().node(n).link, self.cs().node(n).inbound_link);
+        if dir.eq_ignore_ascii_case(b"from") {
+            from.into_iter().for_each(|l| self.link_free(l));
+        } else if dir.eq_ignore_ascii_case(b"to") {
+            to.into_iter().for_each(|l| self.link_free(l));
+        } else if dir.eq_ignore_ascii_case(b"all") {
+            to.into_iter().chain(from).for_each(|l| self.link_free(l));
+        } else {
+            c.add_error(&format!(
+                "Unknown direction {}",
+                String::from_utf8_lossy(dir)
+            ));
+        }
+        c.add_ok();
+    }
+}

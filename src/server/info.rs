@@ -386,7 +386,7 @@ impl Server {
             out,
             "# Clients\r\n\
              connected_clients:{}\r\n\
-             cluster_connections:0\r\n\
+             cluster_connections:{}\r\n\
              maxclients:{}\r\n\
              client_recent_max_input_buffer:{}\r\n\
              client_recent_max_output_buffer:{}\r\n\
@@ -394,6 +394,9 @@ impl Server {
              tracking_clients:{}\r\n\
              clients_in_timeout_table:{}\r\n",
             self.clients.len() - monitors,
+            self.cluster
+                .as_deref()
+                .map_or(0, |st| (st.nodes.len() - 1) * 2),
             self.config.maxclients,
             max_in,
             max_out,
