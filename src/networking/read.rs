@@ -55,6 +55,7 @@ impl Server {
                     let from_master = c.flags.has(ClientFlags::MASTER);
                     self.repl.applying_master = from_master;
                     self.process_command(c, &argv);
+                    crate::cluster::routing::after_command(c);
                     self.repl.applying_master = false;
                     if self.config.maxmemory_clients_on() {
                         // Redis re-accounts the client after every command, so
