@@ -78,20 +78,47 @@ fn remaining(deadline: Instant) -> Result<Duration, IoFail> {
     Ok(deadline - now)
 }
 
+enum Connect {
+    Up(TcpStream),
+    /// Refused or reset at once: Redis's non-blocking connect counts the socket as
+    /// connected (it polls writable) and the failure shows at the first write.
+    Broken,
+    /// Unresolvable, or no answer within the timeout.
+    Failed,
+}
+
 /// connBlockingConnect: every resolved address is tried within the timeout.
-fn connect(host: &[u8], port: &[u8], timeout: Duration) -> Option<TcpStream> {
-    let host = std::str::from_utf8(host).ok()?;
+fn connect(host: &[u8], port: &[u8], timeout: Duration) -> Connect {
+    let Ok(host) = std::str::from_utf8(host) else {
+        return Connect::Failed;
+    };
     // atoi(): a port that does not parse is 0, which no connect accepts.
     let port = crate::util::parse_i64(port).unwrap_or(0);
-    let port = u16::try_from(port).ok()?;
-    let addrs = (host, port).to_socket_addrs().ok()?;
+    let Ok(port) = u16::try_from(port) else {
+        return Connect::Failed;
+    };
+    let Ok(addrs) = (host, port).to_socket_addrs() else {
+        return Connect::Failed;
+    };
+    let mut result = Connect::Failed;
     for a in addrs {
-        if let Ok(s) = TcpStream::connect_timeout(&a, timeout) {
-            let _ = s.set_nodelay(true);
-            return Some(s);
+        match TcpStream::connect_timeout(&a, timeout) {
+            Ok(s) => {
+                let _ = s.set_nodelay(true);
+                return Connect::Up(s);
+            }
+            Err(e)
+                if !matches!(
+                    e.kind(),
+                    io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock
+                ) =>
+            {
+                result = Connect::Broken
+            }
+            Err(_) => {}
         }
     }
-    None
+    result
 }
 
 impl CachedSocket {
@@ -282,9 +309,21 @@ pub fn migrate_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
                     srv.migrate.close(&k);
                 }
             }
-            let Some(stream) = connect(argv.get(1), argv.get(2), timeout) else {
-                c.add_error("-IOERR error or timeout connecting to the client");
-                return;
+            let stream = match connect(argv.get(1), argv.get(2), timeout) {
+                Connect::Up(s) => s,
+                Connect::Failed => {
+                    c.add_error("-IOERR error or timeout connecting to the client");
+                    return;
+                }
+                Connect::Broken => {
+                    // Fails like a write on a dead cached socket: one retry, then the error.
+                    if may_retry {
+                        may_retry = false;
+                        continue;
+                    }
+                    c.add_error("-IOERR error or timeout writing to target instance");
+                    return;
+                }
             };
             srv.migrate.sockets.insert(
                 name.clone(),
