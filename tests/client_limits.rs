@@ -151,3 +151,75 @@ fn big_bulk_header_reserves_its_size() {
     let evicted: String = redis::cmd("INFO").arg("stats").query(&mut con).unwrap();
     assert!(evicted.contains("evicted_clients:1\r\n"), "{evicted}");
 }
+
+/// Two clients that sent the same big argument weigh the same, however fast it
+/// arrived: one sends it in a single write (the server finds megabytes waiting),
+/// the other in small pieces. Client eviction orders clients by this figure
+/// (unit/client-eviction "evict clients in right order").
+#[test]
+fn same_big_request_same_memory_whatever_the_arrival() {
+    let srv = Server::start_with(&["--enable-debug-command", "yes"]);
+    let mut con = srv.client();
+    // Big enough to be a big argument, small enough to wait whole in the socket.
+    let size = 100_000;
+    let mut request = format!("*2\r\n${size}\r\n").into_bytes();
+    request.extend(std::iter::repeat(b'v').take(size));
+    let name = |s: &mut std::net::TcpStream, n: &str| {
+        s.write_all(format!("CLIENT SETNAME {n}\r\n").as_bytes())
+            .unwrap();
+        let mut ok = [0u8; 5];
+        s.read_exact(&mut ok).unwrap();
+    };
+    let mut fast = srv.raw();
+    name(&mut fast, "fast");
+    let mut slow = srv.raw();
+    name(&mut slow, "slow");
+    // While the server sleeps, the whole fast request piles up in the socket.
+    let sleeper = {
+        let mut other = srv.client();
+        std::thread::spawn(move || {
+            let _: () = redis::cmd("DEBUG")
+                .arg("SLEEP")
+                .arg("0.5")
+                .query(&mut other)
+                .unwrap();
+        })
+    };
+    std::thread::sleep(Duration::from_millis(50));
+    let writer = {
+        let mut fast = fast.try_clone().unwrap();
+        let request = request.clone();
+        std::thread::spawn(move || fast.write_all(&request).unwrap())
+    };
+    sleeper.join().unwrap();
+    writer.join().unwrap();
+    for piece in request.chunks(4096) {
+        slow.write_all(piece).unwrap();
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let field = |list: &str, who: &str, f: &str| -> u64 {
+        let line = list
+            .lines()
+            .find(|l| l.contains(&format!("name={who} ")))
+            .unwrap();
+        let v = line
+            .split(' ')
+            .find_map(|kv| kv.strip_prefix(&format!("{f}=")));
+        v.unwrap().parse().unwrap()
+    };
+    let start = Instant::now();
+    let list = loop {
+        let list: String = redis::cmd("CLIENT").arg("LIST").query(&mut con).unwrap();
+        let done = |who| field(&list, who, "qbuf") as usize == size;
+        if (done("fast") && done("slow")) || start.elapsed() > Duration::from_secs(10) {
+            break list;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    assert_eq!(field(&list, "fast", "qbuf") as usize, size, "{list}");
+    assert_eq!(
+        field(&list, "fast", "tot-mem"),
+        field(&list, "slow", "tot-mem"),
+        "{list}"
+    );
+}

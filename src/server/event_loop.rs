@@ -229,8 +229,8 @@ impl Server {
 
     /// Reads what the socket has. A short read means the socket is drained (Linux
     /// raises a new edge for any later data), unless the peer also closed: then
-    /// no further event will come, so read on until EOF. A read that completes
-    /// a big bulk argument stops there: the request runs, then reading goes on.
+    /// no further event will come, so read on until EOF. A read that fills the
+    /// buffer stops there: the requests in it run, then reading goes on.
     fn read_from_client(&mut self, token: usize, peer_closed: bool) {
         let Some(mut c) = self.take_client(token) else {
             return;
@@ -282,7 +282,7 @@ impl Server {
     }
 
     /// One round of reads into the query buffer. Returns (peer closed or
-    /// failed, stopped at the end of a big bulk with more maybe pending).
+    /// failed, stopped on a full buffer with more maybe pending).
     fn read_socket(&mut self, c: &mut Client, peer_closed: bool) -> (bool, bool) {
         loop {
             let len = c.querybuf.len();
@@ -322,7 +322,13 @@ impl Server {
                     c.net_input_bytes += n as u64;
                     self.stats.net_input_bytes += n as u64;
                     self.stats.total_reads_processed += 1;
-                    if big > len && len + n == big {
+                    // A full read goes to the parser before the buffer grows:
+                    // if it holds a big bulk's header, the next read is sized
+                    // exactly for that argument (as Redis's 16 KB read, then
+                    // processInputBuffer). Growing by doubling first would leave
+                    // identical requests with different buffer sizes depending
+                    // on how fast they arrived (client eviction compares them).
+                    if n == room {
                         return (false, true);
                     }
                     if n < room && !peer_closed {
