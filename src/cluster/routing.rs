@@ -245,9 +245,30 @@ impl<V: ClusterView> DynView for V {
     }
 }
 
-fn query_ctx(srv: &Server, c: &Client, cmd: &Command, exec_write: bool) -> QueryCtx {
+/// getCommandFlags: an EVAL of a script with a shebang is a write command or not by
+/// its flags (no-writes), not by EVAL's own.
+fn command_flags(srv: &Server, cmd: &Command, argv: &Argv) -> u64 {
+    use crate::scripting::{SF_EVAL_COMPAT, SF_NO_WRITES};
+    let evalsha = match cmd.spec.name {
+        "eval" | "eval_ro" => false,
+        "evalsha" | "evalsha_ro" => true,
+        _ => return cmd.flags,
+    };
+    match srv.eval_script_flags(argv, evalsha) {
+        Some(sf) if sf & SF_EVAL_COMPAT == 0 => {
+            if sf & SF_NO_WRITES != 0 {
+                cmd.flags & !flags::WRITE
+            } else {
+                cmd.flags | flags::WRITE
+            }
+        }
+        _ => cmd.flags,
+    }
+}
+
+fn query_ctx(srv: &Server, c: &Client, cmd: &Command, argv: &Argv, exec_write: bool) -> QueryCtx {
     QueryCtx {
-        cmd_flags: cmd.flags,
+        cmd_flags: command_flags(srv, cmd, argv),
         exec_write,
         asking: c.flags.has(ClientFlags::ASKING),
         readonly: c.flags.has(ClientFlags::READONLY),
@@ -290,7 +311,7 @@ impl Server {
         } else {
             cmds.push(QueryCmd { cmd, argv: *argv });
         }
-        let ctx = query_ctx(self, c, cmd, exec_write);
+        let ctx = query_ctx(self, c, cmd, argv, exec_write);
         let res = with_view(self, |v| v.route(&cmds, &ctx, &mut |k| key_exists(self, k)))?;
         match res {
             Ok(slot) => {
@@ -315,7 +336,7 @@ impl Server {
         }
         let cmd = &self.commands.cmds[id];
         let cmds = [QueryCmd { cmd, argv: *argv }];
-        let ctx = query_ctx(self, caller, cmd, false);
+        let ctx = query_ctx(self, caller, cmd, argv, false);
         let Some(res) = with_view(self, |v| v.route(&cmds, &ctx, &mut |k| key_exists(self, k)))
         else {
             return Ok(());
