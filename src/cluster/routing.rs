@@ -191,7 +191,104 @@ pub fn with_view<R>(srv: &Server, f: impl FnOnce(&dyn DynView) -> R) -> Option<R
     if !srv.config.cluster_enabled {
         return None;
     }
-    Some(f(&Unconfigured))
+    match srv.cluster.as_deref() {
+        Some(st) => Some(f(&StateView { st, srv })),
+        None => Some(f(&Unconfigured)),
+    }
+}
+
+/// Routing's and the topology commands' view of the state the cluster bus keeps.
+pub struct StateView<'a> {
+    pub st: &'a super::ClusterState,
+    pub srv: &'a Server,
+}
+
+impl ClusterView for StateView<'_> {
+    type Node = super::NodeId;
+    fn myself(&self) -> super::NodeId {
+        self.st.myself
+    }
+    fn slot_owner(&self, slot: usize) -> Option<super::NodeId> {
+        self.st.slot_owner(slot)
+    }
+    fn migrating_to(&self, slot: usize) -> Option<super::NodeId> {
+        self.st.migrating_to(slot)
+    }
+    fn importing_from(&self, slot: usize) -> Option<super::NodeId> {
+        self.st.importing_from(slot)
+    }
+    fn state_ok(&self) -> bool {
+        self.st.is_ok()
+    }
+    fn my_master(&self) -> Option<super::NodeId> {
+        self.st.my_master()
+    }
+    fn endpoint(&self, n: super::NodeId) -> (String, u16) {
+        let node = self.st.node(n);
+        let host = match self
+            .srv
+            .config
+            .get_enum("cluster-preferred-endpoint-type")
+            .as_str()
+        {
+            "hostname" if !node.hostname.is_empty() => node.hostname.clone(),
+            "hostname" => "?".into(),
+            "unknown-endpoint" => String::new(),
+            _ => node.ip.clone(),
+        };
+        (host, node.port)
+    }
+}
+
+impl super::slots_cmd::Topology for StateView<'_> {
+    fn masters(&self) -> Vec<super::NodeId> {
+        self.st
+            .node_ids()
+            .into_iter()
+            .filter(|&n| self.st.node(n).is_master())
+            .collect()
+    }
+    fn replicas(&self, m: super::NodeId) -> Vec<super::NodeId> {
+        self.st.node(m).replicas.clone()
+    }
+    fn id(&self, n: super::NodeId) -> String {
+        self.st.node(n).name.clone()
+    }
+    fn ip(&self, n: super::NodeId) -> String {
+        self.st.node(n).ip.clone()
+    }
+    fn hostname(&self, n: super::NodeId) -> String {
+        self.st.node(n).hostname.clone()
+    }
+    fn port(&self, n: super::NodeId) -> u16 {
+        self.st.node(n).port
+    }
+    fn failed(&self, n: super::NodeId) -> bool {
+        self.st.node(n).is_failed()
+    }
+    fn is_replica(&self, n: super::NodeId) -> bool {
+        self.st.node(n).is_replica()
+    }
+    fn repl_offset(&self, n: super::NodeId) -> i64 {
+        // Nodes do not gossip to themselves: our own offset comes from replication.
+        if n == self.st.myself {
+            self.srv.repl.master_repl_offset
+        } else {
+            self.st.node(n).repl_offset
+        }
+    }
+    fn endpoint_type(&self) -> &str {
+        match self
+            .srv
+            .config
+            .get_enum("cluster-preferred-endpoint-type")
+            .as_str()
+        {
+            "hostname" => "hostname",
+            "unknown-endpoint" => "unknown-endpoint",
+            _ => "ip",
+        }
+    }
 }
 
 /// The view while this server keeps no cluster state: like a fresh Redis node, it

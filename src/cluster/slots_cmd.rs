@@ -1,15 +1,12 @@
-//! The read-only CLUSTER subcommands about slots and topology: HELP, KEYSLOT,
-//! COUNTKEYSINSLOT, GETKEYSINSLOT, SLOTS and SHARDS (Redis's clusterCommand
-//! branches and clusterReplyMultiBulkSlots / clusterReplyShards). SLOTS and SHARDS
-//! render any `Topology`, the node details on top of routing's ClusterView.
-//! Subcommands that change the cluster state live with the state and the bus.
+//! CLUSTER SLOTS and SHARDS (Redis's clusterReplyMultiBulkSlots / clusterReplyShards),
+//! rendered from any `Topology`: the node details on top of routing's ClusterView, so
+//! the formats are unit-tested on a fake cluster. The other CLUSTER subcommands live
+//! with the cluster state (cmd.rs).
 
 use super::routing::ClusterView;
-use crate::commands::command_cmd::reply_help;
 use crate::networking::Client;
 use crate::resp::Argv;
 use crate::server::Server;
-use crate::util::parse_i64;
 
 /// What CLUSTER SLOTS / SHARDS show of each node.
 pub trait Topology: ClusterView {
@@ -36,116 +33,6 @@ fn cluster_enabled_or_reply(srv: &Server, c: &mut Client) -> bool {
     true
 }
 
-pub fn cluster_help(srv: &mut Server, c: &mut Client, _argv: &Argv) {
-    if !cluster_enabled_or_reply(srv, c) {
-        return;
-    }
-    reply_help(
-        c,
-        "CLUSTER",
-        &[
-            "ADDSLOTS <slot> [<slot> ...]",
-            "    Assign slots to current node.",
-            "ADDSLOTSRANGE <start slot> <end slot> [<start slot> <end slot> ...]",
-            "    Assign slots which are between <start-slot> and <end-slot> to current node.",
-            "BUMPEPOCH",
-            "    Advance the cluster config epoch.",
-            "COUNT-FAILURE-REPORTS <node-id>",
-            "    Return number of failure reports for <node-id>.",
-            "COUNTKEYSINSLOT <slot>",
-            "    Return the number of keys in <slot>.",
-            "DELSLOTS <slot> [<slot> ...]",
-            "    Delete slots information from current node.",
-            "DELSLOTSRANGE <start slot> <end slot> [<start slot> <end slot> ...]",
-            "    Delete slots information which are between <start-slot> and <end-slot> from current node.",
-            "FAILOVER [FORCE|TAKEOVER]",
-            "    Promote current replica node to being a master.",
-            "FORGET <node-id>",
-            "    Remove a node from the cluster.",
-            "GETKEYSINSLOT <slot> <count>",
-            "    Return key names stored by current node in a slot.",
-            "FLUSHSLOTS",
-            "    Delete current node own slots information.",
-            "INFO",
-            "    Return information about the cluster.",
-            "KEYSLOT <key>",
-            "    Return the hash slot for <key>.",
-            "MEET <ip> <port> [<bus-port>]",
-            "    Connect nodes into a working cluster.",
-            "MYID",
-            "    Return the node id.",
-            "NODES",
-            "    Return cluster configuration seen by node. Output format:",
-            "    <id> <ip:port> <flags> <master> <pings> <pongs> <epoch> <link> <slot> ...",
-            "REPLICATE <node-id>",
-            "    Configure current node as replica to <node-id>.",
-            "RESET [HARD|SOFT]",
-            "    Reset current node (default: soft).",
-            "SET-CONFIG-EPOCH <epoch>",
-            "    Set config epoch of current node.",
-            "SETSLOT <slot> (IMPORTING <node-id>|MIGRATING <node-id>|STABLE|NODE <node-id>)",
-            "    Set slot state.",
-            "REPLICAS <node-id>",
-            "    Return <node-id> replicas.",
-            "SAVECONFIG",
-            "    Force saving cluster configuration on disk.",
-            "SLOTS",
-            "    Return information about slots range mappings. Each range is made of:",
-            "    start, end, master and replicas IP addresses, ports and ids",
-            "SHARDS",
-            "    Return information about slot range mappings and the nodes associated with them.",
-            "LINKS",
-            "    Return information about all network links between this node and its peers.",
-            "    Output format is an array where each array element is a map containing attributes of a link",
-        ],
-    );
-}
-
-pub fn cluster_keyslot(srv: &mut Server, c: &mut Client, argv: &Argv) {
-    if !cluster_enabled_or_reply(srv, c) {
-        return;
-    }
-    c.add_int(super::key_hash_slot(argv.get(2)) as i64);
-}
-
-pub fn cluster_countkeysinslot(srv: &mut Server, c: &mut Client, argv: &Argv) {
-    if !cluster_enabled_or_reply(srv, c) {
-        return;
-    }
-    let Some(slot) = parse_i64(argv.get(2)) else {
-        c.add_error_not_int();
-        return;
-    };
-    if !(0..super::CLUSTER_SLOTS as i64).contains(&slot) {
-        c.add_error("Invalid slot");
-        return;
-    }
-    c.add_int(srv.dbs[0].count_keys_in_slot(slot as usize) as i64);
-}
-
-pub fn cluster_getkeysinslot(srv: &mut Server, c: &mut Client, argv: &Argv) {
-    if !cluster_enabled_or_reply(srv, c) {
-        return;
-    }
-    let Some(slot) = parse_i64(argv.get(2)) else {
-        c.add_error_not_int();
-        return;
-    };
-    let Some(max) = parse_i64(argv.get(3)) else {
-        c.add_error_not_int();
-        return;
-    };
-    if !(0..super::CLUSTER_SLOTS as i64).contains(&slot) || max < 0 {
-        c.add_error("Invalid slot or number of keys");
-        return;
-    }
-    let keys = srv.dbs[0].keys_in_slot(slot as usize, max.min(u32::MAX as i64) as usize);
-    c.add_array_len(keys.len());
-    for k in keys {
-        c.add_bulk(&k);
-    }
-}
-
 pub fn cluster_slots(srv: &mut Server, c: &mut Client, _argv: &Argv) {
     if !cluster_enabled_or_reply(srv, c) {
         return;
@@ -166,20 +53,17 @@ pub fn cluster_shards(srv: &mut Server, c: &mut Client, _argv: &Argv) {
 }
 
 /// SLOTS or SHARDS from the server's cluster state; false while it keeps none.
-fn reply_from_state(_srv: &Server, _c: &mut Client, _shards: bool) -> bool {
-    false
-}
-
-/// A CLUSTER subcommand of the cluster bus that this build does not have: refused,
-/// never answered as if it had worked.
-pub fn cluster_not_built(srv: &mut Server, c: &mut Client, argv: &Argv) {
-    if !cluster_enabled_or_reply(srv, c) {
-        return;
+fn reply_from_state(srv: &Server, c: &mut Client, shards: bool) -> bool {
+    let Some(st) = srv.cluster.as_deref() else {
+        return false;
+    };
+    let view = super::routing::StateView { st, srv };
+    if shards {
+        reply_shards(&view, c);
+    } else {
+        reply_slots(&view, c);
     }
-    c.add_error(&format!(
-        "CLUSTER {} is not supported by this server yet",
-        String::from_utf8_lossy(argv.get(1)).to_ascii_uppercase()
-    ));
+    true
 }
 
 /// A replica counts in SLOTS once it is up and has received data (isReplicaAvailable).

@@ -1,11 +1,11 @@
-//! Cluster commands (CLUSTER and its subcommands, ASKING, READONLY, READWRITE) and
-//! the key-moving pair MIGRATE / RESTORE-ASKING, rows copied from Redis 7.0.15's
-//! commands/*.json. Subcommands that change the cluster state belong to the cluster
-//! state/bus module; until it provides them they answer with a plain error.
+//! CLUSTER and its subcommands, ASKING, READONLY, READWRITE, and the key-moving pair
+//! MIGRATE / RESTORE-ASKING (Redis 7.0.15's commands/*.json). The CLUSTER handlers are
+//! the cluster state's (src/cluster/cmd.rs), SLOTS and SHARDS routing's (slots_cmd.rs).
 
+use crate::cluster::cmd::*;
 use crate::cluster::migrate::migrate_command;
 use crate::cluster::routing::{asking_command, readonly_command, readwrite_command};
-use crate::cluster::slots_cmd::*;
+use crate::cluster::slots_cmd;
 use crate::commands::{ks, BeginSearch, CommandSpec, FindKeys, KeySpec, BASE};
 use crate::rdb::dump::restore_command;
 
@@ -89,7 +89,7 @@ pub const COMMANDS: &[CommandSpec] = &[
                 complexity: "O(N) where N is the total number of hash slot arguments",
                 arity: -3,
                 flags: "no_async_loading admin stale",
-                handler: Some(cluster_not_built),
+                handler: Some(cluster_addslots),
                 ..BASE
             },
             CommandSpec {
@@ -100,7 +100,7 @@ pub const COMMANDS: &[CommandSpec] = &[
                 complexity: "O(N) where N is the total number of the slots between the start slot and end slot arguments.",
                 arity: -4,
                 flags: "no_async_loading admin stale",
-                handler: Some(cluster_not_built),
+                handler: Some(cluster_addslotsrange),
                 ..BASE
             },
             CommandSpec {
@@ -112,7 +112,7 @@ pub const COMMANDS: &[CommandSpec] = &[
                 arity: 2,
                 flags: "no_async_loading admin stale",
                 tips: &["nondeterministic_output"],
-                handler: Some(cluster_not_built),
+                handler: Some(cluster_bumpepoch),
                 ..BASE
             },
             CommandSpec {
@@ -124,7 +124,7 @@ pub const COMMANDS: &[CommandSpec] = &[
                 arity: 3,
                 flags: "admin stale",
                 tips: &["nondeterministic_output"],
-                handler: Some(cluster_not_built),
+                handler: Some(cluster_count_failure_reports),
                 ..BASE
             },
             CommandSpec {
@@ -146,7 +146,7 @@ pub const COMMANDS: &[CommandSpec] = &[
                 complexity: "O(N) where N is the total number of hash slot arguments",
                 arity: -3,
                 flags: "no_async_loading admin stale",
-                handler: Some(cluster_not_built),
+                handler: Some(cluster_delslots),
                 ..BASE
             },
             CommandSpec {
@@ -157,7 +157,7 @@ pub const COMMANDS: &[CommandSpec] = &[
                 complexity: "O(N) where N is the total number of the slots between the start slot and end slot arguments.",
                 arity: -4,
                 flags: "no_async_loading admin stale",
-                handler: Some(cluster_not_built),
+                handler: Some(cluster_delslotsrange),
                 ..BASE
             },
             CommandSpec {
@@ -168,7 +168,7 @@ pub const COMMANDS: &[CommandSpec] = &[
                 complexity: "O(1)",
                 arity: -2,
                 flags: "no_async_loading admin stale",
-                handler: Some(cluster_not_built),
+                handler: Some(cluster_failover),
                 ..BASE
             },
             CommandSpec {
@@ -179,7 +179,7 @@ pub const COMMANDS: &[CommandSpec] = &[
                 complexity: "O(1)",
                 arity: 2,
                 flags: "no_async_loading admin stale",
-                handler: Some(cluster_not_built),
+                handler: Some(cluster_flushslots),
                 ..BASE
             },
             CommandSpec {
@@ -190,7 +190,7 @@ pub const COMMANDS: &[CommandSpec] = &[
                 complexity: "O(1)",
                 arity: 3,
                 flags: "no_async_loading admin stale",
-                handler: Some(cluster_not_built),
+                handler: Some(cluster_forget),
                 ..BASE
             },
             CommandSpec {
@@ -225,7 +225,7 @@ pub const COMMANDS: &[CommandSpec] = &[
                 arity: 2,
                 flags: "stale",
                 tips: &["nondeterministic_output"],
-                handler: Some(cluster_not_built),
+                handler: Some(cluster_info),
                 ..BASE
             },
             CommandSpec {
@@ -248,7 +248,7 @@ pub const COMMANDS: &[CommandSpec] = &[
                 arity: 2,
                 flags: "stale",
                 tips: &["nondeterministic_output"],
-                handler: Some(cluster_not_built),
+                handler: Some(cluster_links),
                 ..BASE
             },
             CommandSpec {
@@ -259,7 +259,7 @@ pub const COMMANDS: &[CommandSpec] = &[
                 complexity: "O(1)",
                 arity: -4,
                 flags: "no_async_loading admin stale",
-                handler: Some(cluster_not_built),
+                handler: Some(cluster_meet),
                 ..BASE
             },
             CommandSpec {
@@ -270,7 +270,7 @@ pub const COMMANDS: &[CommandSpec] = &[
                 complexity: "O(1)",
                 arity: 2,
                 flags: "stale",
-                handler: Some(cluster_not_built),
+                handler: Some(cluster_myid),
                 ..BASE
             },
             CommandSpec {
@@ -282,7 +282,7 @@ pub const COMMANDS: &[CommandSpec] = &[
                 arity: 2,
                 flags: "stale",
                 tips: &["nondeterministic_output"],
-                handler: Some(cluster_not_built),
+                handler: Some(cluster_nodes),
                 ..BASE
             },
             CommandSpec {
@@ -294,7 +294,7 @@ pub const COMMANDS: &[CommandSpec] = &[
                 arity: 3,
                 flags: "admin stale",
                 tips: &["nondeterministic_output"],
-                handler: Some(cluster_not_built),
+                handler: Some(cluster_replicas),
                 ..BASE
             },
             CommandSpec {
@@ -305,7 +305,7 @@ pub const COMMANDS: &[CommandSpec] = &[
                 complexity: "O(1)",
                 arity: 3,
                 flags: "no_async_loading admin stale",
-                handler: Some(cluster_not_built),
+                handler: Some(cluster_replicate),
                 ..BASE
             },
             CommandSpec {
@@ -316,7 +316,7 @@ pub const COMMANDS: &[CommandSpec] = &[
                 complexity: "O(N) where N is the number of known nodes. The command may execute a FLUSHALL as a side effect.",
                 arity: -2,
                 flags: "admin stale noscript",
-                handler: Some(cluster_not_built),
+                handler: Some(cluster_reset),
                 ..BASE
             },
             CommandSpec {
@@ -327,7 +327,7 @@ pub const COMMANDS: &[CommandSpec] = &[
                 complexity: "O(1)",
                 arity: 2,
                 flags: "no_async_loading admin stale",
-                handler: Some(cluster_not_built),
+                handler: Some(cluster_saveconfig),
                 ..BASE
             },
             CommandSpec {
@@ -338,7 +338,7 @@ pub const COMMANDS: &[CommandSpec] = &[
                 complexity: "O(1)",
                 arity: 3,
                 flags: "no_async_loading admin stale",
-                handler: Some(cluster_not_built),
+                handler: Some(cluster_set_config_epoch),
                 ..BASE
             },
             CommandSpec {
@@ -349,7 +349,7 @@ pub const COMMANDS: &[CommandSpec] = &[
                 complexity: "O(1)",
                 arity: -4,
                 flags: "no_async_loading admin stale",
-                handler: Some(cluster_not_built),
+                handler: Some(cluster_setslot),
                 ..BASE
             },
             CommandSpec {
@@ -361,7 +361,7 @@ pub const COMMANDS: &[CommandSpec] = &[
                 arity: 2,
                 flags: "stale",
                 tips: &["nondeterministic_output"],
-                handler: Some(cluster_shards),
+                handler: Some(slots_cmd::cluster_shards),
                 ..BASE
             },
             CommandSpec {
@@ -373,7 +373,7 @@ pub const COMMANDS: &[CommandSpec] = &[
                 arity: 3,
                 flags: "admin stale",
                 tips: &["nondeterministic_output"],
-                handler: Some(cluster_not_built),
+                handler: Some(cluster_slaves),
                 ..BASE
             },
             CommandSpec {
@@ -385,7 +385,7 @@ pub const COMMANDS: &[CommandSpec] = &[
                 arity: 2,
                 flags: "stale",
                 tips: &["nondeterministic_output"],
-                handler: Some(cluster_slots),
+                handler: Some(slots_cmd::cluster_slots),
                 ..BASE
             },
         ],
