@@ -102,8 +102,23 @@ impl Server {
             self.after_rejected(c, Some(id));
             return;
         }
-        // Cluster redirection (issue 8) comes before these gates. Clients are
-        // evicted before keys: their buffers may be what is over maxmemory.
+        // Cluster redirection: a key this node can't serve now is refused before
+        // anything else looks at the request (processCommand's getNodeByQuery step).
+        if self.config.cluster_enabled {
+            if let Some(err) = self.cluster_redirect(c, id, argv) {
+                if self.commands.cmds[id].spec.name == "exec" {
+                    self.discard_transaction(c);
+                    c.add_error(&err);
+                    self.commands.cmds[id].stats.rejected_calls += 1;
+                    self.drain_error_codes(c);
+                } else {
+                    c.add_error(&err);
+                    self.after_rejected(c, Some(id));
+                }
+                return;
+            }
+        }
+        // Clients are evicted before keys: their buffers may be what is over maxmemory.
         if self.config.maxmemory_clients_on() && self.client_eviction_gate(c) {
             return;
         }

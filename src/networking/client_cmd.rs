@@ -88,6 +88,9 @@ impl Server {
         if c.flags.has(ClientFlags::UNIX_SOCKET) {
             flags.push('U');
         }
+        if c.flags.has(ClientFlags::READONLY) {
+            flags.push('r');
+        }
         if c.flags.has(ClientFlags::NO_EVICT) {
             flags.push('e');
         }

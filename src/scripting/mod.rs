@@ -1135,6 +1135,13 @@ fn script_call<'l>(
             r.write_dirty = true;
         }
     }
+    if srv.config.cluster_enabled {
+        // scriptVerifyClusterState: the script's keys must be served here, in one slot.
+        let cross = run.ctx.script_flags & (SF_ALLOW_CROSS_SLOT | SF_EVAL_COMPAT) != 0;
+        if let Err(e) = srv.cluster_check_script_call(run.caller, id, &view, cross) {
+            return reject(srv, fake, Some(id), &e);
+        }
+    }
     fake.reply.clear();
     fake.sent = 0;
     // redis.set_repl: the command's effects go only where the script said

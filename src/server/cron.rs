@@ -78,6 +78,9 @@ impl Server {
             self.cluster_cron();
         }
         self.aof_cron();
+        if self.every(1000) {
+            self.migrate.close_idle(now / 1000);
+        }
         // Also done before every command; here so that a lowered limit
         // applies on an idle server too.
         if self.tracking.clients != 0 {

@@ -624,7 +624,7 @@ impl Server {
              pubsubshard_channels:{}\r\n\
              latest_fork_usec:{}\r\n\
              total_forks:{}\r\n\
-             migrate_cached_sockets:0\r\n\
+             migrate_cached_sockets:{}\r\n\
              slave_expires_tracked_keys:0\r\n\
              active_defrag_hits:0\r\n\
              active_defrag_misses:0\r\n\
@@ -670,6 +670,7 @@ impl Server {
             self.pubsub.shard_channel_count(),
             self.child.latest_fork_usec,
             self.child.total_forks,
+            self.migrate.len(),
             self.tracking.total_keys(),
             self.tracking.total_items(),
             self.tracking.total_prefixes(),
