@@ -20,6 +20,8 @@ pub enum BlockType {
     Stream,
     /// WAIT: replica acknowledgements (src/replication/wait.rs).
     Wait,
+    /// SHUTDOWN waiting for replicas to catch up (src/server/shutdown.rs).
+    Shutdown,
 }
 
 /// What a blocked client waits for.

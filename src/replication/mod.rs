@@ -153,6 +153,15 @@ fn unix_now() -> i64 {
     crate::util::mstime() / 1000
 }
 
+/// replstateToString.
+pub fn replica_state_name(s: ReplicaState) -> &'static str {
+    match s {
+        ReplicaState::WaitBgsaveStart | ReplicaState::WaitBgsaveEnd => "wait_bgsave",
+        ReplicaState::SendBulk => "send_bulk",
+        ReplicaState::Online => "online",
+    }
+}
+
 /// replicationGetSlaveName: "ip:port" as the replica announced it.
 pub fn replica_name(c: &Client) -> String {
     let ip = match c.repl.as_ref().and_then(|r| r.addr.clone()) {

@@ -77,6 +77,10 @@ impl Server {
             if self.shutdown_asap && !self.pause_cron && self.prepare_for_shutdown_from_signal() {
                 return Ok(());
             }
+            // A shutdown waiting for replicas ends when they caught up or time ran out.
+            if !self.pause_cron && self.shutdown_cron() {
+                return Ok(());
+            }
         }
     }
 
