@@ -438,6 +438,7 @@ impl Server {
         }
         self.process_unblocked_clients();
         self.wait_before_sleep_getack();
+        self.update_failover_status();
         if self.tracking.in_use {
             self.tracking_broadcast();
         }
