@@ -470,6 +470,9 @@ impl Server {
         s.reply_buffer_expands = 0;
         self.evict.reset_stats();
         crate::lazyfree::reset_stats();
+        self.repl.stat_sync_full = 0;
+        self.repl.stat_sync_partial_ok = 0;
+        self.repl.stat_sync_partial_err = 0;
         s.keyspace_misses = 0;
         s.keyspace_hits = 0;
         s.rejected_conn = 0;

@@ -75,6 +75,7 @@ impl Server {
             // (the freed master client is cached, as Redis does).
             self.repl.master_cached = Some((self.replid.clone(), self.repl.master_repl_offset));
         }
+        self.disconnect_all_blocked_clients();
         self.drop_master_link();
         crate::logging::set_role(b'S');
         if was_master && !from_config {
@@ -131,6 +132,29 @@ impl Server {
         }
     }
 
+    /// disconnectAllBlockedClients: a master turning replica can no longer
+    /// serve the clients blocked on its keys.
+    fn disconnect_all_blocked_clients(&mut self) {
+        let tokens: Vec<usize> = self
+            .clients
+            .iter()
+            .filter_map(|(_, c)| c.as_deref())
+            .filter(|c| c.flags.has(ClientFlags::BLOCKED))
+            .map(|c| c.token)
+            .collect();
+        for t in tokens {
+            let Some(mut c) = self.take_client(t) else {
+                continue;
+            };
+            if self.unblock_client_silently(&mut c).is_some() {
+                c.add_error("-UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)");
+                c.flags.set(ClientFlags::CLOSE_AFTER_REPLY);
+                self.mark_pending_write(&mut c);
+            }
+            self.restore_client(c);
+        }
+    }
+
     /// disconnectSlaves: they must resync and learn our new history.
     pub fn disconnect_slaves(&mut self) {
         for t in self.repl.slaves.clone() {
@@ -172,6 +196,7 @@ impl Server {
         log::warn!("Connection with master lost.");
         log::info!("Caching the disconnected master state.");
         self.repl.master_cached = Some((self.replid.clone(), self.repl.master_repl_offset));
+        self.repl.cached_master_db = c.db as i64;
         if let Some(link) = self.repl.master.as_mut() {
             link.client = None;
             link.state = LinkState::Connect;
@@ -229,7 +254,7 @@ impl Server {
         }
     }
 
-    fn handshake_fail(&mut self) {
+    pub(super) fn handshake_fail(&mut self) {
         if let Some(link) = self.repl.master.as_mut() {
             if let Some(mut s) = link.sock.take() {
                 if let Some(reg) = self.registry.as_ref() {
@@ -507,7 +532,8 @@ impl Server {
                         if self.repl.backlog.is_none() {
                             self.create_replication_backlog();
                         }
-                        self.promote_link_to_master_client();
+                        let db = self.repl.cached_master_db;
+                        self.promote_link_to_master_client(db);
                         return;
                     }
                     if line.starts_with(b"-NOMASTERLINK") || line.starts_with(b"-LOADING") {
@@ -566,16 +592,31 @@ impl Server {
                     self.handshake_fail();
                     return false;
                 }
+                let diskless = match self.config.get_enum("repl-diskless-load").as_str() {
+                    "swapdb" => true,
+                    "on-empty-db" => self.dbs.iter().all(|d| d.len() == 0),
+                    _ => false,
+                };
+                let link = self.repl.master.as_mut().unwrap();
+                let target = if diskless { "to parser" } else { "to disk" };
                 if line.starts_with(b"$EOF:") && line.len() >= 5 + 40 {
                     link.eof_mark = Some(line[5..45].to_vec());
                     link.size = -1;
-                    log::info!("MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to disk");
+                    log::info!(
+                        "MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF {}",
+                        target
+                    );
                 } else {
                     link.size = crate::util::parse_i64(&line[1..]).unwrap_or(0);
                     log::info!(
-                        "MASTER <-> REPLICA sync: receiving {} bytes from master to disk",
-                        link.size
+                        "MASTER <-> REPLICA sync: receiving {} bytes from master {}",
+                        link.size,
+                        target
                     );
+                }
+                if diskless {
+                    self.diskless_load();
+                    return false;
                 }
                 let path = format!("temp-{}.{}.rdb", unix_now(), std::process::id());
                 match std::fs::File::create(&path) {
@@ -637,9 +678,7 @@ impl Server {
             self.handshake_fail();
             return;
         }
-        // Our replicas must full-sync again: our history is replaced.
-        self.disconnect_slaves();
-        self.repl.backlog = None;
+        self.attach_to_new_master();
         log::info!("MASTER <-> REPLICA sync: Flushing old data");
         let lazy = self.config.get_bool("replica-lazy-flush");
         self.empty_data(None, lazy);
@@ -653,17 +692,32 @@ impl Server {
             self.handshake_fail();
             return;
         }
+        self.full_sync_loaded();
+    }
+
+    /// replicationAttachToNewMaster: our replicas must full-sync again and our
+    /// backlog is useless, our history being replaced.
+    pub(super) fn attach_to_new_master(&mut self) {
+        self.disconnect_slaves();
+        self.repl.backlog = None;
+        self.repl.master_cached = None;
+    }
+
+    /// The new dataset is in: our history is the master's from its
+    /// +FULLRESYNC offset on, and the link becomes the master client.
+    pub(super) fn full_sync_loaded(&mut self) {
         let link = self.repl.master.as_mut().unwrap();
         self.replid = link.full_replid.clone();
         self.repl.master_repl_offset = link.full_offset;
         self.clear_replication_id2();
         self.create_replication_backlog();
         log::info!("MASTER <-> REPLICA sync: Finished with success");
-        self.promote_link_to_master_client();
+        let db = self.rdb.loaded_repl_stream_db;
+        self.promote_link_to_master_client(db);
     }
 
     /// replicationCreateMasterClient: the handshake socket becomes a client.
-    fn promote_link_to_master_client(&mut self) {
+    fn promote_link_to_master_client(&mut self, db: i64) {
         let link = self.repl.master.as_mut().unwrap();
         let Some(mut sock) = link.sock.take() else {
             return;
@@ -690,6 +744,9 @@ impl Server {
         c.user_id = crate::acl::NO_USER;
         c.flags.set(ClientFlags::MASTER);
         c.flags.set(ClientFlags::REPLY_OFF);
+        if db >= 0 && (db as usize) < self.dbs.len() {
+            c.db = db as usize;
+        }
         c.querybuf = rest;
         let key = self.clients.insert(Some(Box::new(c)));
         debug_assert_eq!(key + FIRST_CLIENT_TOKEN, token);
@@ -738,7 +795,7 @@ impl Server {
             | LinkState::ReceivePong
             | LinkState::ReceiveReplies(_)
             | LinkState::ReceivePsync => {
-                if now - link.handshake_start_ms > timeout_ms {
+                if now - link.last_io_ms > timeout_ms {
                     log::warn!("Timeout connecting to the MASTER...");
                     self.handshake_fail();
                 }

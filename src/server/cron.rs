@@ -74,6 +74,9 @@ impl Server {
         self.databases_cron();
         self.rdb_cron();
         self.replication_cron();
+        if self.cluster.is_some() && self.every(100) {
+            self.cluster_cron();
+        }
         self.aof_cron();
         // Also done before every command; here so that a lowered limit
         // applies on an idle server too.
