@@ -20,6 +20,8 @@ pub enum BlockType {
     Stream,
     /// WAIT: replica acknowledgements (src/replication/wait.rs).
     Wait,
+    /// SHUTDOWN waiting for replicas to catch up (src/server/shutdown.rs).
+    Shutdown,
 }
 
 /// What a blocked client waits for.
@@ -341,6 +343,9 @@ impl Server {
                     Some(q) => q.iter().copied().collect(),
                     None => continue,
                 };
+                // Looking the key up deletes it if it expired meanwhile, and
+                // the DEL is propagated (lookupKeyReadWithFlags in Redis).
+                self.expire_if_needed(e.0, &e.1);
                 for token in tokens {
                     let btype = match self.client_ref(token).and_then(|c| c.bstate.as_ref()) {
                         Some(st) if st.db == e.0 && st.keys.contains(&e.1) => st.btype,

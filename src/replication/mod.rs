@@ -14,6 +14,7 @@ pub mod backlog;
 pub mod cmds;
 pub mod diskless;
 mod diskless_load;
+pub mod failover;
 pub mod net;
 pub mod pause;
 pub mod replica;
@@ -127,6 +128,8 @@ pub struct ReplState {
     pub shutdown_mstime: i64,
     /// The SHUTDOWN_* flags of the shutdown in progress.
     pub shutdown_flags: u32,
+    /// FAILOVER in progress (src/replication/failover.rs).
+    pub failover: failover::Failover,
     /// The diskless transfer in progress (parent's ends of the child's pipes).
     pub rdb_pipe: Option<diskless::RdbPipe>,
     /// In a fork child: the parent's repl_save_info at the fork.
@@ -162,6 +165,7 @@ impl Default for ReplState {
             pauses: [(crate::server::PauseKind::None, 0); 3],
             shutdown_mstime: 0,
             shutdown_flags: 0,
+            failover: Default::default(),
             rdb_pipe: None,
             fork_save_info: None,
             rdb_child_socket: false,
@@ -171,6 +175,15 @@ impl Default for ReplState {
 
 fn unix_now() -> i64 {
     crate::util::mstime() / 1000
+}
+
+/// replstateToString.
+pub fn replica_state_name(s: ReplicaState) -> &'static str {
+    match s {
+        ReplicaState::WaitBgsaveStart | ReplicaState::WaitBgsaveEnd => "wait_bgsave",
+        ReplicaState::SendBulk => "send_bulk",
+        ReplicaState::Online => "online",
+    }
 }
 
 /// replicationGetSlaveName: "ip:port" as the replica announced it.
@@ -423,6 +436,17 @@ impl Server {
     /// SYNC and PSYNC.
     pub fn sync_command(&mut self, c: &mut Client, argv: &Argv) {
         if c.flags.has(ClientFlags::SLAVE) {
+            return;
+        }
+        if argv.len() > 3
+            && argv.get(0).eq_ignore_ascii_case(b"psync")
+            && argv.get(3).eq_ignore_ascii_case(b"failover")
+            && !self.psync_failover_request(c, argv)
+        {
+            return;
+        }
+        if self.failover_in_progress() {
+            c.add_error("-NOMASTERLINK Can't SYNC while failing over");
             return;
         }
         if self.is_replica() && !self.master_link_up() {
@@ -832,7 +856,13 @@ impl Server {
                 self.connect_to_master();
             }
         }
-        if now_ms - self.repl.last_cron_ms < 1000 {
+        // During a FAILOVER the handshake with the target goes faster.
+        let period = if self.failover_in_progress() {
+            100
+        } else {
+            1000
+        };
+        if now_ms - self.repl.last_cron_ms < period {
             return;
         }
         self.replica_cron();
@@ -959,7 +989,7 @@ impl Server {
             None => (0, 0, 0),
         };
         out.push_str(&format!(
-            "master_failover_state:no-failover\r\n\
+            "master_failover_state:{}\r\n\
              master_replid:{}\r\n\
              master_replid2:{}\r\n\
              master_repl_offset:{}\r\n\
@@ -968,6 +998,7 @@ impl Server {
              repl_backlog_size:{}\r\n\
              repl_backlog_first_byte_offset:{}\r\n\
              repl_backlog_histlen:{}\r\n",
+            self.failover_state_name(),
             self.replid,
             self.repl.replid2,
             self.repl.master_repl_offset,

@@ -70,6 +70,11 @@ impl Server {
     /// history of our own to offer (unless an RDB brought one).
     pub fn set_master(&mut self, host: String, port: u16, from_config: bool) {
         let was_master = !self.is_replica();
+        if self.master_link_up() {
+            // Switching masters: what we applied is offered to the new one
+            // (the freed master client is cached, as Redis does).
+            self.repl.master_cached = Some((self.replid.clone(), self.repl.master_repl_offset));
+        }
         self.disconnect_all_blocked_clients();
         self.drop_master_link();
         crate::logging::set_role(b'S');
@@ -470,7 +475,12 @@ impl Server {
                             ("?".to_string(), "-1".to_string())
                         }
                     };
-                    if !self.handshake_send(&[b"PSYNC", id.as_bytes(), off.as_bytes()]) {
+                    let sent = if self.failover_psync_arg() {
+                        self.handshake_send(&[b"PSYNC", id.as_bytes(), off.as_bytes(), b"FAILOVER"])
+                    } else {
+                        self.handshake_send(&[b"PSYNC", id.as_bytes(), off.as_bytes()])
+                    };
+                    if !sent {
                         self.handshake_fail();
                         return;
                     }
@@ -482,6 +492,13 @@ impl Server {
                     };
                     if line.is_empty() {
                         continue;
+                    }
+                    // A PSYNC FAILOVER the target refused ends the failover:
+                    // we are a master again.
+                    let accepted =
+                        line.starts_with(b"+FULLRESYNC") || line.starts_with(b"+CONTINUE");
+                    if !self.failover_psync_done(accepted) {
+                        return;
                     }
                     if let Some(rest) = line.strip_prefix(b"+FULLRESYNC") {
                         let text = String::from_utf8_lossy(rest).trim().to_string();
@@ -928,6 +945,10 @@ impl Server {
 pub fn replicaof_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     if srv.config.cluster_enabled {
         c.add_error("REPLICAOF not allowed in cluster mode.");
+        return;
+    }
+    if srv.failover_in_progress() {
+        c.add_error("REPLICAOF not allowed while failing over.");
         return;
     }
     if argv.get(1).eq_ignore_ascii_case(b"no") && argv.get(2).eq_ignore_ascii_case(b"one") {

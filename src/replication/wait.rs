@@ -23,6 +23,22 @@ impl Server {
             .count() as i64
     }
 
+    /// INFO mem_total_replication_buffers. Redis's replicas and backlog share
+    /// one buffer, so it holds the larger of the backlog and the stream the
+    /// slowest replica still has to be sent.
+    pub fn replication_buffers_memory(&self) -> usize {
+        let backlog = self.repl.backlog.as_ref().map(|b| b.histlen()).unwrap_or(0);
+        let pending = self
+            .repl
+            .slaves
+            .iter()
+            .filter_map(|&t| self.client_ref(t))
+            .map(|c| c.pending_reply_bytes() + c.repl.as_ref().map_or(0, |r| r.pending.len()))
+            .max()
+            .unwrap_or(0);
+        backlog.max(pending)
+    }
+
     /// replicationRequestAckFromSlaves: GETACK goes out in before_sleep.
     pub fn request_ack_from_replicas(&mut self) {
         self.repl.get_ack_from_slaves = true;

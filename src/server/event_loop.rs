@@ -78,6 +78,10 @@ impl Server {
             if self.shutdown_asap && !self.pause_cron && self.prepare_for_shutdown_from_signal() {
                 return Ok(());
             }
+            // A shutdown waiting for replicas ends when they caught up or time ran out.
+            if !self.pause_cron && self.shutdown_cron() {
+                return Ok(());
+            }
         }
     }
 
@@ -474,6 +478,7 @@ impl Server {
         }
         self.process_unblocked_clients();
         self.wait_before_sleep_getack();
+        self.update_failover_status();
         if self.tracking.in_use {
             self.tracking_broadcast();
         }

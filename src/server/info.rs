@@ -348,6 +348,7 @@ impl Server {
              executable:{}\r\n\
              config_file:{}\r\n\
              io_threads_active:0\r\n\
+             {}\
              rs_version:{}\r\n",
             crate::REDIS_VERSION,
             if self.config.cluster_enabled {
@@ -368,6 +369,14 @@ impl Server {
             super::lru_clock_now(),
             self.executable,
             self.config_file.as_deref().unwrap_or(""),
+            if self.shutdown_initiated() {
+                format!(
+                    "shutdown_in_milliseconds:{}\r\n",
+                    (self.repl.shutdown_mstime - crate::util::mstime()).max(0)
+                )
+            } else {
+                String::new()
+            },
             crate::RS_VERSION,
         );
     }
@@ -393,7 +402,7 @@ impl Server {
              blocked_clients:{}\r\n\
              tracking_clients:{}\r\n\
              clients_in_timeout_table:{}\r\n",
-            self.clients.len() - monitors,
+            (self.clients.len() - monitors).saturating_sub(self.repl.slaves.len()),
             self.cluster
                 .as_deref()
                 .map_or(0, |st| (st.nodes.len() - 1) * 2),
@@ -451,7 +460,7 @@ impl Server {
              mem_fragmentation_bytes:{}\r\n\
              mem_not_counted_for_evict:{}\r\n\
              mem_replication_backlog:{}\r\n\
-             mem_total_replication_buffers:0\r\n\
+             mem_total_replication_buffers:{}\r\n\
              mem_clients_slaves:0\r\n\
              mem_clients_normal:{}\r\n\
              mem_cluster_links:0\r\n\
@@ -490,6 +499,7 @@ impl Server {
             m.rss as i64 - used as i64,
             crate::alloc::not_counted_for_evict(),
             self.repl.backlog.as_ref().map(|b| b.memory()).unwrap_or(0),
+            self.replication_buffers_memory(),
             m.clients_normal,
             m.aof_buffer,
             crate::alloc::ALLOCATOR_NAME,

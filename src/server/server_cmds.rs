@@ -66,11 +66,7 @@ pub fn shutdown_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         // A signal may have arrived during this loop turn: Redis's handler sets
         // shutdown_asap at once, ours leaves it to poll_signals.
         srv.poll_signals();
-        // With no replicas to wait for, only a signal-requested shutdown can be pending.
-        if srv.shutdown_asap {
-            srv.shutdown_asap = false;
-            super::shutdown::clear_shutdown_request();
-            log::info!("Shutdown manually aborted.");
+        if srv.abort_shutdown() {
             c.add_ok();
         } else {
             c.add_error("No shutdown in progress.");
@@ -83,10 +79,37 @@ pub fn shutdown_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         c.add_error(srv.script_busy_error());
         return;
     }
+    if flags & SHUTDOWN_NOW == 0 && c.flags.has(crate::networking::ClientFlags::DENY_BLOCKING) {
+        c.add_error("SHUTDOWN without NOW or ABORT isn't allowed for DENY BLOCKING client");
+        return;
+    }
+    // The client waits in SHUTDOWN while replicas catch up; a failure (now
+    // or later) answers every such client with an error.
+    let cmd_id = srv
+        .commands
+        .lookup_argv(argv)
+        .expect("shutdown is in the table");
+    srv.block_client(
+        c,
+        crate::blocked::BlockState {
+            btype: crate::blocked::BlockType::Shutdown,
+            db: c.db,
+            keys: Vec::new(),
+            timeout_ms: 0,
+            argv: crate::resp::OwnedArgv::from_argv(argv),
+            cmd_id,
+            xread: None,
+            wait: None,
+        },
+    );
     if srv.prepare_for_shutdown(flags) {
         std::process::exit(0);
     }
-    c.add_error("Errors trying to SHUTDOWN. Check logs.");
+    if !srv.shutdown_initiated() && c.flags.has(crate::networking::ClientFlags::BLOCKED) {
+        // Failed before waiting (a save error): the error goes to this client too.
+        srv.unblock_client_silently(c);
+        c.add_error("Errors trying to SHUTDOWN. Check logs.");
+    }
 }
 
 /// jemalloc's size classes (Redis's zmalloc_size): what an allocation of `n` bytes

@@ -123,6 +123,18 @@ pub const COMMANDS: &[CommandSpec] = &[
         ..BASE
     },
     CommandSpec {
+        name: "failover",
+        group: "server",
+        since: "6.2.0",
+        summary: "Start a coordinated failover between this server and one of its replicas.",
+        complexity: "O(1)",
+        arity: -1,
+        flags: "admin noscript stale",
+        acl: "admin dangerous",
+        handler: Some(crate::replication::failover::failover_command),
+        ..BASE
+    },
+    CommandSpec {
         name: "info",
         group: "server",
         since: "1.0.0",
