@@ -25,6 +25,7 @@ fn mixed_cluster_with_real_redis_nodes() {
     let r2 = start_node(&ours(), &[]);
     create(&[&m0, &m1, &m2], 0);
     for (r, m) in [(&r0, &m0), (&r1, &m1), (&r2, &m2)] {
+        wait_check_clean(&m0, Duration::from_secs(30));
         let id = node_id(m);
         cli_cluster_ok(&[
             "add-node",

@@ -121,6 +121,23 @@ pub fn wait_cluster_ok(nodes: &[&Server], timeout: Duration) {
     }
 }
 
+/// Waits (gossip converging after a change) until `--cluster check` finds nothing wrong.
+pub fn wait_check_clean(s: &Server, timeout: Duration) {
+    let clean = |out: &str| {
+        out.contains("[OK] All nodes agree about slots configuration.")
+            && out.contains("[OK] All 16384 slots covered.")
+            && !out.contains("[ERR]")
+            && !out.contains("[WARNING]")
+    };
+    let ok = wait_for(timeout, || {
+        let out = cli_cluster(&["check", &addr(s)]);
+        out.status.success() && clean(&String::from_utf8_lossy(&out.stdout))
+    });
+    if !ok {
+        check_clean(s);
+    }
+}
+
 /// `--cluster check` finds nothing wrong.
 pub fn check_clean(s: &Server) {
     let out = cli_cluster_ok(&["check", &addr(s)]);
