@@ -65,6 +65,30 @@ pub fn cli_cluster(args: &[&str]) -> Output {
     out
 }
 
+/// `redis-cli --cluster ARGS...` answering "yes" to its questions on stdin (fix asks
+/// before covering slots and ignores --cluster-yes there).
+pub fn cli_cluster_yes(args: &[&str]) -> Output {
+    use std::io::Write;
+    let mut child = Command::new("timeout")
+        .arg("180")
+        .arg(super::redis_cli())
+        .arg("--cluster")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("running redis-cli --cluster");
+    let _ = child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"yes\nyes\nyes\nyes\n");
+    child
+        .wait_with_output()
+        .expect("redis-cli --cluster output")
+}
+
 /// Like cli_cluster, and the run must succeed; returns its stdout.
 pub fn cli_cluster_ok(args: &[&str]) -> String {
     let out = cli_cluster(args);
