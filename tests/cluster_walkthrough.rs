@@ -5,8 +5,8 @@
 //! --cluster-slave, reshard 6000 slots, a clean --cluster check, kill -9 of a master and its
 //! replica promoted within node_timeout + 5 s, the old master back as a replica, no key lost.
 //!
-//! Needs the cluster bus: #[ignore]d in plain `cargo test` until it is built;
-//! `./runtest-cluster` runs it. The fixture comes from REDIS_FIXTURES
+//! Multi-node scenarios that take minutes: #[ignore]d in plain `cargo test` (and so in
+//! `./runtest`); `./runtest-cluster` runs them one at a time. The fixture comes from REDIS_FIXTURES
 //! (default /work/shared/fixtures).
 
 mod common;
@@ -135,7 +135,7 @@ fn myself_line(d: &Daemon) -> String {
 }
 
 #[test]
-#[ignore = "needs the cluster bus; ./runtest-cluster runs it"]
+#[ignore = "multi-node cluster scenario (minutes); ./runtest-cluster runs it"]
 fn walkthrough_with_the_stock_5_0_7_redis_conf() {
     let nodes: Vec<Daemon> = (0..6).map(|_| Daemon::start()).collect();
     let mut args = vec!["create".to_string()];

@@ -39,7 +39,11 @@ fn lookup_or_reply(srv: &Server, c: &mut Client, name: &[u8]) -> Option<NodeId> 
     n
 }
 
-pub fn cluster_help(_srv: &mut Server, c: &mut Client, _argv: &Argv) {
+pub fn cluster_help(srv: &mut Server, c: &mut Client, _argv: &Argv) {
+    // clusterCommand refuses every subcommand, HELP too, when cluster mode is off.
+    if !enabled(srv, c) {
+        return;
+    }
     reply_help(
         c,
         "CLUSTER",

@@ -65,6 +65,30 @@ pub fn cli_cluster(args: &[&str]) -> Output {
     out
 }
 
+/// `redis-cli --cluster ARGS...` answering "yes" to its questions on stdin (fix asks
+/// before covering slots and ignores --cluster-yes there).
+pub fn cli_cluster_yes(args: &[&str]) -> Output {
+    use std::io::Write;
+    let mut child = Command::new("timeout")
+        .arg("180")
+        .arg(super::redis_cli())
+        .arg("--cluster")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("running redis-cli --cluster");
+    let _ = child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"yes\nyes\nyes\nyes\n");
+    child
+        .wait_with_output()
+        .expect("redis-cli --cluster output")
+}
+
 /// Like cli_cluster, and the run must succeed; returns its stdout.
 pub fn cli_cluster_ok(args: &[&str]) -> String {
     let out = cli_cluster(args);
@@ -118,6 +142,23 @@ pub fn wait_cluster_ok(nodes: &[&Server], timeout: Duration) {
             .map(|n| format!("{}:\n{}", n.port, call(n, &["cluster", "nodes"])))
             .collect();
         panic!("cluster not ok after {:?}:\n{}", timeout, views.join("\n"));
+    }
+}
+
+/// Waits (gossip converging after a change) until `--cluster check` finds nothing wrong.
+pub fn wait_check_clean(s: &Server, timeout: Duration) {
+    let clean = |out: &str| {
+        out.contains("[OK] All nodes agree about slots configuration.")
+            && out.contains("[OK] All 16384 slots covered.")
+            && !out.contains("[ERR]")
+            && !out.contains("[WARNING]")
+    };
+    let ok = wait_for(timeout, || {
+        let out = cli_cluster(&["check", &addr(s)]);
+        out.status.success() && clean(&String::from_utf8_lossy(&out.stdout))
+    });
+    if !ok {
+        check_clean(s);
     }
 }
 
