@@ -97,6 +97,9 @@ pub fn start_child(
         fds = [-1, -1];
     }
     let start = crate::util::ustime();
+    // The child loses the clients (the master link among them): what the RDB
+    // aux fields need is taken now.
+    srv.repl.fork_save_info = Some(srv.repl_save_info());
     // SAFETY: the process is single-threaded apart from helper threads that hold
     // no locks the child needs (the child only writes files and exits with _exit).
     let pid = unsafe { libc::fork() };
@@ -128,6 +131,7 @@ pub fn start_child(
         // SAFETY: _exit skips atexit handlers and destructors that belong to the parent.
         unsafe { libc::_exit(code) }
     }
+    srv.repl.fork_save_info = None;
     if pid < 0 {
         let e = std::io::Error::last_os_error();
         for fd in fds {

@@ -21,8 +21,6 @@ pub static QUICKLIST_PACKED_THRESHOLD: AtomicU64 = AtomicU64::new(1 << 30);
 pub static SKIP_CHECKSUM_VALIDATION: AtomicBool = AtomicBool::new(false);
 /// DEBUG AOF-FLUSH-SLEEP: microseconds the AOF flush sleeps first (tests only).
 pub static AOF_FLUSH_SLEEP_US: AtomicI64 = AtomicI64::new(0);
-/// DEBUG SET-DISABLE-DENY-SCRIPTS: lets scripts call commands flagged noscript.
-pub static DISABLE_DENY_SCRIPTS: AtomicBool = AtomicBool::new(false);
 
 // ---------------------------------------------------------------- digests
 
@@ -508,6 +506,7 @@ pub fn debug_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
             }
             if !has("noflush") {
                 srv.empty_data(None, false);
+                srv.functions_flush();
             }
             let path = srv.rdb_filename();
             match crate::rdb::load::load_file(srv, &path, flags) {
@@ -681,7 +680,7 @@ pub fn debug_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
             c.add_status("Apparently Redis did not crash: test passed");
         }
         ("set-disable-deny-scripts", 3) => {
-            DISABLE_DENY_SCRIPTS.store(atoi(argv.get(2)) != 0, Ordering::Relaxed);
+            srv.script_disable_deny_script = atoi(argv.get(2)) != 0;
             c.add_ok();
         }
         ("config-rewrite-force-all", 2) => config_rewrite_force_all(srv, c),

@@ -610,6 +610,9 @@ pub fn publish_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         srv.cluster_propagate_publish(argv.get(1), argv.get(2), false);
     }
     c.add_int(n);
+    if !srv.config.cluster_enabled {
+        srv.force_propagation_repl();
+    }
 }
 
 pub fn spublish_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
@@ -618,6 +621,9 @@ pub fn spublish_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         srv.cluster_propagate_publish(argv.get(1), argv.get(2), true);
     }
     c.add_int(n);
+    if !srv.config.cluster_enabled {
+        srv.force_propagation_repl();
+    }
 }
 
 fn reply_channels(

@@ -243,3 +243,76 @@ fn we_replicate_from_real_redis() {
     assert_eq!(info_field(&mut r, "replication", "role"), "master");
     let _: () = q(&mut r, &["SET", "x", "1"]);
 }
+
+/// Real master → our replica loading with `repl-diskless-load swapdb` (the RDB
+/// parsed from the socket, the old data dropped only once the new one loaded)
+/// → a real sub-replica fed by our disk-based full sync: the chain proxies the
+/// exact stream, so the sub-replica ends with the master's offset and data.
+#[test]
+fn swapdb_replica_feeds_a_real_sub_replica_from_disk() {
+    if !Path::new(REAL).exists() {
+        eprintln!("skipped: {} not installed", REAL);
+        return;
+    }
+    let master = Server::start_bin_in(
+        Path::new(REAL),
+        &Server::new_dir(),
+        &[
+            "--save",
+            "",
+            "--enable-debug-command",
+            "yes",
+            "--repl-diskless-sync-delay",
+            "0",
+        ],
+    );
+    let mut m = master.client();
+    populate(&mut m, "before");
+    let ours = Server::start_with(&[
+        "--enable-debug-command",
+        "yes",
+        "--repl-diskless-load",
+        "swapdb",
+        "--repl-diskless-sync",
+        "no",
+    ]);
+    let mut o = ours.client();
+    let _: () = q(&mut o, &["SET", "only-here", "1"]);
+    let _: () = q(
+        &mut o,
+        &["REPLICAOF", "127.0.0.1", &master.port.to_string()],
+    );
+    wait_until("link up", 30, || {
+        info_field(&mut o, "replication", "master_link_status") == "up"
+    });
+    assert_in_sync(&mut m, &mut o);
+    let log = ours.log();
+    assert!(log.contains("receiving streamed RDB from master with EOF to parser"));
+    assert!(log.contains("MASTER <-> REPLICA sync: Swapping active DB with loaded DB"));
+
+    let sub = Server::start_bin_in(
+        Path::new(REAL),
+        &Server::new_dir(),
+        &[
+            "--save",
+            "",
+            "--enable-debug-command",
+            "yes",
+            "--replicaof",
+            "127.0.0.1",
+            &ours.port.to_string(),
+        ],
+    );
+    let mut s = sub.client();
+    wait_until("sub link up", 30, || {
+        info_field(&mut s, "replication", "master_link_status") == "up"
+    });
+    let writer = spawn_writer(master.port);
+    populate(&mut m, "during");
+    writer.join().unwrap();
+    assert_in_sync(&mut m, &mut o);
+    assert_in_sync(&mut m, &mut s);
+    assert!(ours
+        .log()
+        .contains("Starting BGSAVE for SYNC with target: disk"));
+}

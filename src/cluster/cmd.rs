@@ -889,21 +889,6 @@ pub fn cluster_links(srv: &mut Server, c: &mut Client, _argv: &Argv) {
     }
 }
 
-pub fn cluster_slots(srv: &mut Server, c: &mut Client, _argv: &Argv) {
-    if !enabled(srv, c) {
-        return;
-    }
-    // Served by the routing work (issue 8, command routing half).
-    c.add_error("CLUSTER SLOTS is not supported by this server yet");
-}
-
-pub fn cluster_shards(srv: &mut Server, c: &mut Client, _argv: &Argv) {
-    if !enabled(srv, c) {
-        return;
-    }
-    c.add_error("CLUSTER SHARDS is not supported by this server yet");
-}
-
 impl Server {
     /// DEBUG CLUSTERLINK KILL <to|from|all> <node-id>.
     pub fn debug_cluster_link_kill(&mut self, c: &mut Client, dir: &[u8], name: &[u8]) {

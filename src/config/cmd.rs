@@ -20,6 +20,7 @@ enum Apply {
     Maxclients,
     Loglevel,
     ReplBacklog,
+    GoodReplicas,
     Tls,
     Requirepass,
     OomScoreAdj,
@@ -41,6 +42,7 @@ fn apply_of(name: &str) -> Option<Apply> {
         "maxclients" => Some(Apply::Maxclients),
         "loglevel" => Some(Apply::Loglevel),
         "repl-backlog-size" => Some(Apply::ReplBacklog),
+        "min-replicas-to-write" | "min-replicas-max-lag" => Some(Apply::GoodReplicas),
         "tls-port" | "tls-replication" | "tls-cluster" => Some(Apply::Tls),
         "requirepass" => Some(Apply::Requirepass),
         "oom-score-adj" | "oom-score-adj-values" => Some(Apply::OomScoreAdj),
@@ -304,6 +306,11 @@ fn run_apply(srv: &mut Server, a: Apply) -> Result<(), String> {
             srv.resize_replication_backlog();
             Ok(())
         }
+        Apply::GoodReplicas => {
+            // updateGoodSlaves.
+            srv.refresh_good_slaves_count();
+            Ok(())
+        }
         Apply::Tls => {
             // No TLS here: enabling a TLS listener or TLS links fails like a
             // failed tlsConfigure in Redis.
@@ -329,7 +336,7 @@ fn run_apply(srv: &mut Server, a: Apply) -> Result<(), String> {
             crate::acl::update_default_password(srv);
             Ok(())
         }
-        Apply::OomScoreAdj => crate::process::update_oom_score_adj(&srv.config)
+        Apply::OomScoreAdj => crate::process::update_oom_score_adj(&srv.config, srv.is_replica())
             .map_err(|_| "Failed to set current oom_score_adj. Check server logs.".to_string()),
         Apply::CrashLog => {
             crate::crash::apply_config(&srv.config);
@@ -470,6 +477,9 @@ impl Server {
         s.reply_buffer_expands = 0;
         self.evict.reset_stats();
         crate::lazyfree::reset_stats();
+        self.repl.stat_sync_full = 0;
+        self.repl.stat_sync_partial_ok = 0;
+        self.repl.stat_sync_partial_err = 0;
         s.keyspace_misses = 0;
         s.keyspace_hits = 0;
         s.rejected_conn = 0;

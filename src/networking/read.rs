@@ -54,8 +54,13 @@ impl Server {
                     c.argv_mem = argv.buf.len();
                     let from_master = c.flags.has(ClientFlags::MASTER);
                     self.repl.applying_master = from_master;
+                    let replica_mark = c.flags.has(ClientFlags::SLAVE).then(|| c.reply.len());
                     self.process_command(c, &argv);
+                    crate::cluster::routing::after_command(c);
                     self.repl.applying_master = false;
+                    if let Some(mark) = replica_mark {
+                        self.replica_reply_check(c, mark);
+                    }
                     if self.config.maxmemory_clients_on() {
                         // Redis re-accounts the client after every command, so
                         // the next command's client-eviction step sees its output.

@@ -60,6 +60,7 @@ pub fn replconf_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
                     link.ack_off = off;
                 }
                 link.ack_time = crate::util::mstime() / 1000;
+                srv.replica_start_stream_on_ack(c);
                 return;
             }
             b"getack" => {
@@ -69,6 +70,9 @@ pub fn replconf_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
                 }
                 return;
             }
+            // No filter / the stream wanted too: what every replica gets.
+            b"rdb-filter-only" if val.is_empty() => {}
+            b"rdb-only" if val == b"0" => {}
             b"rdb-only" | b"rdb-filter-only" => {
                 // Snapshot-only links (redis-cli --rdb, --functions-rdb) are not built.
                 c.add_error(&format!(

@@ -102,6 +102,10 @@ impl Server {
                 self.handshake_event(ev.is_writable());
                 continue;
             }
+            if t == crate::replication::diskless::RDB_PIPE_TOKEN {
+                self.rdb_pipe_read();
+                continue;
+            }
             if t < FIRST_CLIENT_TOKEN {
                 self.accept_on(t);
                 continue;
@@ -143,6 +147,23 @@ impl Server {
         {
             std::process::exit(0);
         }
+    }
+
+    /// Reads whatever every client has pending. A long blocking operation
+    /// that starts polling the loop from inside a command (a timed-out
+    /// script) calls it once: the readiness edges that came in the same
+    /// batch as the running command sit in the outer loop's event list, out
+    /// of reach of the inner polls, and would only be seen after it ends.
+    pub fn read_all_clients(&mut self) {
+        let tokens: Vec<usize> = self
+            .clients
+            .iter()
+            .filter_map(|(_, c)| c.as_ref().map(|c| c.token))
+            .collect();
+        for t in tokens {
+            self.read_from_client(t, false);
+        }
+        self.handle_pending_writes_and_frees();
     }
 
     fn accept_on(&mut self, idx: usize) {
@@ -239,8 +260,8 @@ impl Server {
 
     /// Reads what the socket has. A short read means the socket is drained (Linux
     /// raises a new edge for any later data), unless the peer also closed: then
-    /// no further event will come, so read on until EOF. A read that completes
-    /// a big bulk argument stops there: the request runs, then reading goes on.
+    /// no further event will come, so read on until EOF. A read that fills the
+    /// buffer stops there: the requests in it run, then reading goes on.
     fn read_from_client(&mut self, token: usize, peer_closed: bool) {
         let Some(mut c) = self.take_client(token) else {
             return;
@@ -292,7 +313,7 @@ impl Server {
     }
 
     /// One round of reads into the query buffer. Returns (peer closed or
-    /// failed, stopped at the end of a big bulk with more maybe pending).
+    /// failed, stopped on a full buffer with more maybe pending).
     fn read_socket(&mut self, c: &mut Client, peer_closed: bool) -> (bool, bool) {
         loop {
             let len = c.querybuf.len();
@@ -332,7 +353,13 @@ impl Server {
                     c.net_input_bytes += n as u64;
                     self.stats.net_input_bytes += n as u64;
                     self.stats.total_reads_processed += 1;
-                    if big > len && len + n == big {
+                    // A full read goes to the parser before the buffer grows:
+                    // if it holds a big bulk's header, the next read is sized
+                    // exactly for that argument (as Redis's 16 KB read, then
+                    // processInputBuffer). Growing by doubling first would leave
+                    // identical requests with different buffer sizes depending
+                    // on how fast they arrived (client eviction compares them).
+                    if n == room {
                         return (false, true);
                     }
                     if n < room && !peer_closed {
@@ -440,13 +467,19 @@ impl Server {
         if !self.paused_clients.is_empty() && self.pause == super::PauseKind::None {
             self.resume_paused_clients();
         }
+        self.wait_before_sleep_unblock();
         self.handle_blocked_clients_timeout();
         if self.has_ready_keys() {
             self.handle_clients_blocked_on_keys();
         }
         self.process_unblocked_clients();
+        self.wait_before_sleep_getack();
         if self.tracking.in_use {
             self.tracking_broadcast();
+        }
+        // A diskless transfer waiting for its replicas to drain the last chunk.
+        if self.repl.rdb_pipe.is_some() {
+            self.rdb_pipe_read();
         }
         // The AOF is written before any reply goes out (flushAppendOnlyFile).
         if self.aof.state == crate::aof::AofState::On || self.aof.file.is_some() {

@@ -158,6 +158,8 @@ pub struct Server {
     pub prop: propagate::Propagation,
     /// The append-only file.
     pub aof: crate::aof::Aof,
+    /// MIGRATE's cached connections to target instances (migrate_cached_sockets).
+    pub migrate: crate::cluster::migrate::MigrateCache,
     pub pubsub: crate::pubsub::PubSub,
     /// WATCHed keys and their clients.
     pub watches: crate::multi::Watches,
@@ -264,6 +266,7 @@ impl Server {
             events_while_blocked: None,
             blocked_poll: None,
             repl: Default::default(),
+            migrate: Default::default(),
             cluster: None,
         }
     }
