@@ -21,16 +21,14 @@ impl Server {
         let now = crate::util::mstime();
         let node_timeout = self.cluster_node_timeout();
         let handshake_timeout = node_timeout.max(1000);
-        // clusterUpdateMyselfHostname.
-        let host = String::from_utf8_lossy(
-            &self
-                .config
-                .get_str("cluster-announce-hostname")
-                .unwrap_or_default(),
-        )
-        .into_owned();
-        if self.cs().me().hostname != host {
-            self.cs_mut().me_mut().hostname = host;
+        // clusterUpdateMyselfHostname / announced ports: CONFIG SET applies at the next tick.
+        let before = {
+            let me = self.cs().me();
+            (me.hostname.clone(), me.port, me.cport, me.ip.clone())
+        };
+        self.cluster_update_my_address();
+        let me = self.cs().me();
+        if before != (me.hostname.clone(), me.port, me.cport, me.ip.clone()) {
             self.cluster_todo(todo::SAVE_CONFIG);
         }
         let now_s = now / 1000;

@@ -135,13 +135,18 @@ impl Server {
     /// random nodes plus every PFAIL node, and the hostname extension if set.
     pub fn cluster_send_ping(&mut self, link: usize, typ: u16) {
         let now = crate::util::mstime();
+        let Some(known) = self.cluster.as_deref().map(|st| st.nodes.len()) else {
+            return;
+        };
+        let draws: Vec<u64> = (0..(known / 10).max(3) * 3)
+            .map(|_| self.rng.next_u64())
+            .collect();
         let st = self.cs();
         let Some(l) = st.links.get(link) else {
             return;
         };
         let link_node = l.node;
         let link_inbound = l.inbound;
-        let known = st.nodes.len();
         let mut freshnodes = known as isize - 2;
         let mut wanted = (known / 10).max(3) as isize;
         if wanted > freshnodes {
@@ -151,11 +156,14 @@ impl Server {
         let mut b = self.cluster_build_hdr(typ, HDR_LEN);
         let mut chosen: Vec<NodeId> = Vec::new();
         let ids = st.node_ids();
-        let mut rng = crate::util::Rng::new();
         let mut maxiter = wanted * 3;
+        let mut draw = draws.iter();
         while freshnodes > 0 && (chosen.len() as isize) < wanted && maxiter > 0 {
             maxiter -= 1;
-            let id = ids[rng.below(ids.len() as u64) as usize];
+            let Some(&r) = draw.next() else {
+                break;
+            };
+            let id = ids[(r % ids.len() as u64) as usize];
             let n = st.node(id);
             if id == st.myself || n.has(flags::PFAIL) {
                 continue;
