@@ -1,8 +1,8 @@
 //! Client limits against the real binary: a client that floods the server with
 //! requests for big replies and never reads is cut off at its class's hard output
 //! limit, the server's memory stays bounded, and other clients are unaffected.
-//! (The pub/sub variant — a subscriber that stops reading while a publisher
-//! floods it — needs PUBLISH/SUBSCRIBE, which issue 7 builds.)
+//! The same for a subscriber that stops reading while a publisher floods its
+//! channel: it is cut off at the pubsub class's hard limit.
 
 mod common;
 
@@ -82,6 +82,64 @@ fn normal_client_that_never_reads_is_closed_at_hard_limit() {
     // Other clients are served as before.
     let pong: String = redis::cmd("PING").query(&mut con).unwrap();
     assert_eq!(pong, "PONG");
+}
+
+#[test]
+fn subscriber_that_never_reads_is_closed_at_pubsub_hard_limit() {
+    // Redis's default pubsub class limit: hard 32mb, soft 8mb for 60 s.
+    let srv = Server::start();
+    let mut con = srv.client();
+    let rss_before = rss_kb(srv.pid());
+    let mut sub = srv.raw();
+    sub.write_all(&resp(&[b"CLIENT", b"SETNAME", b"subscriber"]))
+        .unwrap();
+    sub.write_all(&resp(&[b"SUBSCRIBE", b"news"])).unwrap();
+    let mut first = [0u8; 5];
+    sub.read_exact(&mut first).unwrap();
+    assert_eq!(&first, b"+OK\r\n");
+    let confirm = b"*3\r\n$9\r\nsubscribe\r\n$4\r\nnews\r\n:1\r\n";
+    let mut got = vec![0u8; confirm.len()];
+    sub.read_exact(&mut got).unwrap();
+    assert_eq!(&got[..], &confirm[..]);
+
+    // 1GB of messages if the server kept them all for the silent subscriber.
+    let message = "m".repeat(1 << 20);
+    let mut receivers = Vec::new();
+    for _ in 0..1024 {
+        let n: i64 = redis::cmd("PUBLISH")
+            .arg("news")
+            .arg(&message)
+            .query(&mut con)
+            .unwrap();
+        receivers.push(n);
+        if n == 0 {
+            break;
+        }
+    }
+    assert_eq!(
+        receivers.last(),
+        Some(&0),
+        "the subscriber was never cut off"
+    );
+    // It received some messages before the cut, but far fewer than 1024.
+    assert!(
+        receivers.len() > 8 && receivers.len() < 200,
+        "{}",
+        receivers.len()
+    );
+    let list: String = redis::cmd("CLIENT").arg("LIST").query(&mut con).unwrap();
+    assert!(!list.contains("name=subscriber"), "{list}");
+    let rss_after = rss_kb(srv.pid());
+    assert!(
+        rss_after < rss_before + 96 * 1024,
+        "RSS grew from {rss_before}kB to {rss_after}kB"
+    );
+    let log = srv.log();
+    assert!(
+        log.contains("scheduled to be closed ASAP for overcoming of output buffer limits.")
+            && log.contains("name=subscriber"),
+        "no limit log line in:\n{log}"
+    );
 }
 
 #[test]

@@ -30,6 +30,11 @@ pub struct RdbState {
     /// RDBGeneratedByReplication: `dbfilename` was written to feed replicas
     /// while rdb-del-sync-files was on; removed once they no longer need it.
     pub generated_by_replication: bool,
+    /// rdbSaveInfo of the last load: the repl-id, repl-offset and
+    /// repl-stream-db aux fields (None / -1 when absent).
+    pub loaded_repl_id: Option<String>,
+    pub loaded_repl_offset: i64,
+    pub loaded_repl_stream_db: i64,
 }
 
 impl Default for RdbState {
@@ -44,6 +49,9 @@ impl Default for RdbState {
             dirty_before_bgsave: 0,
             last_load_keys_loaded: 0,
             last_load_keys_expired: 0,
+            loaded_repl_id: None,
+            loaded_repl_offset: -1,
+            loaded_repl_stream_db: -1,
             loading_start_time: 0,
             loading_total_bytes: 0,
             loading_loaded_bytes: 0,
@@ -218,12 +226,20 @@ impl Server {
     pub fn load_data_from_disk(&mut self) {
         let path = self.rdb_filename();
         let start = crate::util::ustime();
-        match crate::rdb::load::load_file(self, &path, crate::rdb::load::LOAD_NONE) {
+        let mut flags = crate::rdb::load::LOAD_NONE;
+        if !self.is_replica() {
+            // Keys found expired while loading go to the backlog as DELs.
+            self.create_replication_backlog();
+            flags |= crate::rdb::load::LOAD_FEED_REPL;
+        }
+        let mut valid = false;
+        match crate::rdb::load::load_file(self, &path, flags) {
             Ok(true) => {
                 log::info!(
                     "DB loaded from disk: {:.3} seconds",
                     (crate::util::ustime() - start) as f64 / 1e6
                 );
+                valid = self.restore_repl_info_after_load();
             }
             Ok(false) => {}
             Err(e) if e.msg.starts_with("Internal error") => {
@@ -238,6 +254,10 @@ impl Server {
                 log::warn!("Fatal error loading the DB: {}. Exiting.", e.msg);
                 std::process::exit(1);
             }
+        }
+        // Without a history to resume the backlog is of no use.
+        if !valid {
+            self.repl.backlog = None;
         }
     }
 }

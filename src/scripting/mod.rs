@@ -9,8 +9,10 @@
 //! of `redis.call` is a scoped callback that borrows the server mutably, which
 //! is sound only because nothing else can reach the state meanwhile.
 
+mod cmsgpack;
 pub mod eval;
 pub mod function;
+mod lauxlib;
 mod libs;
 
 use std::collections::HashMap;
