@@ -21,8 +21,6 @@ pub static QUICKLIST_PACKED_THRESHOLD: AtomicU64 = AtomicU64::new(1 << 30);
 pub static SKIP_CHECKSUM_VALIDATION: AtomicBool = AtomicBool::new(false);
 /// DEBUG AOF-FLUSH-SLEEP: microseconds the AOF flush sleeps first (tests only).
 pub static AOF_FLUSH_SLEEP_US: AtomicI64 = AtomicI64::new(0);
-/// DEBUG SET-DISABLE-DENY-SCRIPTS: lets scripts call commands flagged noscript.
-pub static DISABLE_DENY_SCRIPTS: AtomicBool = AtomicBool::new(false);
 
 // ---------------------------------------------------------------- digests
 
@@ -429,8 +427,6 @@ fn not_built(c: &mut Client, what: &str) {
         what.to_ascii_uppercase(),
         match what {
             "replicate" => "replication is not implemented yet",
-            "drop-cluster-packet-filter" | "clusterlink" =>
-                "the cluster bus is not implemented yet",
             "restart" | "crash-and-recover" => "server restart is not implemented yet",
             "sdslen" | "structsize" => "this server has no SDS strings or C structures",
             _ => "not implemented yet",
@@ -510,6 +506,7 @@ pub fn debug_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
             }
             if !has("noflush") {
                 srv.empty_data(None, false);
+                srv.functions_flush();
             }
             let path = srv.rdb_filename();
             match crate::rdb::load::load_file(srv, &path, flags) {
@@ -528,7 +525,16 @@ pub fn debug_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
             srv.debug_loadaof();
             c.add_ok();
         }
-        ("drop-cluster-packet-filter", 3) => not_built(c, &sub),
+        ("drop-cluster-packet-filter", 3) => {
+            let Some(t) = crate::util::parse_i64(argv.get(2)) else {
+                c.add_error_not_int();
+                return;
+            };
+            if let Some(st) = srv.cluster.as_deref_mut() {
+                st.drop_filter = t;
+            }
+            c.add_ok();
+        }
         ("object", 3) => debug_object(srv, c, argv.get(2)),
         ("sdslen", 3) => not_built(c, "sdslen"),
         ("listpack", 3) | ("quicklist", 3) | ("quicklist", 4) => {
@@ -674,7 +680,7 @@ pub fn debug_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
             c.add_status("Apparently Redis did not crash: test passed");
         }
         ("set-disable-deny-scripts", 3) => {
-            DISABLE_DENY_SCRIPTS.store(atoi(argv.get(2)) != 0, Ordering::Relaxed);
+            srv.script_disable_deny_script = atoi(argv.get(2)) != 0;
             c.add_ok();
         }
         ("config-rewrite-force-all", 2) => config_rewrite_force_all(srv, c),
@@ -719,7 +725,7 @@ pub fn debug_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
                 c.add_error("Debug option only available for cluster mode enabled setup!");
                 return;
             }
-            not_built(c, "clusterlink");
+            srv.debug_cluster_link_kill(c, argv.get(3), argv.get(4));
         }
         _ => subcommand_syntax_error(c, argv),
     }

@@ -309,11 +309,16 @@ fn main() {
     if srv.config.get_bool("set-proc-title") {
         let _ = process::set_proc_title(&srv);
     }
-    let _ = process::update_oom_score_adj(&srv.config);
+    let _ = process::update_oom_score_adj(&srv.config, srv.is_replica());
     crash::install(&mut srv);
     crash::watchdog(srv.config.get_i64("watchdog-period"), srv.config.hz);
     srv.listeners = listeners;
     srv.tcp_port = srv.config.port;
+    if srv.config.cluster_enabled {
+        if let Err(e) = srv.cluster_init() {
+            fatal(&e);
+        }
+    }
     // replicaof in the configuration, before the load (a replica keeps
     // expired keys and resumes its master's history from the RDB); the
     // replication cron connects.

@@ -27,6 +27,10 @@ impl MultiState {
     pub fn len(&self) -> usize {
         self.commands.len()
     }
+    /// The queued commands (cluster routing checks their keys at EXEC).
+    pub fn queued(&self) -> impl Iterator<Item = (usize, &OwnedArgv)> {
+        self.commands.iter().map(|(id, a)| (*id, a))
+    }
     /// multiStateMemOverhead (CLIENT LIST multi-mem).
     pub fn memory(&self) -> usize {
         self.argv_bytes + self.commands.capacity() * std::mem::size_of::<(usize, OwnedArgv)>()

@@ -167,8 +167,12 @@ fn sort_generic(srv: &mut Server, c: &mut Client, argv: &Argv, readonly: bool) {
         Some(_) => return c.add_error_wrongtype(),
     };
     // A set has no order of its own: when the result is stored (and so
-    // replicated) it must not depend on the set's internal order.
-    if dontsort && matches!(kind, Kind::Set) && storekey.is_some() {
+    // replicated), or seen by a script, it must not depend on the set's
+    // internal order.
+    if dontsort
+        && matches!(kind, Kind::Set)
+        && (storekey.is_some() || c.flags.has(crate::networking::ClientFlags::SCRIPT))
+    {
         dontsort = false;
         alpha = true;
         sortby = None;

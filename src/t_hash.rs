@@ -529,36 +529,14 @@ pub fn hmget_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
 }
 
 pub fn hdel_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
-    let db = c.db;
-    let key = argv.get(1);
-    let h = match srv.lookup_write_as::<HashVal>(db, key).or_wrongtype(c) {
-        Err(()) => return,
-        Ok(None) => return c.add_int(0),
-        Ok(Some(h)) => h,
-    };
-    let mut deleted = 0;
-    let mut key_removed = false;
-    for i in 2..argv.len() {
-        if h.delete(argv.get(i)) {
-            deleted += 1;
-            if h.is_empty() {
-                key_removed = true;
-                break;
-            }
-        }
-    }
-    if key_removed {
-        srv.dbs[db].remove(key);
-    }
-    if deleted > 0 {
-        srv.signal_modified_key(db, key);
-        srv.notify_keyspace_event(class::HASH, "hdel", key, db);
-        if key_removed {
-            srv.notify_keyspace_event(class::GENERIC, "del", key, db);
-        }
-        srv.dirty += deleted as u64;
-    }
-    c.add_int(deleted);
+    srv.remove_members(
+        c,
+        argv,
+        class::HASH,
+        "hdel",
+        HashVal::delete,
+        HashVal::is_empty,
+    );
 }
 
 pub fn hlen_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
@@ -615,11 +593,13 @@ fn hgetall_generic(srv: &mut Server, c: &mut Client, argv: &Argv, what: u8) {
         }
         return;
     };
+    let length = h.len();
     if both {
-        c.add_map_len(h.len());
+        c.add_map_len(length);
     } else {
-        c.add_array_len(h.len());
+        c.add_array_len(length);
     }
+    let mut count = 0;
     h.for_each(|k, v| {
         if what & KEYS != 0 {
             add_reply_lp(c, k);
@@ -627,7 +607,13 @@ fn hgetall_generic(srv: &mut Server, c: &mut Client, argv: &Argv, what: u8) {
         if what & VALUES != 0 {
             add_reply_lp(c, v);
         }
+        count += 1;
     });
+    // A listpack whose header count disagrees with its entries (an unsanitized
+    // RESTORE payload) would leave the reply short: Redis asserts here.
+    if count != length {
+        crate::crash::assert_failed("count == length", file!(), line!());
+    }
 }
 
 pub fn hkeys_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
@@ -732,6 +718,9 @@ fn hrandfield_with_count(srv: &mut Server, c: &mut Client, key: &[u8], l: i64, w
             }),
             HashVal::Listpack(lp) => {
                 let idx = pair_offsets(lp);
+                if idx.is_empty() {
+                    short_reply();
+                }
                 reply_random_draws(c, count, |c| {
                     let k = idx[rng.below(idx.len() as u64) as usize];
                     let v = lp.next(k).expect("listpack hash: field without value");
@@ -749,7 +738,14 @@ fn hrandfield_with_count(srv: &mut Server, c: &mut Client, key: &[u8], l: i64, w
     });
     // CASE 2: the whole hash.
     if count >= size {
-        h.for_each(|k, v| add_pair_reply(c, k, v, withvalues));
+        let mut n = 0;
+        h.for_each(|k, v| {
+            add_pair_reply(c, k, v, withvalues);
+            n += 1;
+        });
+        if n != reply_size {
+            short_reply();
+        }
         return;
     }
     // CASE 3: nearly the whole hash: copy it, then remove random fields.
@@ -760,6 +756,9 @@ fn hrandfield_with_count(srv: &mut Server, c: &mut Client, key: &[u8], l: i64, w
             d.insert_new(k.to_vec().into(), v.to_vec().into_boxed_slice());
         });
         d.trim_randomly_to(count as usize, rng);
+        if d.len() != reply_size {
+            short_reply();
+        }
         for (k, v) in d.iter() {
             add_pair_reply(c, LpValue::Str(k), LpValue::Str(v), withvalues);
         }
@@ -784,6 +783,9 @@ fn hrandfield_with_count(srv: &mut Server, c: &mut Client, key: &[u8], l: i64, w
                 index += 1;
                 p = lp.next(v);
             }
+            if remaining > 0 {
+                short_reply();
+            }
         }
         HashVal::Table(_) => {
             let mut seen: Dict<()> = Dict::new();
@@ -802,6 +804,14 @@ fn hrandfield_with_count(srv: &mut Server, c: &mut Client, key: &[u8], l: i64, w
             }
         }
     }
+}
+
+/// A listpack holding fewer pairs than its header claims (an unsanitized
+/// RESTORE payload) cannot fill the reply whose length went out: Redis's
+/// assertion (lpRandomPairsUnique's count), never a short reply.
+#[cold]
+fn short_reply() -> ! {
+    crate::crash::assert_failed("lpRandomPairsUnique(...) == count", file!(), line!())
 }
 
 /// Offsets of every field of a listpack hash (for repeated random picks).

@@ -334,39 +334,14 @@ pub fn sadd_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
 }
 
 pub fn srem_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
-    let db = c.db;
-    let key = argv.get(1);
-    let set = match srv.lookup_write_as::<SetVal>(c.db, key).or_wrongtype(c) {
-        Err(()) => return,
-        Ok(None) => {
-            c.add_int(0);
-            return;
-        }
-        Ok(Some(s)) => s,
-    };
-    let mut deleted = 0;
-    let mut key_removed = false;
-    for i in 2..argv.len() {
-        if set.remove(argv.get(i)) {
-            deleted += 1;
-            if set.is_empty() {
-                key_removed = true;
-                break;
-            }
-        }
-    }
-    if key_removed {
-        srv.dbs[db].remove(key);
-    }
-    if deleted > 0 {
-        srv.signal_modified_key(db, key);
-        srv.notify_keyspace_event(class::SET, "srem", key, db);
-        if key_removed {
-            srv.notify_keyspace_event(class::GENERIC, "del", key, db);
-        }
-        srv.dirty += deleted as u64;
-    }
-    c.add_int(deleted);
+    srv.remove_members(
+        c,
+        argv,
+        class::SET,
+        "srem",
+        SetVal::remove,
+        SetVal::is_empty,
+    );
 }
 
 pub fn smove_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
@@ -644,7 +619,14 @@ fn srandmember_with_count(srv: &mut Server, c: &mut Client, argv: &Argv) {
     // CASE 2: the whole set.
     if count >= size {
         c.add_array_len(size as usize);
-        set.for_each(|m| add_reply_member(c, m));
+        let mut n = 0u64;
+        set.for_each(|m| {
+            add_reply_member(c, m);
+            n += 1;
+        });
+        if n != size {
+            short_reply();
+        }
         return;
     }
     let mut d: Dict<()> = Dict::new();
@@ -656,11 +638,23 @@ fn srandmember_with_count(srv: &mut Server, c: &mut Client, argv: &Argv) {
             d.insert_new(member_bytes(m, &mut t).into(), ());
         });
         d.trim_randomly_to(count as usize, rng);
+        // An intset with duplicates (an unsanitized RESTORE payload) has
+        // fewer distinct members than its length says.
+        if d.len() != count as usize {
+            short_reply();
+        }
     } else {
         // CASE 4: draw until count distinct members were found.
         d.expand(count as usize);
         let mut added = 0;
+        // Bounded, so an intset with duplicates (fewer distinct members than
+        // its length) stops the server with a report instead of spinning.
+        let mut budget = count.saturating_mul(1000).saturating_add(1_000_000);
         while added < count {
+            budget -= 1;
+            if budget == 0 {
+                short_reply();
+            }
             let m = set.random(rng);
             let mut t = [0u8; 20];
             let b = member_bytes(m, &mut t);
@@ -674,6 +668,18 @@ fn srandmember_with_count(srv: &mut Server, c: &mut Client, argv: &Argv) {
     for (k, _) in d.iter() {
         c.add_bulk(k);
     }
+}
+
+/// A set whose members disagree with its length (an unsanitized RESTORE
+/// payload) cannot fill the reply whose length went out: an assertion exit,
+/// never a short reply or an endless draw.
+#[cold]
+fn short_reply() -> ! {
+    crate::crash::assert_failed(
+        "count of distinct members == reply length",
+        file!(),
+        line!(),
+    )
 }
 
 /// The "negative count" case of SRANDMEMBER and HRANDFIELD: `count`

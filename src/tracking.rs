@@ -437,7 +437,10 @@ impl Server {
         if f & ON != 0 {
             let cmd = &self.commands.cmds[id];
             let mut keys = Vec::new();
-            if cmd.flags & cmdflags::READONLY != 0 && f & BCAST == 0 {
+            // A read-only script tracks the keys of the commands it runs
+            // (tracking_remember_script_keys), not its own.
+            let ro_script = matches!(cmd.fullname, "eval_ro" | "evalsha_ro" | "fcall_ro");
+            if cmd.flags & cmdflags::READONLY != 0 && f & BCAST == 0 && !ro_script {
                 let optin = f & OPTIN != 0;
                 let optout = f & OPTOUT != 0;
                 let caching = f & CACHING != 0;
@@ -461,6 +464,25 @@ impl Server {
         // transaction, so they follow EXEC's reply instead of splitting it.
         if !self.tracking.pending.is_empty() && !self.in_exec {
             self.tracking_flush_pending(c);
+        }
+    }
+
+    /// A script's read command makes its caller track the keys the EVAL or
+    /// FCALL declared (call()'s trackingRememberKeys on server.script_caller).
+    pub fn tracking_remember_script_keys(&mut self, caller: &mut Client, id: usize, argv: &Argv) {
+        let f = flags_of(caller);
+        if f & ON == 0 || f & BCAST != 0 {
+            return;
+        }
+        let (optin, optout, caching) = (f & OPTIN != 0, f & OPTOUT != 0, f & CACHING != 0);
+        if (optin && !caching) || (optout && caching) {
+            return;
+        }
+        let cmd = &self.commands.cmds[id];
+        let keys = crate::commands::keys::get_key_positions(cmd, argv).unwrap_or_default();
+        let me = (caller.id, caller.token);
+        for p in keys {
+            self.tracking_remember(argv.get(p), me);
         }
     }
 

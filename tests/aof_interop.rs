@@ -116,11 +116,14 @@ fn we_load_real_redis_aof_directory() {
         return;
     }
     let dir = Server::new_dir();
+    // `always`: with everysec a busy machine can make Redis postpone its AOF
+    // write behind a slow background fsync, and the kill -9 below would then
+    // lose the last writes on Redis's side, not ours.
     let args = [
         "--appendonly",
         "yes",
         "--appendfsync",
-        "everysec",
+        "always",
         "--save",
         "",
         "--auto-aof-rewrite-percentage",

@@ -4,20 +4,8 @@
 
 mod common;
 
-use common::{err_text, Server};
+use common::{cmd, err, Server};
 use redis::Value;
-
-fn cmd(con: &mut redis::Connection, args: &[&str]) -> redis::RedisResult<Value> {
-    let mut c = redis::cmd(args[0]);
-    for a in &args[1..] {
-        c.arg(*a);
-    }
-    c.query(con)
-}
-
-fn err(con: &mut redis::Connection, args: &[&str]) -> String {
-    err_text(&cmd(con, args).expect_err(&format!("{:?} should fail", args)))
-}
 
 fn int(con: &mut redis::Connection, args: &[&str]) -> i64 {
     match cmd(con, args).unwrap() {

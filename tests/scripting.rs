@@ -227,3 +227,149 @@ fn functions_load_call_list_dump_restore() {
         "ERR Library not found"
     );
 }
+
+/// Sends EVAL on a raw socket without waiting for its reply.
+fn start_eval(s: &Server, body: &str, keys: &[&str]) -> std::net::TcpStream {
+    use std::io::Write;
+    let mut sock = s.raw();
+    let n = keys.len().to_string();
+    let mut args: Vec<&[u8]> = vec![b"EVAL", body.as_bytes(), n.as_bytes()];
+    args.extend(keys.iter().map(|k| k.as_bytes()));
+    sock.write_all(&common::resp(&args)).unwrap();
+    sock
+}
+
+/// Polls PING until it answers -BUSY; returns when it does.
+fn wait_busy(c: &mut Connection) -> std::time::Instant {
+    let t0 = std::time::Instant::now();
+    loop {
+        if let Err(e) = cmd("PING").query::<String>(c) {
+            let e = err_text(&e);
+            assert!(e.starts_with("BUSY "), "{e}");
+            return std::time::Instant::now();
+        }
+        assert!(t0.elapsed().as_secs() < 10, "the script never got busy");
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+}
+
+#[test]
+fn busy_script_is_killed_soon_after_the_threshold() {
+    let s = Server::start();
+    let mut c = s.client();
+    q::<()>(&mut c, &["CONFIG", "SET", "busy-reply-threshold", "50"]);
+    let started = std::time::Instant::now();
+    let mut sock = start_eval(&s, "while true do end", &[]);
+    wait_busy(&mut c);
+    q::<()>(&mut c, &["SCRIPT", "KILL"]);
+    // Killed within 100 ms of the threshold.
+    let reply = common::read_replies(&mut sock, 1);
+    let waited = started.elapsed();
+    assert!(
+        waited < std::time::Duration::from_millis(50 + 100 + 60),
+        "killed after {waited:?}"
+    );
+    let text = String::from_utf8_lossy(&reply);
+    assert!(
+        text.starts_with("-ERR Script killed by user with SCRIPT KILL..."),
+        "{text}"
+    );
+    assert_eq!(q::<String>(&mut c, &["PING"]), "PONG");
+    assert_eq!(
+        err(&mut c, &["SCRIPT", "KILL"]),
+        "NOTBUSY No scripts in execution right now."
+    );
+    // The caller's connection still works.
+    use std::io::Write;
+    sock.write_all(&common::resp(&[b"PING"])).unwrap();
+    assert_eq!(common::read_replies(&mut sock, 1), b"+PONG\r\n");
+}
+
+#[test]
+fn busy_script_pcall_cannot_swallow_the_kill() {
+    let s = Server::start();
+    let mut c = s.client();
+    q::<()>(&mut c, &["CONFIG", "SET", "busy-reply-threshold", "20"]);
+    let mut sock = start_eval(
+        &s,
+        "local f = function() while 1 do redis.call('ping') end end while 1 do pcall(f) end",
+        &[],
+    );
+    wait_busy(&mut c);
+    // Other clients are refused with Redis's exact text meanwhile.
+    assert_eq!(
+        err(&mut c, &["GET", "x"]),
+        "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
+    );
+    assert_eq!(
+        err(&mut c, &["FUNCTION", "KILL"]),
+        "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
+    );
+    q::<()>(&mut c, &["SCRIPT", "KILL"]);
+    let text = String::from_utf8_lossy(&common::read_replies(&mut sock, 1)).into_owned();
+    assert!(text.contains("killed by user"), "{text}");
+}
+
+#[test]
+fn busy_writing_script_is_unkillable_and_shutdown_nosave_works() {
+    let s = Server::start();
+    let mut c = s.client();
+    q::<()>(&mut c, &["CONFIG", "SET", "busy-reply-threshold", "20"]);
+    let _sock = start_eval(
+        &s,
+        "redis.call('set', KEYS[1], 'y') while true do end",
+        &["x"],
+    );
+    wait_busy(&mut c);
+    assert_eq!(
+        err(&mut c, &["SCRIPT", "KILL"]),
+        "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command."
+    );
+    assert!(err(&mut c, &["PING"]).starts_with("BUSY "));
+    // A saving shutdown is refused; NOSAVE ends the server.
+    assert!(err(&mut c, &["SHUTDOWN"]).starts_with("BUSY "));
+    let _ = cmd("SHUTDOWN").arg("NOSAVE").query::<Value>(&mut c);
+    let t0 = std::time::Instant::now();
+    let mut s = s;
+    while s.alive() {
+        assert!(
+            t0.elapsed().as_secs() < 10,
+            "still running after SHUTDOWN NOSAVE"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn busy_function_reports_in_stats_and_needs_function_kill() {
+    let s = Server::start();
+    let mut c = s.client();
+    q::<String>(
+        &mut c,
+        &[
+            "FUNCTION",
+            "LOAD",
+            "#!lua name=lib\nredis.register_function('spin', function() while true do end end)",
+        ],
+    );
+    q::<()>(&mut c, &["CONFIG", "SET", "busy-reply-threshold", "20"]);
+    use std::io::Write;
+    let mut sock = s.raw();
+    sock.write_all(&common::resp(&[b"FCALL", b"spin", b"0"]))
+        .unwrap();
+    wait_busy(&mut c);
+    assert_eq!(
+        err(&mut c, &["SCRIPT", "KILL"]),
+        "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE."
+    );
+    let stats = common::run(&mut c, &["FUNCTION", "STATS"]);
+    assert!(
+        stats
+            .starts_with("[running_script, [name, spin, command, [FCALL, spin, 0], duration_ms, :"),
+        "{stats}"
+    );
+    q::<()>(&mut c, &["FUNCTION", "KILL"]);
+    let text = String::from_utf8_lossy(&common::read_replies(&mut sock, 1)).into_owned();
+    assert!(text.contains("killed by user"), "{text}");
+    assert_eq!(q::<String>(&mut c, &["PING"]), "PONG");
+}

@@ -5,21 +5,9 @@
 
 mod common;
 
-use common::{err_text, Server};
+use common::{cmd, err, err_text, Server};
 use redis::Value;
 use std::collections::BTreeMap;
-
-fn cmd(con: &mut redis::Connection, args: &[&str]) -> redis::RedisResult<Value> {
-    let mut c = redis::cmd(args[0]);
-    for a in &args[1..] {
-        c.arg(*a);
-    }
-    c.query(con)
-}
-
-fn err(con: &mut redis::Connection, args: &[&str]) -> String {
-    err_text(&cmd(con, args).expect_err(&format!("{:?} should fail", args)))
-}
 
 fn ok(con: &mut redis::Connection, args: &[&str]) -> Value {
     cmd(con, args).unwrap_or_else(|e| panic!("{:?}: {}", args, e))

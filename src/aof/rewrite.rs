@@ -162,6 +162,12 @@ impl Server {
         }
         let delay = self.config.get_i64("rdb-key-save-delay");
         let mut out = Vec::new();
+        // rewriteFunctions: the libraries come first, as FUNCTION LOAD.
+        for lib in self.scripting.functions.libraries.values() {
+            out.clear();
+            cat_command(&mut out, 3, [&b"FUNCTION"[..], b"LOAD", &lib.code]);
+            w.write_all(&out)?;
+        }
         for (j, db) in self.dbs.iter().enumerate() {
             if db.is_empty() {
                 continue;

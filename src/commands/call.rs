@@ -7,6 +7,11 @@ use crate::networking::{Client, ClientFlags};
 use crate::resp::Argv;
 use crate::server::Server;
 
+/// The flags EVAL*, EVALSHA* and FCALL* share: a cheap pre-filter before
+/// asking the scripting code for a script's declared flags.
+const SCRIPT_CMD_FLAGS: u64 =
+    flags::NOSCRIPT | flags::SKIP_MONITOR | flags::MAY_REPLICATE | flags::NO_MANDATORY_KEYS;
+
 /// Redis's "unknown command" text: the name and up to 128 bytes of argument preview.
 fn unknown_command_error(c: &mut Client, argv: &Argv) {
     let mut args = String::new();
@@ -71,6 +76,10 @@ impl Server {
             return;
         }
         let mut cmd_flags = cmd.flags;
+        // EVAL/FCALL of a script with declared flags take the script's.
+        if cmd_flags & SCRIPT_CMD_FLAGS == SCRIPT_CMD_FLAGS {
+            cmd_flags = self.script_command_flags(id, argv, cmd_flags);
+        }
         let in_multi = c.flags.has(crate::networking::ClientFlags::MULTI);
         if in_multi {
             cmd_flags = crate::multi::effective_flags(c, cmd.fullname, cmd_flags);
@@ -93,8 +102,23 @@ impl Server {
             self.after_rejected(c, Some(id));
             return;
         }
-        // Cluster redirection (issue 8) comes before these gates. Clients are
-        // evicted before keys: their buffers may be what is over maxmemory.
+        // Cluster redirection: a key this node can't serve now is refused before
+        // anything else looks at the request (processCommand's getNodeByQuery step).
+        if self.config.cluster_enabled {
+            if let Some(err) = self.cluster_redirect(c, id, argv) {
+                if self.commands.cmds[id].spec.name == "exec" {
+                    self.discard_transaction(c);
+                    c.add_error(&err);
+                    self.commands.cmds[id].stats.rejected_calls += 1;
+                    self.drain_error_codes(c);
+                } else {
+                    c.add_error(&err);
+                    self.after_rejected(c, Some(id));
+                }
+                return;
+            }
+        }
+        // Clients are evicted before keys: their buffers may be what is over maxmemory.
         if self.config.maxmemory_clients_on() && self.client_eviction_gate(c) {
             return;
         }
@@ -203,6 +227,13 @@ impl Server {
             self.after_rejected(c, Some(id));
             return;
         }
+        // A script past busy-reply-threshold polls the loop: only the
+        // allow-busy commands (SCRIPT KILL, SHUTDOWN, MULTI/EXEC...) run.
+        if cmd_flags & flags::ALLOW_BUSY == 0 && self.script_timedout() {
+            c.add_error(self.script_busy_error());
+            self.after_rejected(c, Some(id));
+            return;
+        }
         if self.pause != crate::server::PauseKind::None && self.must_postpone(c, cmd_flags) {
             self.postpone_client(c);
             return;
@@ -212,7 +243,9 @@ impl Server {
             return;
         }
         self.call(c, id, argv);
-        if self.has_ready_keys() {
+        c.woff = self.repl.master_repl_offset;
+        // Keys a busy script made ready are served after it ends.
+        if self.has_ready_keys() && !self.script_timedout() {
             self.handle_clients_blocked_on_keys();
         }
     }
@@ -230,7 +263,11 @@ impl Server {
                 return;
             }
         };
-        self.cmd_time_ms = crate::util::mstime();
+        // Nested calls (a script's commands, EXEC's) keep the outer
+        // command's time: a script sees keys expire as of its start.
+        if self.prop.depth == 0 {
+            self.cmd_time_ms = crate::util::mstime();
+        }
         let errors_before = c.error_codes.len();
         let dirty_before = self.dirty;
         if self.tracking.in_use {

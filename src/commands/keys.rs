@@ -19,6 +19,13 @@ pub fn get_keys_with_specs(cmd: &Command, argv: &Argv) -> Result<Vec<(usize, usi
     match cmd.spec.name {
         "sort" => return Ok(sort_keys(argv)),
         "sort_ro" => return Ok(vec![(1, 0)]),
+        // Its KEYS spec is INCOMPLETE: Redis falls back to migrateGetKeys.
+        "migrate" => {
+            return Ok(crate::cluster::migrate::migrate_key_positions(argv)
+                .into_iter()
+                .map(|p| (p, 0))
+                .collect())
+        }
         _ => {}
     }
     let argc = argv.len() as i32;

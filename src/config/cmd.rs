@@ -336,7 +336,7 @@ fn run_apply(srv: &mut Server, a: Apply) -> Result<(), String> {
             crate::acl::update_default_password(srv);
             Ok(())
         }
-        Apply::OomScoreAdj => crate::process::update_oom_score_adj(&srv.config)
+        Apply::OomScoreAdj => crate::process::update_oom_score_adj(&srv.config, srv.is_replica())
             .map_err(|_| "Failed to set current oom_score_adj. Check server logs.".to_string()),
         Apply::CrashLog => {
             crate::crash::apply_config(&srv.config);

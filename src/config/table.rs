@@ -1049,6 +1049,7 @@ pub static DIRECTIVES: &[Directive] = &[
 /// as not implemented yet. Subsystems add their names here as they land.
 pub const IMPLEMENTED: &[&str] = &[
     "replicaof",
+    "busy-reply-threshold",
     "min-replicas-to-write",
     "min-replicas-max-lag",
     "repl-timeout",
@@ -1120,6 +1121,27 @@ pub const IMPLEMENTED: &[&str] = &[
     "hash-max-listpack-entries",
     "hash-max-listpack-value",
     "set-max-intset-entries",
+    "save",
+    "dbfilename",
+    "rdbcompression",
+    "rdbchecksum",
+    "appendonly",
+    "appendfsync",
+    "appendfilename",
+    "appenddirname",
+    "no-appendfsync-on-rewrite",
+    "auto-aof-rewrite-percentage",
+    "auto-aof-rewrite-min-size",
+    "aof-use-rdb-preamble",
+    "aof-load-truncated",
+    "aof-timestamp-enabled",
+    "aof-rewrite-incremental-fsync",
+    "stop-writes-on-bgsave-error",
+    "rdb-key-save-delay",
+    "key-load-delay",
+    "loading-process-events-interval-bytes",
+    "sanitize-dump-payload",
+    "aof-disable-auto-gc",
 ];
 
 pub fn is_implemented(name: &str) -> bool {

@@ -77,6 +77,10 @@ impl ClientFlags {
     pub const SLAVE: u32 = 1 << 24;
     /// The link to our master: its commands run without replies.
     pub const MASTER: u32 = 1 << 25;
+    /// ASKING was sent: the next command may use a slot this node is importing.
+    pub const ASKING: u32 = 1 << 18;
+    /// READONLY: a cluster replica serves this client reads of its master's slots.
+    pub const READONLY: u32 = 1 << 19;
     #[inline]
     pub fn has(self, f: u32) -> bool {
         self.0 & f != 0
@@ -125,6 +129,9 @@ pub struct Client {
     pub last_interaction_ms: i64,
     /// Full name of the last command ("client|list"), for CLIENT LIST cmd=.
     pub last_cmd: &'static str,
+    /// The hash slot cluster routing found for the running command, -1 when none
+    /// (a script's commands must stay in it).
+    pub slot: i32,
     /// Error codes replied since `call()` last drained them (errorstats).
     pub error_codes: Vec<String>,
     /// Argument ranges and inline scratch, reused across commands.
@@ -176,6 +183,8 @@ pub struct Client {
     /// Master client: bytes of `querybuf` already applied and proxied (the rest
     /// may be an open MULTI block).
     pub repl_applied: usize,
+    /// master_repl_offset right after this client's last command (WAIT).
+    pub woff: i64,
 }
 
 impl Client {
@@ -207,6 +216,7 @@ impl Client {
             ctime_ms: now_ms,
             last_interaction_ms: now_ms,
             last_cmd: "NULL",
+            slot: -1,
             error_codes: Vec::new(),
             argv_ranges: Vec::new(),
             inline_buf: Vec::new(),
@@ -232,6 +242,7 @@ impl Client {
             watched: Vec::new(),
             repl: None,
             repl_applied: 0,
+            woff: 0,
         }
     }
 

@@ -56,6 +56,7 @@ impl Server {
                     self.repl.applying_master = from_master;
                     let replica_mark = c.flags.has(ClientFlags::SLAVE).then(|| c.reply.len());
                     self.process_command(c, &argv);
+                    crate::cluster::routing::after_command(c);
                     self.repl.applying_master = false;
                     if let Some(mark) = replica_mark {
                         self.replica_reply_check(c, mark);

@@ -27,6 +27,9 @@ pub struct RdbState {
     pub loading_total_bytes: u64,
     pub loading_loaded_bytes: u64,
     pub loading_rdb_used_mem: u64,
+    /// RDBGeneratedByReplication: `dbfilename` was written to feed replicas
+    /// while rdb-del-sync-files was on; removed once they no longer need it.
+    pub generated_by_replication: bool,
     /// rdbSaveInfo of the last load: the repl-id, repl-offset and
     /// repl-stream-db aux fields (None / -1 when absent).
     pub loaded_repl_id: Option<String>,
@@ -53,6 +56,7 @@ impl Default for RdbState {
             loading_total_bytes: 0,
             loading_loaded_bytes: 0,
             loading_rdb_used_mem: 0,
+            generated_by_replication: false,
         }
     }
 }
@@ -136,12 +140,64 @@ impl Server {
                 }
             }
         }
+        if !self.has_active_child() {
+            self.remove_rdb_used_to_sync_replicas();
+        }
         if !self.has_active_child()
             && self.rdb.bgsave_scheduled
             && (unix_now() - self.rdb.lastbgsave_try > BGSAVE_RETRY_DELAY || self.rdb.lastbgsave_ok)
             && self.rdb_save_background().is_ok()
         {
             self.rdb.bgsave_scheduled = false;
+        }
+    }
+
+    /// allPersistenceDisabled: no save points and no AOF.
+    pub fn all_persistence_disabled(&self) -> bool {
+        self.config.save_params.is_empty() && self.aof.state == crate::aof::AofState::Off
+    }
+
+    /// removeRDBUsedToSyncReplicas (from cron): with rdb-del-sync-files on, an
+    /// instance without persistence does not keep the RDB file it wrote only
+    /// to feed replicas, once no replica waits for or reads it.
+    pub fn remove_rdb_used_to_sync_replicas(&mut self) {
+        if !self.config.get_bool("rdb-del-sync-files") {
+            // Cleared, so re-enabling later does not delete a file written
+            // while the feature was off.
+            self.rdb.generated_by_replication = false;
+            return;
+        }
+        if !self.all_persistence_disabled() || !self.rdb.generated_by_replication {
+            return;
+        }
+        use crate::replication::ReplicaState;
+        let busy = self.repl.slaves.iter().any(|&t| {
+            // A slot taken out of the slab is a client running a command: not
+            // a replica being fed.
+            let slot = self
+                .clients
+                .get(t.wrapping_sub(crate::server::FIRST_CLIENT_TOKEN));
+            matches!(
+                slot.and_then(|c| c.as_deref())
+                    .and_then(|c| c.repl.as_ref())
+                    .map(|r| r.state),
+                Some(
+                    ReplicaState::WaitBgsaveStart
+                        | ReplicaState::WaitBgsaveEnd
+                        | ReplicaState::SendBulk
+                )
+            )
+        });
+        if busy {
+            return;
+        }
+        let path = self.rdb_filename();
+        if std::fs::symlink_metadata(&path).is_ok() {
+            self.rdb.generated_by_replication = false;
+            log::info!(
+                "Removing the RDB file used to feed replicas in a persistence-less instance"
+            );
+            let _ = std::fs::remove_file(&path);
         }
     }
 
@@ -225,6 +281,11 @@ fn background_save_done(srv: &mut Server, pid: i32, exitcode: i32, bysignal: i32
     }
     srv.rdb.save_time_last = unix_now() - srv.rdb.save_time_start;
     srv.rdb.save_time_start = -1;
+    // startBgsaveForReplication's mark, taken here while the replication
+    // side still says whom this save was for.
+    if srv.repl.rdb_child_for_sync && srv.config.get_bool("rdb-del-sync-files") {
+        srv.rdb.generated_by_replication = true;
+    }
     srv.update_slaves_waiting_bgsave(bysignal == 0 && exitcode == 0);
 }
 

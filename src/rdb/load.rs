@@ -491,9 +491,32 @@ fn load_inner<R: Read>(
                 std::process::exit(1);
             }
             OP_FUNCTION | OP_FUNCTION2 => {
-                return Err(bad(
-                    "The RDB file contains functions, which this server cannot load yet",
-                ));
+                let code = if t == OP_FUNCTION2 {
+                    rd.string()?
+                } else {
+                    // The 7.0-rc format: name, engine, optional description
+                    // and the code without its shebang line.
+                    let name = rd.string()?;
+                    let engine = rd.string()?;
+                    if rd.len()? != 0 {
+                        rd.string()?;
+                    }
+                    let blob = rd.string()?;
+                    let mut code = b"#!".to_vec();
+                    code.extend_from_slice(&engine);
+                    code.extend_from_slice(b" name=");
+                    code.extend_from_slice(&name);
+                    code.push(b'\n');
+                    code.extend_from_slice(&blob);
+                    code
+                };
+                let allow_dup = flags & LOAD_ALLOW_DUP != 0;
+                if let Err(e) = crate::scripting::function::rdb_load_function(srv, &code, allow_dup)
+                {
+                    log::warn!("Failed loading library, {}", e);
+                    return Err(bad(&format!("Failed loading library, {}", e)));
+                }
+                continue;
             }
             _ => {}
         }

@@ -154,6 +154,7 @@ pub fn save_to_writer<W: Write>(
             b"0"
         },
     )?;
+    crate::scripting::function::save_functions(&mut out, srv)?;
     let policy_lru = srv.config.maxmemory_policy_uses_lru_lfu() && !srv.lfu_policy();
     let policy_lfu = srv.lfu_policy();
     let delay = srv.config.get_i64("rdb-key-save-delay");

@@ -14,7 +14,11 @@ pub mod backlog;
 pub mod cmds;
 pub mod diskless;
 mod diskless_load;
+pub mod net;
+pub mod pause;
 pub mod replica;
+pub mod replica_expire;
+pub mod wait;
 
 use crate::networking::{Client, ClientFlags};
 use crate::resp::Argv;
@@ -113,6 +117,16 @@ pub struct ReplState {
     pub reconnect_asap: bool,
     /// A command from the master client is running (keys never look expired to it).
     pub applying_master: bool,
+    /// A WAIT blocked: send REPLCONF GETACK before sleeping.
+    pub get_ack_from_slaves: bool,
+    /// Keys with a TTL written on this writable replica by its own clients.
+    pub replica_expires: replica_expire::ReplicaKeysWithExpire,
+    /// Client pauses by purpose (src/replication/pause.rs).
+    pub pauses: pause::Pauses,
+    /// A shutdown waits for replicas until this unix ms (0: none initiated).
+    pub shutdown_mstime: i64,
+    /// The SHUTDOWN_* flags of the shutdown in progress.
+    pub shutdown_flags: u32,
     /// The diskless transfer in progress (parent's ends of the child's pipes).
     pub rdb_pipe: Option<diskless::RdbPipe>,
     /// In a fork child: the parent's repl_save_info at the fork.
@@ -143,6 +157,11 @@ impl Default for ReplState {
             cached_master_db: -1,
             reconnect_asap: false,
             applying_master: false,
+            get_ack_from_slaves: false,
+            replica_expires: Default::default(),
+            pauses: [(crate::server::PauseKind::None, 0); 3],
+            shutdown_mstime: 0,
+            shutdown_flags: 0,
             rdb_pipe: None,
             fork_save_info: None,
             rdb_child_socket: false,

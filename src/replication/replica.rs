@@ -95,6 +95,7 @@ impl Server {
             down_since: -1,
             handshake_start_ms: 0,
         });
+        let _ = crate::process::update_oom_score_adj(&self.config, true);
         self.connect_to_master();
     }
 
@@ -107,6 +108,8 @@ impl Server {
         self.repl.master = None;
         self.repl.master_cached = None;
         crate::logging::set_role(b'M');
+        let _ = crate::process::update_oom_score_adj(&self.config, false);
+        self.forget_replica_keys_with_expire();
         // Shift the history: our replicas can continue it with the old id.
         self.repl.replid2 = self.replid.clone();
         self.repl.second_replid_offset = self.repl.master_repl_offset + 1;
@@ -217,7 +220,12 @@ impl Server {
             log::warn!("Unable to connect to MASTER: can't resolve {}", link.host);
             return;
         };
-        match mio::net::TcpStream::connect(sa) {
+        let source = self
+            .config
+            .get_str("bind-source-addr")
+            .map(|s| String::from_utf8_lossy(&s).into_owned());
+        let link = self.repl.master.as_mut().unwrap();
+        match super::net::connect(sa, source.as_deref()) {
             Ok(mut s) => {
                 if let Some(reg) = self.registry.as_ref() {
                     let _ = reg.register(
@@ -658,6 +666,7 @@ impl Server {
         log::info!("MASTER <-> REPLICA sync: Flushing old data");
         let lazy = self.config.get_bool("replica-lazy-flush");
         self.empty_data(None, lazy);
+        self.functions_flush();
         log::info!("MASTER <-> REPLICA sync: Loading DB in memory");
         // The load serves events: the link must not be read meanwhile.
         let reg_sock = |srv: &mut Server, on: bool| {
@@ -818,6 +827,21 @@ impl Server {
         }
     }
 
+    /// Bytes read from the master: what was applied plus what waits in the
+    /// master client's query buffer (a command held by CLIENT PAUSE, a part
+    /// of a command, an open MULTI block).
+    fn slave_read_repl_offset(&self) -> i64 {
+        let pending = self
+            .repl
+            .master
+            .as_ref()
+            .and_then(|l| l.client)
+            .and_then(|t| self.client_ref(t))
+            .map(|c| c.querybuf.len() as i64)
+            .unwrap_or(0);
+        self.repl.master_repl_offset + pending
+    }
+
     /// INFO replication lines of a replica, after role.
     pub fn info_replica_fields(&self, out: &mut String) {
         let Some(link) = self.repl.master.as_ref() else {
@@ -840,7 +864,7 @@ impl Server {
             if up { "up" } else { "down" },
             last_io,
             (link.state == LinkState::Transfer) as i32,
-            self.repl.master_repl_offset,
+            self.slave_read_repl_offset(),
             self.repl.master_repl_offset,
         ));
         if link.state == LinkState::Transfer {

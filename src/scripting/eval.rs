@@ -117,6 +117,46 @@ impl Server {
         }
     }
 
+    /// A replica cut from its master that must not serve stale data.
+    pub fn script_running_stale(&self) -> bool {
+        self.is_replica()
+            && !self.master_link_up()
+            && !self.config.get_bool("replica-serve-stale-data")
+    }
+
+    /// evalGetCommandFlags / fcallGetCommandFlags: a script that declares
+    /// flags replaces EVAL's or FCALL's write, deny-oom, stale and
+    /// may-replicate flags with its own (scriptFlagsToCmdFlags).
+    pub fn script_command_flags(&self, id: usize, argv: &Argv, cmd_flags: u64) -> u64 {
+        use crate::commands::flags;
+        let handler = self.commands.cmds[id].spec.handler;
+        let is = |h: crate::commands::Handler| handler == Some(h);
+        let script_flags = if is(eval_command) || is(eval_ro_command) {
+            self.eval_script_flags(argv, false)
+        } else if is(evalsha_command) || is(evalsha_ro_command) {
+            self.eval_script_flags(argv, true)
+        } else if is(super::function::fcall_command) || is(super::function::fcall_ro_command) {
+            self.scripting.functions.flags_of(argv.get(1))
+        } else {
+            None
+        };
+        let Some(sf) = script_flags.filter(|f| f & SF_EVAL_COMPAT == 0) else {
+            return cmd_flags;
+        };
+        let mut f =
+            cmd_flags & !(flags::STALE | flags::DENYOOM | flags::WRITE | flags::MAY_REPLICATE);
+        if sf & (SF_ALLOW_OOM | SF_NO_WRITES) == 0 {
+            f |= flags::DENYOOM;
+        }
+        if sf & SF_NO_WRITES == 0 {
+            f |= flags::WRITE;
+        }
+        if sf & SF_ALLOW_STALE != 0 {
+            f |= flags::STALE;
+        }
+        f
+    }
+
     /// scriptPrepareForRun's refusals; None when the script may run.
     pub fn script_prepare(
         &mut self,
@@ -124,13 +164,29 @@ impl Server {
         script_flags: u64,
         ro: bool,
     ) -> Option<RunCtx> {
+        let running_stale = self.script_running_stale();
+        let obey = c.flags.has(crate::networking::ClientFlags::MASTER)
+            || c.id == crate::aof::AOF_CLIENT_ID;
+        if script_flags & SF_EVAL_COMPAT != 0 && running_stale {
+            c.add_error(
+                "-MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.",
+            );
+            return None;
+        }
         if script_flags & SF_EVAL_COMPAT == 0 {
             if script_flags & SF_NO_CLUSTER != 0 && self.config.cluster_enabled {
                 c.add_error("Can not run script on cluster, 'no-cluster' flag is set.");
                 return None;
             }
-            let _ = SF_ALLOW_STALE; // A stale replica (issue 6) is never the case here.
+            if running_stale && script_flags & SF_ALLOW_STALE == 0 {
+                c.add_error("-MASTERDOWN Link with MASTER is down, replica-serve-stale-data is set to 'no' and 'allow-stale' flag is not set on the script.");
+                return None;
+            }
             if script_flags & SF_NO_WRITES == 0 {
+                if self.is_replica() && self.config.get_bool("replica-read-only") && !obey {
+                    c.add_error("-READONLY Can not run script with write flag on readonly replica");
+                    return None;
+                }
                 if let Some(e) = self.rdb_disk_error() {
                     let _ = e;
                     c.add_error("-MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Writable scripts are blocked. Use 'no-writes' flag for read only scripts.");
@@ -145,6 +201,10 @@ impl Server {
                 }
                 if ro {
                     c.add_error("Can not execute a script with write flag using *_ro command.");
+                    return None;
+                }
+                if !self.is_replica() && !self.enough_good_replicas() {
+                    c.add_error("-NOREPLICAS Not enough good replicas to write.");
                     return None;
                 }
             }
@@ -165,6 +225,8 @@ impl Server {
             allow_oom: !compat && script_flags & SF_ALLOW_OOM != 0,
             eval_mode: true,
             write_dirty: false,
+            command: Vec::new(),
+            read_cmd_ran: false,
             resp: 2,
             repl_flags: 3,
             oom_at_start: oom,
@@ -190,6 +252,11 @@ pub fn parse_numkeys(c: &mut Client, argv: &Argv) -> Option<usize> {
 }
 
 fn eval_generic(srv: &mut Server, c: &mut Client, argv: &Argv, evalsha: bool, ro: bool) {
+    // EVAL skips the usual feed after the call: monitors see it before the
+    // commands its script runs.
+    if !srv.monitors.is_empty() {
+        srv.feed_monitors(c, argv);
+    }
     let Some(numkeys) = parse_numkeys(c, argv) else {
         return;
     };
@@ -215,7 +282,9 @@ fn eval_generic(srv: &mut Server, c: &mut Client, argv: &Argv, evalsha: bool, ro
     let args = (3 + numkeys..argv.len())
         .map(|i| argv.get(i).to_vec())
         .collect();
-    srv.run_script(c, &format!("f_{}", sha), keys, args, ctx);
+    if srv.run_script(c, &format!("f_{}", sha), keys, args, ctx) {
+        srv.script_track_keys(c, argv);
+    }
     // The script's commands were propagated as themselves (effects replication).
     srv.prevent_propagation();
 }
@@ -258,10 +327,8 @@ pub fn script_flush(srv: &mut Server, c: &mut Client, argv: &Argv) {
     c.add_ok();
 }
 
-pub fn script_kill(_srv: &mut Server, c: &mut Client, _argv: &Argv) {
-    // Scripts run to completion before any other command is read: there is
-    // never a script to kill when this runs.
-    c.add_error("-NOTBUSY No scripts in execution right now.");
+pub fn script_kill(srv: &mut Server, c: &mut Client, _argv: &Argv) {
+    srv.script_kill(c, true);
 }
 
 pub fn script_debug(_srv: &mut Server, c: &mut Client, _argv: &Argv) {

@@ -3,7 +3,7 @@
 //! `redis.register_function`, called with FCALL/FCALL_RO, listed, deleted,
 //! dumped and restored (the payload is the RDB function records plus the DUMP
 //! footer), and saved in RDB files as RDB_OPCODE_FUNCTION2 records
-//! (`rdb_save_functions` / `rdb_load_function`, called by the RDB code).
+//! (`save_functions` / `rdb_load_function`, called by the RDB code).
 
 use std::collections::BTreeMap;
 
@@ -46,15 +46,18 @@ fn extract_metadata(payload: &[u8]) -> Result<(String, String, usize), String> {
     let Some(end) = payload.iter().position(|&b| b == b'\n') else {
         return Err("Invalid library metadata".into());
     };
-    let line = String::from_utf8_lossy(&payload[..end]);
-    let parts: Vec<&str> = line.split_whitespace().collect();
-    if parts.is_empty() {
-        return Err("Invalid library metadata".into());
-    }
+    // sdssplitargs, as Redis: name="foo" is the name foo.
+    let parts: Vec<String> = match crate::config::parse::split_args(&payload[..end]) {
+        Some(p) if !p.is_empty() => p
+            .iter()
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .collect(),
+        _ => return Err("Invalid library metadata".into()),
+    };
     let engine = parts[0][2..].to_string();
     let mut name = None;
     for p in &parts[1..] {
-        if p.len() >= 5 && p[..5].eq_ignore_ascii_case("name=") {
+        if p.len() >= 5 && p.as_bytes()[..5].eq_ignore_ascii_case(b"name=") {
             if name.is_some() {
                 return Err(
                     "Invalid metadata value, name argument was given multiple times".into(),
@@ -82,10 +85,12 @@ impl Functions {
         if !valid_name(&name) {
             return Err("Library names can only contain letters, numbers, or underscores(_) and must be at least one character long".into());
         }
-        if engine != "lua" {
+        if !engine.eq_ignore_ascii_case("lua") {
             return Err(format!("Engine '{}' not found", engine));
         }
-        if self.libraries.contains_key(&name) && !replace {
+        // Library and function names are case-insensitive, as Redis's dicts.
+        let key = name.to_ascii_lowercase();
+        if self.libraries.contains_key(&key) && !replace {
             return Err(format!("Library '{}' already exists", name));
         }
         let registered = self.compile(lua, &code[shebang_end..])?;
@@ -93,23 +98,24 @@ impl Functions {
             return Err("No functions registered".into());
         }
         for f in &registered {
-            if let Some(lib) = self.index.get(&f.name) {
-                if *lib != name {
+            if let Some(lib) = self.index.get(&f.name.to_ascii_lowercase()) {
+                if *lib != key {
                     return Err(format!("Function {} already exists", f.name));
                 }
             }
         }
-        self.remove_library(lua, &name);
+        self.remove_library(lua, &key);
         let mut lib = Library {
             name: name.clone(),
             code: code.to_vec(),
             functions: BTreeMap::new(),
         };
         for f in registered {
-            self.index.insert(f.name.clone(), name.clone());
-            lib.functions.insert(f.name.clone(), f);
+            let fkey = f.name.to_ascii_lowercase();
+            self.index.insert(fkey.clone(), key.clone());
+            lib.functions.insert(fkey, f);
         }
-        self.libraries.insert(name.clone(), lib);
+        self.libraries.insert(key, lib);
         Ok(name)
     }
 
@@ -144,9 +150,10 @@ impl Functions {
                 match read_register_args(lua, args) {
                     Ok((name, desc, flags, cb)) => {
                         if !valid_name(&name) {
-                            return Ok((Value::Table(error_table(lua, "Function names can only contain letters, numbers, or underscores(_) and must be at least one character long")?), true));
+                            // Redis 7.0 words this one as for library names.
+                            return Ok((Value::Table(error_table(lua, "Library names can only contain letters, numbers, or underscores(_) and must be at least one character long")?), true));
                         }
-                        if found.iter().any(|f| f.name == name) {
+                        if found.iter().any(|f| f.name.eq_ignore_ascii_case(&name)) {
                             return Ok((Value::Table(error_table(lua, "Function already exists in the library")?), true));
                         }
                         *slot_base += 1;
@@ -194,8 +201,15 @@ impl Functions {
         Ok(found)
     }
 
+    /// A function's flags, by its (case-insensitive) name.
+    pub fn flags_of(&self, name: &[u8]) -> Option<u64> {
+        let key = String::from_utf8_lossy(name).to_ascii_lowercase();
+        let lib = self.index.get(&key)?;
+        Some(self.libraries[lib].functions[&key].flags)
+    }
+
     fn remove_library(&mut self, lua: &Lua, name: &str) -> bool {
-        let Some(lib) = self.libraries.remove(name) else {
+        let Some(lib) = self.libraries.remove(&name.to_ascii_lowercase()) else {
             return false;
         };
         for (fname, f) in lib.functions {
@@ -393,7 +407,9 @@ pub fn function_load(srv: &mut Server, c: &mut Client, argv: &Argv) {
     }
     let code = argv.get(pos);
     let lua = srv.scripting.lua.take().expect("lua state");
-    let r = srv.scripting.functions.create(&lua, code, replace);
+    // Only FUNCTION LOAD bounds the library body's run time (the count hook
+    // reads the start); loading from RDB or RESTORE does not.
+    let r = super::with_load_timeout(&lua, || srv.scripting.functions.create(&lua, code, replace));
     srv.scripting.lua = Some(lua);
     match r {
         Ok(name) => {
@@ -401,6 +417,16 @@ pub fn function_load(srv: &mut Server, c: &mut Client, argv: &Argv) {
             c.add_bulk(name.as_bytes());
         }
         Err(e) => c.add_error(&e),
+    }
+}
+
+impl Server {
+    /// emptyData's function part: every library goes (DEBUG RELOAD and
+    /// LOADAOF, a replica's full sync), unlike FLUSHALL which keeps them.
+    pub fn functions_flush(&mut self) {
+        let lua = self.scripting.lua.take().expect("lua state");
+        self.scripting.functions.flush(&lua);
+        self.scripting.lua = Some(lua);
     }
 }
 
@@ -418,9 +444,11 @@ pub fn function_delete(srv: &mut Server, c: &mut Client, argv: &Argv) {
 }
 
 pub fn function_flush(srv: &mut Server, c: &mut Client, argv: &Argv) {
-    if argv.len() > 3
-        || (argv.len() == 3 && !eq_ic(argv.get(2), "sync") && !eq_ic(argv.get(2), "async"))
-    {
+    if argv.len() > 3 {
+        crate::networking::client_cmd::subcommand_syntax_error(c, argv);
+        return;
+    }
+    if argv.len() == 3 && !eq_ic(argv.get(2), "sync") && !eq_ic(argv.get(2), "async") {
         c.add_error("FUNCTION FLUSH only supports SYNC|ASYNC option");
         return;
     }
@@ -501,10 +529,30 @@ pub fn function_list(srv: &mut Server, c: &mut Client, argv: &Argv) {
 }
 
 pub fn function_stats(srv: &mut Server, c: &mut Client, _argv: &Argv) {
-    // Nothing runs while this command runs (no busy-script event processing).
+    // A timed-out script lets this run while it is still going.
+    if let Some(r) = &srv.scripting.running {
+        if r.eval_mode {
+            c.add_error(super::BUSY_EVAL_ERR);
+            return;
+        }
+    }
     c.add_map_len(2);
     c.add_bulk(b"running_script");
-    c.add_null();
+    match &srv.scripting.running {
+        None => c.add_null(),
+        Some(r) => {
+            c.add_map_len(3);
+            c.add_bulk(b"name");
+            c.add_bulk(r.funcname.as_bytes());
+            c.add_bulk(b"command");
+            c.add_array_len(r.command.len());
+            for a in &r.command {
+                c.add_bulk(a);
+            }
+            c.add_bulk(b"duration_ms");
+            c.add_int(r.elapsed_ms());
+        }
+    }
     c.add_bulk(b"engines");
     c.add_map_len(1);
     c.add_bulk(b"LUA");
@@ -515,8 +563,8 @@ pub fn function_stats(srv: &mut Server, c: &mut Client, _argv: &Argv) {
     c.add_int(srv.scripting.functions.index.len() as i64);
 }
 
-pub fn function_kill(_srv: &mut Server, c: &mut Client, _argv: &Argv) {
-    c.add_error("-NOTBUSY No scripts in execution right now.");
+pub fn function_kill(srv: &mut Server, c: &mut Client, _argv: &Argv) {
+    srv.script_kill(c, false);
 }
 
 pub fn function_help(_srv: &mut Server, c: &mut Client, _argv: &Argv) {
@@ -568,13 +616,22 @@ pub fn function_help(_srv: &mut Server, c: &mut Client, _argv: &Argv) {
     }
 }
 
-/// The RDB records of every library: RDB_OPCODE_FUNCTION2 and the code string.
+/// rdbSaveFunctions: each library as RDB_OPCODE_FUNCTION2 and its code.
+pub fn save_functions<W: std::io::Write>(
+    out: &mut crate::rdb::Out<W>,
+    srv: &Server,
+) -> std::io::Result<()> {
+    for l in srv.scripting.functions.libraries.values() {
+        out.byte(crate::rdb::OP_FUNCTION2)?;
+        out.string(&l.code)?;
+    }
+    Ok(())
+}
+
+/// The FUNCTION DUMP body: the RDB records of every library.
 pub fn rdb_function_records(srv: &Server) -> Vec<u8> {
     let mut out = crate::rdb::Out::new(Vec::new(), false);
-    for l in srv.scripting.functions.libraries.values() {
-        let _ = out.byte(crate::rdb::OP_FUNCTION2);
-        let _ = out.string(&l.code);
-    }
+    let _ = save_functions(&mut out, srv);
     out.w
 }
 
@@ -592,6 +649,10 @@ pub fn function_restore(srv: &mut Server, c: &mut Client, argv: &Argv) {
         Flush,
         Append,
         Replace,
+    }
+    if argv.len() > 4 {
+        crate::networking::client_cmd::subcommand_syntax_error(c, argv);
+        return;
     }
     let policy = if argv.len() > 3 {
         let a = argv.get(3);
@@ -659,10 +720,10 @@ pub fn function_restore(srv: &mut Server, c: &mut Client, argv: &Argv) {
         }
         if failure.is_none() {
             for lib in fresh.libraries.values() {
-                for f in lib.functions.keys() {
-                    if let Some(owner) = live.index.get(f) {
-                        if *owner != lib.name {
-                            failure = Some(format!("Function {} already exists", f));
+                for (fkey, f) in lib.functions.iter() {
+                    if let Some(owner) = live.index.get(fkey) {
+                        if !owner.eq_ignore_ascii_case(&lib.name) {
+                            failure = Some(format!("Function {} already exists", f.name));
                         }
                     }
                 }
@@ -693,22 +754,27 @@ pub fn function_restore(srv: &mut Server, c: &mut Client, argv: &Argv) {
     }
 }
 
-/// rdbLoad's RDB_OPCODE_FUNCTION2: one library from an RDB file.
-pub fn rdb_load_function(srv: &mut Server, code: &[u8]) -> Result<(), String> {
+/// rdbFunctionLoad: one library from an RDB file; an existing library of
+/// the same name is an error unless `allow_dup` (DEBUG RELOAD MERGE).
+pub fn rdb_load_function(srv: &mut Server, code: &[u8], allow_dup: bool) -> Result<(), String> {
     let lua = srv.scripting.lua.take().expect("lua state");
-    let r = srv.scripting.functions.create(&lua, code, true);
+    let r = srv.scripting.functions.create(&lua, code, allow_dup);
     srv.scripting.lua = Some(lua);
     r.map(|_| ())
 }
 
 fn fcall_generic(srv: &mut Server, c: &mut Client, argv: &Argv, ro: bool) {
-    let fname = String::from_utf8_lossy(argv.get(1)).into_owned();
+    // As EVAL: monitors see FCALL before the commands it runs.
+    if !srv.monitors.is_empty() {
+        srv.feed_monitors(c, argv);
+    }
+    let fname = String::from_utf8_lossy(argv.get(1)).to_ascii_lowercase();
     let Some(lib) = srv.scripting.functions.index.get(&fname) else {
         c.add_error("Function not found");
         return;
     };
     let f = &srv.scripting.functions.libraries[lib].functions[&fname];
-    let (flags, registry) = (f.flags, f.registry.clone());
+    let (flags, registry, realname) = (f.flags, f.registry.clone(), f.name.clone());
     let Some(n) = crate::util::parse_i64(argv.get(2)) else {
         c.add_error("Bad number of keys provided");
         return;
@@ -725,14 +791,17 @@ fn fcall_generic(srv: &mut Server, c: &mut Client, argv: &Argv, ro: bool) {
     let Some(mut ctx): Option<RunCtx> = srv.script_prepare(c, flags, ro) else {
         return;
     };
-    ctx.funcname = fname;
+    ctx.funcname = realname;
     ctx.eval_mode = false;
+    ctx.command = argv.iter().map(|a| a.to_vec()).collect();
     let _ = (SF_NO_WRITES, SF_ALLOW_OOM);
     let keys = (0..numkeys).map(|i| argv.get(3 + i).to_vec()).collect();
     let args = (3 + numkeys..argv.len())
         .map(|i| argv.get(i).to_vec())
         .collect();
-    srv.run_script(c, &registry, keys, args, ctx);
+    if srv.run_script(c, &registry, keys, args, ctx) {
+        srv.script_track_keys(c, argv);
+    }
     srv.prevent_propagation();
 }
 

@@ -1,7 +1,6 @@
 //! Lua libraries Redis ships with its Lua, written in Rust: `cjson` (lua-cjson's
 //! encode/decode with its sparse-array and nesting rules) and `bit` (LuaBitOp).
-//! `cmsgpack` and `struct` are not built yet: scripts that use them get
-//! Redis's nonexistent-global error.
+//! `cmsgpack` (cmsgpack.rs) and `struct` (lstruct.rs) are registered here too.
 
 use std::cell::Cell;
 
@@ -308,7 +307,7 @@ fn err_value(lua: &Lua, msg: String) -> mlua::Error {
     mlua::Error::RuntimeError(msg)
 }
 
-/// Registers `cjson` and `bit` as globals (before the sandbox protects them).
+/// Registers `cjson`, `bit`, `cmsgpack` and `struct` as globals (before the sandbox protects them).
 pub fn register(lua: &Lua) -> mlua::Result<()> {
     ENCODE_MAX_DEPTH.with(|c| c.set(1000));
     DECODE_MAX_DEPTH.with(|c| c.set(1000));
@@ -382,6 +381,7 @@ pub fn register(lua: &Lua) -> mlua::Result<()> {
     )?;
     g.set("cjson", cjson)?;
     g.set("bit", bit_table(lua)?)?;
+    g.set("cmsgpack", super::cmsgpack::create(lua)?)?;
     Ok(())
 }
 

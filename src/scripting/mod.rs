@@ -5,12 +5,18 @@
 //! and read-only rules, commandstats and propagation apply as for any client.
 //! EVAL/SCRIPT live in eval.rs, FUNCTION/FCALL in function.rs.
 //!
+//! A count hook (every 100k instructions) lets a script that runs past
+//! `busy-reply-threshold` serve the event loop from inside: other clients get
+//! -BUSY, SCRIPT KILL / FUNCTION KILL / SHUTDOWN NOSAVE get through.
+//!
 //! The Lua state is taken out of the server while a script runs: the Rust side
 //! of `redis.call` is a scoped callback that borrows the server mutably, which
 //! is sound only because nothing else can reach the state meanwhile.
 
+mod cmsgpack;
 pub mod eval;
 pub mod function;
+mod lauxlib;
 mod libs;
 
 use std::collections::HashMap;
@@ -19,7 +25,7 @@ use mlua::{Function, Lua, LuaOptions, MultiValue, StdLib, Table, Value};
 
 use crate::commands::flags;
 use crate::networking::{Client, ClientFlags};
-use crate::resp::OwnedArgv;
+use crate::resp::{Argv, OwnedArgv};
 use crate::server::Server;
 
 // Script flags (scripts_flags_def in Redis's script.c).
@@ -57,6 +63,94 @@ pub struct Scripting {
     pub functions: function::Functions,
     /// Calls since the last incremental GC step (LUA_GC_CYCLE_PERIOD).
     gc_count: u32,
+    /// The script being run, visible to the commands a timed-out script lets
+    /// through (SCRIPT KILL, FUNCTION STATS, SHUTDOWN NOSAVE).
+    pub running: Option<RunState>,
+}
+
+/// What other clients may learn of the running script (the part of Redis's
+/// scriptRunCtx that SCRIPT KILL and FUNCTION STATS read).
+pub struct RunState {
+    pub funcname: String,
+    pub eval_mode: bool,
+    /// FCALL's arguments, for FUNCTION STATS (empty for EVAL).
+    pub command: Vec<Vec<u8>>,
+    /// Monotonic start, in ms.
+    pub start_ms: i64,
+    /// Past busy-reply-threshold: the loop is being polled from the count hook.
+    pub timedout: bool,
+    pub killed: bool,
+    pub write_dirty: bool,
+    /// Run for the master or the AOF: never killable.
+    pub caller_must_obey: bool,
+}
+
+impl RunState {
+    pub fn elapsed_ms(&self) -> i64 {
+        monotonic_ms() - self.start_ms
+    }
+}
+
+fn monotonic_ms() -> i64 {
+    (crate::util::monotonic_us() / 1000) as i64
+}
+
+pub const BUSY_EVAL_ERR: &str =
+    "-BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";
+pub const BUSY_FUNCTION_ERR: &str =
+    "-BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.";
+
+/// Instructions between two runs of the count hook (Redis's luaMaskCountHook period).
+const HOOK_PERIOD: u32 = 100_000;
+/// FUNCTION LOAD gives up on a library body running longer than this (LOAD_TIMEOUT_MS).
+const LOAD_TIMEOUT_MS: i64 = 500;
+
+/// The count hook, installed for the life of the Lua state: during a script
+/// it asks the run (through the scoped callback) to poll the event loop once
+/// the script is past busy-reply-threshold, and raises the kill error once
+/// SCRIPT KILL / FUNCTION KILL asked for it; during FUNCTION LOAD it enforces
+/// the load timeout. After either error it fires on every line, so a pcall
+/// in the script cannot swallow the error and go on.
+fn count_hook(lua: &Lua, _: mlua::Debug) -> mlua::Result<()> {
+    let ctx: Table = lua.named_registry_value("redis_ctx")?;
+    if let Some(f) = ctx.raw_get::<_, Option<Function>>("rust")? {
+        let (killed, _): (bool, bool) = f.call("interrupt")?;
+        if killed {
+            log::warn!("Lua script killed by user with SCRIPT KILL.");
+            lua.set_hook(mlua::HookTriggers::EVERY_LINE, count_hook);
+            return Err(script_error(
+                b"ERR Script killed by user with SCRIPT KILL...".to_vec(),
+            ));
+        }
+    } else if let Some(start) = ctx.raw_get::<_, Option<i64>>("load_start_ms")? {
+        if monotonic_ms() - start > LOAD_TIMEOUT_MS {
+            lua.set_hook(mlua::HookTriggers::EVERY_LINE, count_hook);
+            return Err(script_error(b"ERR FUNCTION LOAD timeout".to_vec()));
+        }
+    }
+    Ok(())
+}
+
+/// Runs `f` with the FUNCTION LOAD timeout armed.
+pub(crate) fn with_load_timeout<T>(lua: &Lua, f: impl FnOnce() -> T) -> T {
+    let ctx: Option<Table> = lua.named_registry_value("redis_ctx").ok();
+    if let Some(ctx) = &ctx {
+        let _ = ctx.raw_set("load_start_ms", monotonic_ms());
+    }
+    let r = f();
+    if let Some(ctx) = &ctx {
+        let _ = ctx.raw_set("load_start_ms", Value::Nil);
+        // A timeout switched the hook to every line.
+        install_count_hook(lua);
+    }
+    r
+}
+
+fn install_count_hook(lua: &Lua) {
+    lua.set_hook(
+        mlua::HookTriggers::new().every_nth_instruction(HOOK_PERIOD),
+        count_hook,
+    );
 }
 
 const PRELUDE: &str = include_str!("prelude.lua");
@@ -66,6 +160,7 @@ fn new_lua() -> Lua {
     let libs = StdLib::TABLE | StdLib::STRING | StdLib::MATH;
     let lua = Lua::new_with(libs, LuaOptions::new()).expect("lua state");
     setup(&lua).expect("lua setup");
+    install_count_hook(&lua);
     lua
 }
 
@@ -192,13 +287,48 @@ fn api_dispatch<'l>(
         t.raw_set("err", msg)?;
         return Ok(Value::Table(t));
     };
-    let mut all = vec![Value::String(lua.create_string(op)?)];
-    all.extend(args);
-    let (v, raised): (Value, bool) = f.call(MultiValue::from_vec(all))?;
+    let (v, raised): (Value, bool) = if op == "call" {
+        // The arguments travel as bytes beside the call, not on the Lua
+        // stack: scripts pass up to ~8000 of them, and a second push of
+        // them all for this hop would overflow Lua's C stack limit.
+        let argv = match call_args(args) {
+            Ok(a) => a,
+            Err(msg) => {
+                if raise {
+                    return Err(script_error(error_text(msg.as_bytes())));
+                }
+                return Ok(Value::Table(error_table(lua, msg)?));
+            }
+        };
+        lua.set_app_data(CallArgs(argv));
+        f.call("call")?
+    } else {
+        let mut all = vec![Value::String(lua.create_string(op)?)];
+        all.extend(args);
+        f.call(MultiValue::from_vec(all))?
+    };
     if raised && raise {
         return Err(script_error_from(&v));
     }
     Ok(v)
+}
+
+/// A redis.call's arguments, handed from api_dispatch to the run's callback.
+struct CallArgs(Vec<Vec<u8>>);
+
+/// scriptCall's argument checks and conversion.
+fn call_args(args: MultiValue) -> Result<Vec<Vec<u8>>, &'static str> {
+    if args.is_empty() {
+        return Err("Please specify at least one argument for this redis lib call");
+    }
+    let mut argv = Vec::with_capacity(args.len());
+    for v in args.iter() {
+        match call_arg(v) {
+            Some(b) => argv.push(b),
+            None => return Err("Lua redis lib command arguments must be strings or integers"),
+        }
+    }
+    Ok(argv)
 }
 
 /// The parts of the `redis` table that need no running script.
@@ -207,12 +337,11 @@ fn lua_static_api(lua: &Lua, redis: &Table) -> mlua::Result<()> {
         "sha1hex",
         lua.create_function(|lua, args: MultiValue| {
             if args.len() != 1 {
-                return error_table(lua, "wrong number of arguments")
-                    .map(|t| (Value::Table(t), true));
+                return Err(script_error(b"ERR wrong number of arguments".to_vec()));
             }
             let s = lua_bytes(args.iter().next().unwrap()).unwrap_or_default();
             let hex = crate::sha1::to_hex(&crate::sha1::sha1(&s));
-            Ok((Value::String(lua.create_string(hex)?), false))
+            Ok(Value::String(lua.create_string(hex)?))
         })?,
     )?;
     redis.set(
@@ -366,6 +495,7 @@ impl Default for Scripting {
             client: None,
             functions: Default::default(),
             gc_count: 0,
+            running: None,
         }
     }
 }
@@ -400,6 +530,10 @@ pub struct RunCtx {
     pub eval_mode: bool,
     /// A write command ran: later ones skip the OOM/disk checks.
     pub write_dirty: bool,
+    /// FCALL's arguments (FUNCTION STATS shows them while it runs).
+    pub command: Vec<Vec<u8>>,
+    /// A read command ran: a tracking caller tracks the declared keys.
+    pub read_cmd_ran: bool,
     /// Reply protocol the script asked for with redis.setresp.
     pub resp: u8,
     pub repl_flags: u8,
@@ -424,6 +558,128 @@ pub fn parse_flag_name(name: &[u8]) -> Option<u64> {
 }
 
 impl Server {
+    /// INFO memory's scripting lines. EVAL scripts and function libraries
+    /// share one Lua state here (Redis keeps two): its memory is reported
+    /// as the eval VM's, and the functions VM line counts nothing apart.
+    pub fn scripting_memory_info(&self) -> String {
+        use crate::server::info::bytes_to_human;
+        let lua = self.scripting.lua_memory() as u64;
+        let scripts = self.scripting.scripts_mem as u64;
+        let f = &self.scripting.functions;
+        let functions: u64 = f
+            .libraries
+            .values()
+            .map(|l| {
+                (l.name.len() + l.code.len()) as u64
+                    + l.functions
+                        .values()
+                        .map(|x| (x.name.len() + x.desc.as_ref().map_or(0, |d| d.len())) as u64)
+                        .sum::<u64>()
+            })
+            .sum();
+        format!(
+            "used_memory_lua:{lua}\r\n\
+             used_memory_vm_eval:{lua}\r\n\
+             used_memory_lua_human:{}\r\n\
+             used_memory_scripts_eval:{scripts}\r\n\
+             number_of_cached_scripts:{}\r\n\
+             number_of_functions:{}\r\n\
+             number_of_libraries:{}\r\n\
+             used_memory_vm_functions:0\r\n\
+             used_memory_vm_total:{lua}\r\n\
+             used_memory_vm_total_human:{}\r\n\
+             used_memory_functions:{functions}\r\n\
+             used_memory_scripts:{}\r\n\
+             used_memory_scripts_human:{}\r\n",
+            bytes_to_human(lua),
+            self.scripting.scripts.len(),
+            f.index.len(),
+            f.libraries.len(),
+            bytes_to_human(lua),
+            scripts + functions,
+            bytes_to_human(scripts + functions),
+        )
+    }
+
+    /// A script past busy-reply-threshold: other clients get -BUSY.
+    pub fn script_timedout(&self) -> bool {
+        self.scripting.running.as_ref().is_some_and(|r| r.timedout)
+    }
+
+    /// The -BUSY reply for the kind of script running.
+    pub fn script_busy_error(&self) -> &'static str {
+        match &self.scripting.running {
+            Some(r) if !r.eval_mode => BUSY_FUNCTION_ERR,
+            _ => BUSY_EVAL_ERR,
+        }
+    }
+
+    /// scriptInterrupt, from the count hook: past the threshold, serve other
+    /// clients for a turn. Returns whether the script was killed.
+    fn script_interrupt(&mut self) -> bool {
+        let threshold = self.config.get_i64("busy-reply-threshold");
+        let Some(r) = self.scripting.running.as_mut() else {
+            return false;
+        };
+        if !r.timedout {
+            let elapsed = r.elapsed_ms();
+            if threshold <= 0 || elapsed < threshold {
+                return false;
+            }
+            log::warn!(
+                "Slow script detected: still in execution after {} milliseconds. You can try killing the script using the {} command. Script name is: {}.",
+                elapsed,
+                if r.eval_mode { "SCRIPT KILL" } else { "FUNCTION KILL" },
+                r.funcname
+            );
+            r.timedout = true;
+            self.read_all_clients();
+        }
+        // The caller is out of the client table meanwhile, so nothing reads
+        // from it or frees it (Redis's protectClient).
+        self.process_events_while_blocked();
+        self.scripting.running.as_ref().is_some_and(|r| r.killed)
+    }
+
+    /// After a timed-out script: the caller's readable edges that came while
+    /// it was out of the table were dropped, so ask for a fresh one.
+    fn script_timedout_end(&mut self, caller: &mut Client) {
+        if let (Some(reg), Some(s)) = (&self.registry, caller.stream.as_mut()) {
+            let interest = if caller.flags.has(ClientFlags::WRITE_INTEREST) {
+                mio::Interest::READABLE | mio::Interest::WRITABLE
+            } else {
+                mio::Interest::READABLE
+            };
+            let _ = reg.reregister(s.source(), mio::Token(caller.token), interest);
+        }
+    }
+
+    /// SCRIPT KILL (`is_eval`) and FUNCTION KILL (scriptKill).
+    pub fn script_kill(&mut self, c: &mut Client, is_eval: bool) {
+        let Some(r) = self.scripting.running.as_mut() else {
+            c.add_error("-NOTBUSY No scripts in execution right now.");
+            return;
+        };
+        if r.caller_must_obey {
+            c.add_error("-UNKILLABLE The busy script was sent by a master instance in the context of replication and cannot be killed.");
+            return;
+        }
+        if r.write_dirty {
+            c.add_error("-UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.");
+            return;
+        }
+        if is_eval && !r.eval_mode {
+            c.add_error(BUSY_FUNCTION_ERR);
+            return;
+        }
+        if !is_eval && r.eval_mode {
+            c.add_error(BUSY_EVAL_ERR);
+            return;
+        }
+        r.killed = true;
+        c.add_ok();
+    }
+
     /// Runs `func` (a registry name) of the scripting Lua state with KEYS/ARGV
     /// (EVAL) or as fn(keys, args) (FCALL), replying to `caller`.
     pub fn run_script(
@@ -432,8 +688,8 @@ impl Server {
         registry_name: &str,
         keys: Vec<Vec<u8>>,
         args: Vec<Vec<u8>>,
-        ctx: RunCtx,
-    ) {
+        mut ctx: RunCtx,
+    ) -> bool {
         let lua = self
             .scripting
             .lua
@@ -459,6 +715,17 @@ impl Server {
         fake.flags
             .set(ClientFlags::SCRIPT | ClientFlags::DENY_BLOCKING);
         let eval_mode = ctx.eval_mode;
+        self.scripting.running = Some(RunState {
+            funcname: ctx.funcname.clone(),
+            eval_mode,
+            command: std::mem::take(&mut ctx.command),
+            start_ms: monotonic_ms(),
+            timedout: false,
+            killed: false,
+            write_dirty: false,
+            caller_must_obey: caller.flags.has(ClientFlags::MASTER)
+                || caller.id == crate::aof::AOF_CLIENT_ID,
+        });
         let mut run = Run {
             srv: self,
             caller,
@@ -481,6 +748,14 @@ impl Server {
             )),
         }
         fake.flags.clear(ClientFlags::MULTI);
+        let state = srv.scripting.running.take().expect("run state");
+        if state.killed {
+            // The kill switched the hook to every line.
+            install_count_hook(&lua);
+        }
+        if state.timedout {
+            srv.script_timedout_end(caller);
+        }
         srv.scripting.gc_count += 1;
         if srv.scripting.gc_count == 50 {
             let _ = lua.gc_step_kbytes(50);
@@ -489,6 +764,18 @@ impl Server {
         let fake_box = std::mem::replace(fake, Client::fake(0));
         srv.scripting.client = Some(Box::new(fake_box));
         srv.scripting.lua = Some(lua);
+        ctx.read_cmd_ran
+    }
+
+    /// After an EVAL/FCALL whose script ran a read command: a tracking
+    /// caller tracks the keys the command declared.
+    pub fn script_track_keys(&mut self, caller: &mut Client, argv: &Argv) {
+        if !self.tracking.in_use {
+            return;
+        }
+        if let Some(id) = self.commands.lookup_argv(argv) {
+            self.tracking_remember_script_keys(caller, id, argv);
+        }
     }
 }
 
@@ -511,7 +798,11 @@ fn execute(
         globals.raw_set("KEYS", keys_t.clone())?;
         globals.raw_set("ARGV", args_t.clone())?;
     }
-    let handler = lua.create_function(error_handler)?;
+    let handler: Function = lua.named_registry_value("err_handler").or_else(|_| {
+        let f = lua.create_function(error_handler)?;
+        lua.set_named_registry_value("err_handler", f.clone())?;
+        Ok::<_, mlua::Error>(f)
+    })?;
     let xpcall: Function = lua.named_registry_value("xpcall_runner").or_else(|_| {
         let f: Function = lua
             .load(
@@ -633,7 +924,14 @@ fn rust_op<'l>(
     };
     let rest: Vec<Value> = it.collect();
     match op.as_str() {
-        "call" => script_call(lua, run, rest),
+        "call" => {
+            let argv = lua
+                .remove_app_data::<CallArgs>()
+                .map(|a| a.0)
+                .unwrap_or_default();
+            script_call(lua, run, argv)
+        }
+        "interrupt" => Ok((Value::Boolean(run.srv.script_interrupt()), false)),
         "setresp" => {
             if rest.len() != 1 {
                 return err(lua, "redis.setresp() requires one argument.");
@@ -717,26 +1015,8 @@ fn call_arg(v: &Value) -> Option<Vec<u8>> {
 fn script_call<'l>(
     lua: &'l Lua,
     run: &mut Run,
-    args: Vec<Value<'l>>,
+    argv: Vec<Vec<u8>>,
 ) -> mlua::Result<(Value<'l>, bool)> {
-    if args.is_empty() {
-        return err(
-            lua,
-            "Please specify at least one argument for this redis lib call",
-        );
-    }
-    let mut argv = Vec::with_capacity(args.len());
-    for v in &args {
-        match call_arg(v) {
-            Some(b) => argv.push(b),
-            None => {
-                return err(
-                    lua,
-                    "Lua redis lib command arguments must be strings or integers",
-                )
-            }
-        }
-    }
     let owned = OwnedArgv::from_slices(&argv);
     let view = owned.view();
     let srv = &mut *run.srv;
@@ -780,6 +1060,14 @@ fn script_call<'l>(
             "This Redis command is not allowed from script",
         );
     }
+    if cmd_flags & flags::STALE == 0 && srv.script_running_stale() {
+        return reject(
+            srv,
+            fake,
+            Some(id),
+            "Can not execute the command on a stale replica",
+        );
+    }
     if let Some(reason) = crate::acl::script_denial(srv, fake, id, &view) {
         return reject(
             srv,
@@ -797,6 +1085,16 @@ fn script_call<'l>(
         );
     }
     if cmd_flags & flags::WRITE != 0 && !run.ctx.write_dirty {
+        let obey =
+            run.caller.flags.has(ClientFlags::MASTER) || run.caller.id == crate::aof::AOF_CLIENT_ID;
+        if srv.is_replica() && srv.config.get_bool("replica-read-only") && !obey {
+            return reject(
+                srv,
+                fake,
+                Some(id),
+                "-READONLY You can't write against a read only replica.",
+            );
+        }
         if let Some(e) = srv.rdb_disk_error() {
             let e = e.to_string();
             return reject(srv, fake, Some(id), &e);
@@ -805,6 +1103,14 @@ fn script_call<'l>(
             if let Some(e) = srv.aof_write_error() {
                 return reject(srv, fake, Some(id), &e);
             }
+        }
+        if !srv.enough_good_replicas() {
+            return reject(
+                srv,
+                fake,
+                Some(id),
+                "-NOREPLICAS Not enough good replicas to write.",
+            );
         }
     }
     if !run.ctx.allow_oom
@@ -820,17 +1126,39 @@ fn script_call<'l>(
             "-OOM command not allowed when used memory > 'maxmemory'.",
         );
     }
+    if cmd_flags & flags::READONLY != 0 {
+        run.ctx.read_cmd_ran = true;
+    }
     if cmd_flags & flags::WRITE != 0 {
         run.ctx.write_dirty = true;
+        if let Some(r) = srv.scripting.running.as_mut() {
+            r.write_dirty = true;
+        }
+    }
+    if srv.config.cluster_enabled {
+        // scriptVerifyClusterState: the script's keys must be served here, in one slot.
+        let cross = run.ctx.script_flags & (SF_ALLOW_CROSS_SLOT | SF_EVAL_COMPAT) != 0;
+        if let Err(e) = srv.cluster_check_script_call(run.caller, id, &view, cross) {
+            return reject(srv, fake, Some(id), &e);
+        }
     }
     fake.reply.clear();
     fake.sent = 0;
-    // redis.set_repl: without REPL_AOF the command's effects are dropped from
-    // the queue (replicas, REPL_REPLICA, come with issue 6).
+    // redis.set_repl: the command's effects go only where the script said
+    // (REPL_AOF = 1, REPL_REPLICA = 2, the propagation targets' bits).
     let pending_before = srv.prop.pending.len();
     srv.call(fake, id, &view);
-    if run.ctx.repl_flags & 1 == 0 {
-        srv.prop.pending.truncate(pending_before);
+    let repl = run.ctx.repl_flags & crate::server::propagate::TO_ALL;
+    if repl != crate::server::propagate::TO_ALL {
+        let mut i = pending_before;
+        while i < srv.prop.pending.len() {
+            if repl == 0 {
+                srv.prop.pending.truncate(pending_before);
+                break;
+            }
+            srv.prop.pending[i].target = repl;
+            i += 1;
+        }
     }
     let reply = fake.take_reply();
     let mut p = 0;

@@ -28,6 +28,16 @@ local function protect(t, index_miss)
   return backing, mt
 end
 
+-- Redis's Lua has no binary chunk loader: precompiled bytecode can break
+-- out of the sandbox, so it is refused as the text parser would refuse it.
+local orig_loadstring, sub = loadstring, string.sub
+loadstring = function(s, name)
+  if type(s) == 'string' and sub(s, 1, 1) == '\27' then
+    return nil, "[string \"" .. tostring(name or '?') .. "\"]:1: unexpected symbol near '<\\27>'"
+  end
+  return orig_loadstring(s, name)
+end
+
 -- Globals Redis does not offer.
 loadfile = nil
 dofile = nil

@@ -194,6 +194,7 @@ pub fn reset_command(srv: &mut Server, c: &mut Client, _argv: &Argv) {
     srv.discard_transaction(c);
     c.flags
         .clear(ClientFlags::PUBSUB | ClientFlags::REPLY_OFF | ClientFlags::REPLY_SKIP_NEXT);
+    c.flags.clear(ClientFlags::ASKING | ClientFlags::READONLY);
     c.add_status("RESET");
 }
 

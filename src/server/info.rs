@@ -386,7 +386,7 @@ impl Server {
             out,
             "# Clients\r\n\
              connected_clients:{}\r\n\
-             cluster_connections:0\r\n\
+             cluster_connections:{}\r\n\
              maxclients:{}\r\n\
              client_recent_max_input_buffer:{}\r\n\
              client_recent_max_output_buffer:{}\r\n\
@@ -394,6 +394,9 @@ impl Server {
              tracking_clients:{}\r\n\
              clients_in_timeout_table:{}\r\n",
             self.clients.len() - monitors,
+            self.cluster
+                .as_deref()
+                .map_or(0, |st| (st.nodes.len() - 1) * 2),
             self.config.maxclients,
             max_in,
             max_out,
@@ -434,19 +437,7 @@ impl Server {
              allocator_resident:{}\r\n\
              total_system_memory:{}\r\n\
              total_system_memory_human:{}\r\n\
-             used_memory_lua:0\r\n\
-             used_memory_vm_eval:0\r\n\
-             used_memory_lua_human:0B\r\n\
-             used_memory_scripts_eval:0\r\n\
-             number_of_cached_scripts:0\r\n\
-             number_of_functions:0\r\n\
-             number_of_libraries:0\r\n\
-             used_memory_vm_functions:0\r\n\
-             used_memory_vm_total:0\r\n\
-             used_memory_vm_total_human:0B\r\n\
-             used_memory_functions:0\r\n\
-             used_memory_scripts:0\r\n\
-             used_memory_scripts_human:0B\r\n\
+             {}\
              maxmemory:{}\r\n\
              maxmemory_human:{}\r\n\
              maxmemory_policy:{}\r\n\
@@ -485,6 +476,7 @@ impl Server {
             m.rss,
             total_sys,
             bytes_to_human(total_sys),
+            self.scripting_memory_info(),
             self.config.maxmemory,
             bytes_to_human(self.config.maxmemory),
             self.config.maxmemory_policy,
@@ -632,7 +624,7 @@ impl Server {
              pubsubshard_channels:{}\r\n\
              latest_fork_usec:{}\r\n\
              total_forks:{}\r\n\
-             migrate_cached_sockets:0\r\n\
+             migrate_cached_sockets:{}\r\n\
              slave_expires_tracked_keys:0\r\n\
              active_defrag_hits:0\r\n\
              active_defrag_misses:0\r\n\
@@ -678,6 +670,7 @@ impl Server {
             self.pubsub.shard_channel_count(),
             self.child.latest_fork_usec,
             self.child.total_forks,
+            self.migrate.len(),
             self.tracking.total_keys(),
             self.tracking.total_items(),
             self.tracking.total_prefixes(),

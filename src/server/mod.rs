@@ -158,6 +158,8 @@ pub struct Server {
     pub prop: propagate::Propagation,
     /// The append-only file.
     pub aof: crate::aof::Aof,
+    /// MIGRATE's cached connections to target instances (migrate_cached_sockets).
+    pub migrate: crate::cluster::migrate::MigrateCache,
     pub pubsub: crate::pubsub::PubSub,
     /// WATCHed keys and their clients.
     pub watches: crate::multi::Watches,
@@ -181,6 +183,8 @@ pub struct Server {
     pub blocked_poll: Option<mio::Poll>,
     /// Replication: offsets, backlog, replicas (src/replication).
     pub repl: crate::replication::ReplState,
+    /// Redis Cluster state, present when `cluster-enabled yes` (src/cluster).
+    pub cluster: Option<Box<crate::cluster::ClusterState>>,
 }
 
 pub const FIRST_CLIENT_TOKEN: usize = 64;
@@ -262,6 +266,8 @@ impl Server {
             events_while_blocked: None,
             blocked_poll: None,
             repl: Default::default(),
+            migrate: Default::default(),
+            cluster: None,
         }
     }
 

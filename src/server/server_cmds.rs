@@ -77,6 +77,12 @@ pub fn shutdown_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
         }
         return;
     }
+    // During a timed-out script only SHUTDOWN NOSAVE may go (the dataset
+    // is half-way through the script).
+    if flags & SHUTDOWN_NOSAVE == 0 && srv.script_timedout() {
+        c.add_error(srv.script_busy_error());
+        return;
+    }
     if srv.prepare_for_shutdown(flags) {
         std::process::exit(0);
     }

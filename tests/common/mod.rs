@@ -8,6 +8,8 @@
 //! which is how the expectations here were checked.
 #![allow(dead_code)] // each test binary uses a different subset
 
+pub mod cluster;
+
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -60,6 +62,17 @@ fn free_port() -> u16 {
     }
 }
 
+/// A free port whose cluster bus port (+10000) is free too.
+fn free_port_with_bus() -> u16 {
+    for _ in 0..200 {
+        let p = free_port();
+        if p <= 55535 && TcpListener::bind(("127.0.0.1", p + 10000)).is_ok() {
+            return p;
+        }
+    }
+    panic!("no free port with a free bus port (+10000)");
+}
+
 fn temp_dir() -> PathBuf {
     let n = NEXT_DIR.fetch_add(1, Ordering::Relaxed);
     let d = std::env::temp_dir().join(format!("redis-rs-test-{}-{}", std::process::id(), n));
@@ -88,13 +101,34 @@ impl Server {
         Server::start_bin_in(&server_bin(), dir, extra)
     }
 
+    /// Starts a server in `dir` and returns as soon as it answers PING, even with
+    /// -LOADING (for tests that watch a dataset load).
+    pub fn start_loading_in(dir: &Path, extra: &[&str]) -> Server {
+        Server::spawn(&server_bin(), dir, extra, true, free_port)
+    }
+
     /// Starts the given server binary in `dir` (interop tests run Debian's redis-server).
     pub fn start_bin_in(bin: &Path, dir: &Path, extra: &[&str]) -> Server {
+        Server::spawn(bin, dir, extra, false, free_port)
+    }
+
+    /// A cluster node: its port and the bus port (port + 10000) are both free.
+    pub fn start_cluster_node_in(bin: &Path, dir: &Path, extra: &[&str]) -> Server {
+        Server::spawn(bin, dir, extra, false, free_port_with_bus)
+    }
+
+    fn spawn(
+        bin: &Path,
+        dir: &Path,
+        extra: &[&str],
+        loading_ok: bool,
+        pick: fn() -> u16,
+    ) -> Server {
         let dir = dir.to_path_buf();
         let mut last_log = String::new();
         // A port can be taken between the check and the server's bind: try a few.
         for _ in 0..5 {
-            let port = free_port();
+            let port = pick();
             let log = std::fs::File::create(dir.join("stdout.log")).unwrap();
             let child = Command::new(bin)
                 .arg("--port")
@@ -111,7 +145,7 @@ impl Server {
                 port,
                 dir: dir.clone(),
             };
-            if srv.wait_ready(Duration::from_secs(10)) {
+            if srv.wait_ready(Duration::from_secs(10), loading_ok) {
                 return srv;
             }
             last_log = srv.log();
@@ -122,7 +156,7 @@ impl Server {
         panic!("redis-server did not start; its last log:\n{last_log}");
     }
 
-    fn wait_ready(&mut self, timeout: Duration) -> bool {
+    fn wait_ready(&mut self, timeout: Duration, loading_ok: bool) -> bool {
         let start = Instant::now();
         while start.elapsed() < timeout {
             if let Ok(Some(_)) = self.child.try_wait() {
@@ -133,7 +167,7 @@ impl Server {
                 let mut buf = [0u8; 7];
                 if s.write_all(b"PING\r\n").is_ok()
                     && s.read_exact(&mut buf).is_ok()
-                    && &buf == b"+PONG\r\n"
+                    && (&buf == b"+PONG\r\n" || (loading_ok && &buf == b"-LOADIN"))
                 {
                     return true;
                 }
