@@ -67,6 +67,7 @@ impl Server {
                 .unwrap_or_default(),
         )
         .into_owned();
+        let nofailover = self.config.get_bool("cluster-replica-no-failover");
         let announce_ip = self
             .config
             .get_str("cluster-announce-ip")
@@ -79,6 +80,12 @@ impl Server {
         me.pport = 0;
         me.cport = cport;
         me.hostname = hostname;
+        // clusterUpdateMyselfFlags: peers learn it from our header flags.
+        if nofailover {
+            me.flags |= super::state::flags::NOFAILOVER;
+        } else {
+            me.flags &= !super::state::flags::NOFAILOVER;
+        }
         if !announce_ip.is_empty() {
             me.ip = String::from_utf8_lossy(&announce_ip).into_owned();
         }
