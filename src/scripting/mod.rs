@@ -13,6 +13,7 @@ mod cmsgpack;
 pub mod eval;
 pub mod function;
 mod lauxlib;
+mod ldb;
 mod libs;
 
 use std::collections::HashMap;
@@ -65,8 +66,11 @@ const PRELUDE: &str = include_str!("prelude.lua");
 
 /// Builds a Lua state with Redis's libraries, the `redis` table and the sandbox.
 fn new_lua() -> Lua {
-    let libs = StdLib::TABLE | StdLib::STRING | StdLib::MATH;
-    let lua = Lua::new_with(libs, LuaOptions::new()).expect("lua state");
+    let libs = StdLib::TABLE | StdLib::STRING | StdLib::MATH | StdLib::DEBUG;
+    // SAFETY: mlua calls the debug library unsafe; ldb::register moves it out
+    // of the globals into the registry before any script runs, so only the
+    // debugger (ldb.rs) uses it, as Redis's scripts cannot see it either.
+    let lua = unsafe { Lua::unsafe_new_with(libs, LuaOptions::new()) };
     setup(&lua).expect("lua setup");
     lua
 }
@@ -109,6 +113,7 @@ fn setup(lua: &Lua) -> mlua::Result<()> {
         })?,
     )?;
     lua_static_api(lua, &redis)?;
+    ldb::register(lua, &redis)?;
     g.set("redis", redis.clone())?;
     // Functions' register_function sits on the load-time redis table (function.rs).
     let rf: Value = redis.get("register_function")?;
@@ -531,7 +536,11 @@ fn execute(
     let (ok, result) = lua.scope(|scope| {
         let cb = scope.create_function_mut(|lua, args: MultiValue| rust_op(lua, run, args))?;
         ctx.raw_set("rust", cb)?;
+        let debugging = ldb::attach(lua);
         let r: mlua::Result<MultiValue> = xpcall.call((func, handler, eval_mode, keys_t, args_t));
+        if debugging {
+            lua.remove_hook();
+        }
         ctx.raw_set("rust", Value::Nil)?;
         let mut it = r?.into_iter();
         let ok = matches!(it.next(), Some(Value::Boolean(true)));
@@ -702,6 +711,7 @@ fn rust_op<'l>(
 }
 
 fn err<'l>(lua: &'l Lua, msg: &str) -> mlua::Result<(Value<'l>, bool)> {
+    ldb::log_error(msg.as_bytes());
     Ok((Value::Table(error_table(lua, msg)?), true))
 }
 
@@ -739,11 +749,13 @@ fn script_call<'l>(
             }
         }
     }
+    ldb::log_command(&argv);
     let owned = OwnedArgv::from_slices(&argv);
     let view = owned.view();
     let srv = &mut *run.srv;
     let fake = &mut *run.fake;
     let reject = |srv: &mut Server, fake: &mut Client, id: Option<usize>, msg: &str| {
+        ldb::log_error(msg.as_bytes());
         if let Some(id) = id {
             srv.commands.cmds[id].stats.rejected_calls += 1;
         }
@@ -837,6 +849,7 @@ fn script_call<'l>(
     let reply = fake.take_reply();
     let mut p = 0;
     let v = resp_to_lua(lua, &reply, &mut p)?;
+    ldb::log_reply(&reply);
     let raised = reply.first() == Some(&b'-');
     Ok((v, raised))
 }
