@@ -15,6 +15,7 @@ pub mod function;
 mod lauxlib;
 mod ldb;
 mod libs;
+mod lstruct;
 
 use std::collections::HashMap;
 
