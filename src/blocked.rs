@@ -18,6 +18,8 @@ pub enum BlockType {
     List,
     Zset,
     Stream,
+    /// WAIT: replica acknowledgements (src/replication/wait.rs).
+    Wait,
 }
 
 /// What a blocked client waits for.
@@ -32,6 +34,8 @@ pub struct BlockState {
     pub cmd_id: usize,
     /// XREAD/XREADGROUP state: streams are served in place, not run again.
     pub xread: Option<Box<crate::t_stream::XReadBlock>>,
+    /// WAIT: (replication offset to reach, replicas wanted).
+    pub wait: Option<(i64, i64)>,
 }
 
 #[derive(Default)]
@@ -47,6 +51,8 @@ pub struct Blocking {
     pub count: usize,
     /// Tokens of clients just unblocked whose pipelined input must be processed.
     unblocked: Vec<usize>,
+    /// Tokens of clients blocked in WAIT, newest first (clients_waiting_acks).
+    pub waiting_acks: Vec<usize>,
 }
 
 impl Blocking {
@@ -71,6 +77,9 @@ impl Blocking {
         }
         if st.timeout_ms > 0 {
             self.timeouts.remove(&(st.timeout_ms, c.id));
+        }
+        if st.btype == BlockType::Wait {
+            self.waiting_acks.retain(|&t| t != c.token);
         }
         self.count -= 1;
     }
@@ -146,7 +155,32 @@ impl Server {
             argv: OwnedArgv::from_argv(argv),
             cmd_id,
             xread: None,
+            wait: None,
         }));
+    }
+
+    /// blockClient for a block on no key (WAIT): `st.timeout_ms` as for keys.
+    pub fn block_client(&mut self, c: &mut Client, st: BlockState) {
+        if st.timeout_ms > 0 {
+            self.blocking
+                .timeouts
+                .insert((st.timeout_ms, c.id), c.token);
+        }
+        if st.btype == BlockType::Wait {
+            self.blocking.waiting_acks.insert(0, c.token);
+        }
+        self.blocking.count += 1;
+        c.flags.set(ClientFlags::BLOCKED);
+        c.bstate = Some(Box::new(st));
+    }
+
+    /// A blocked client got its final reply from outside the key machinery
+    /// (WAIT satisfied): unblock it and run its pipelined input next.
+    pub fn unblock_client_served(&mut self, c: &mut Client) {
+        if self.unblock_client_silently(c).is_some() {
+            self.blocking.unblocked.push(c.token);
+            self.mark_pending_write(c);
+        }
     }
 
     /// signalKeyAsReady: a value that may serve blocked clients appeared under `key`.
@@ -222,9 +256,11 @@ impl Server {
     }
 
     /// The reply of a command whose block timed out (replyToBlockedClientTimedOut).
-    fn reply_timed_out(c: &mut Client, st: &BlockState) {
-        let _ = st.btype;
-        c.add_null_array();
+    fn reply_timed_out(&self, c: &mut Client, st: &BlockState) {
+        match (st.btype, st.wait) {
+            (BlockType::Wait, Some((offset, _))) => c.add_int(self.count_acks_by_offset(offset)),
+            _ => c.add_null_array(),
+        }
     }
 
     /// CLIENT UNBLOCK: true if the client was blocked on keys (and is now unblocked).
@@ -245,7 +281,7 @@ impl Server {
             if error {
                 c.add_error("-UNBLOCKED client unblocked via CLIENT UNBLOCK");
             } else {
-                Self::reply_timed_out(&mut c, &st);
+                self.reply_timed_out(&mut c, &st);
             }
             self.count_unblocked_call(&mut c, &st);
             self.blocking.unblocked.push(token);
@@ -270,7 +306,7 @@ impl Server {
                 continue;
             };
             if let Some(st) = self.unblock_client_silently(&mut c) {
-                Self::reply_timed_out(&mut c, &st);
+                self.reply_timed_out(&mut c, &st);
                 self.count_unblocked_call(&mut c, &st);
                 self.blocking.unblocked.push(token);
                 self.mark_pending_write(&mut c);

@@ -105,6 +105,20 @@ pub fn assert_failed(expr: &str, file: &str, line: u32) -> ! {
     bug_report_end(0);
 }
 
+/// _serverPanic: a state that cannot happen unless data is corrupt; the
+/// "Guru Meditation" report, then exit.
+pub fn server_panic(msg: &str, file: &str, line: u32) -> ! {
+    bug_report_start();
+    log::warn!("------------------------------------------------");
+    log::warn!("!!! Software Failure. Press left mouse button to continue");
+    log::warn!("Guru Meditation: {} #{}:{}", msg, file, line);
+    if CRASH_LOG.load(Ordering::SeqCst) {
+        log_stack_trace();
+    }
+    print_crash_report();
+    bug_report_end(0);
+}
+
 fn bug_report_start() {
     if !IN_REPORT.swap(true, Ordering::SeqCst) {
         crate::logging::write_raw(

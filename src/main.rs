@@ -309,21 +309,28 @@ fn main() {
     if srv.config.get_bool("set-proc-title") {
         let _ = process::set_proc_title(&srv);
     }
-    let _ = process::update_oom_score_adj(&srv.config);
+    let _ = process::update_oom_score_adj(&srv.config, srv.is_replica());
     crash::install(&mut srv);
     crash::watchdog(srv.config.get_i64("watchdog-period"), srv.config.hz);
     srv.listeners = listeners;
     srv.tcp_port = srv.config.port;
+    if srv.config.cluster_enabled {
+        if let Err(e) = srv.cluster_init() {
+            fatal(&e);
+        }
+    }
+    // replicaof in the configuration, before the load (a replica keeps
+    // expired keys and resumes its master's history from the RDB); the
+    // replication cron connects.
+    let replicaof = crate::config::lookup(b"replicaof").map(|i| srv.config.values[i].clone());
+    if let Some(crate::config::Value::ReplicaOf(Some((h, p)))) = replicaof {
+        srv.set_master(h, p as u16, true);
+    }
     if let Err(e) = srv.prepare_loop(poll) {
         log::warn!("Event loop failed: {}", e);
         std::process::exit(1);
     }
 
-    // replicaof in the configuration: the replication cron connects.
-    let replicaof = crate::config::lookup(b"replicaof").map(|i| srv.config.values[i].clone());
-    if let Some(crate::config::Value::ReplicaOf(Some((h, p)))) = replicaof {
-        srv.set_master(h, p as u16, true);
-    }
     if tcp_count > 0 {
         log::info!("Ready to accept connections");
     }

@@ -178,13 +178,19 @@ pub fn set_oom_score_adj(mode: i64, values: [i32; 3], class: usize) -> Result<()
     Ok(())
 }
 
-/// setOOMScoreAdj(-1) for the main process (a master until replication exists).
-pub fn update_oom_score_adj(cfg: &crate::config::Config) -> Result<(), ()> {
+/// setOOMScoreAdj(-1) for the main process: the replica class while it
+/// replicates from a master, the master class otherwise.
+pub fn update_oom_score_adj(cfg: &crate::config::Config, replica: bool) -> Result<(), ()> {
     let values = match cfg.oom_values() {
         Some(v) => v,
         None => return Ok(()),
     };
-    set_oom_score_adj(cfg.get_i64("oom-score-adj"), values, OOM_CLASS_MASTER)
+    let class = if replica {
+        OOM_CLASS_REPLICA
+    } else {
+        OOM_CLASS_MASTER
+    };
+    set_oom_score_adj(cfg.get_i64("oom-score-adj"), values, class)
 }
 
 #[cfg(test)]
@@ -195,6 +201,6 @@ mod tests {
     fn stat_parse() {
         let (a, b, c, d) = argv_area().unwrap();
         assert!(a > 0 && b > a && d >= c);
-        let _ = (OOM_CLASS_REPLICA, OOM_CLASS_BGCHILD);
+        let _ = OOM_CLASS_BGCHILD;
     }
 }

@@ -484,6 +484,12 @@ impl Server {
         receivers
     }
 
+    /// Delivers a message another cluster node received (clusterProcessPacket PUBLISH).
+    pub fn pubsub_publish_from_cluster(&mut self, channel: &[u8], message: &[u8], shard: bool) {
+        let kind = if shard { Kind::Shard } else { Kind::Global };
+        self.publish_message(None, channel, message, kind);
+    }
+
     /// Publishes on behalf of the server itself (keyspace notifications).
     pub fn pubsub_publish(&mut self, channel: &[u8], message: &[u8]) {
         if self.pubsub.channels.is_empty() && self.pubsub.patterns.is_empty() {
@@ -600,12 +606,24 @@ pub fn punsubscribe_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
 
 pub fn publish_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     let n = srv.publish_message(Some(c), argv.get(1), argv.get(2), Kind::Global);
+    if srv.cluster.is_some() {
+        srv.cluster_propagate_publish(argv.get(1), argv.get(2), false);
+    }
     c.add_int(n);
+    if !srv.config.cluster_enabled {
+        srv.force_propagation_repl();
+    }
 }
 
 pub fn spublish_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     let n = srv.publish_message(Some(c), argv.get(1), argv.get(2), Kind::Shard);
+    if srv.cluster.is_some() {
+        srv.cluster_propagate_publish(argv.get(1), argv.get(2), true);
+    }
     c.add_int(n);
+    if !srv.config.cluster_enabled {
+        srv.force_propagation_repl();
+    }
 }
 
 fn reply_channels(

@@ -529,36 +529,14 @@ pub fn hmget_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
 }
 
 pub fn hdel_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
-    let db = c.db;
-    let key = argv.get(1);
-    let h = match srv.lookup_write_as::<HashVal>(db, key).or_wrongtype(c) {
-        Err(()) => return,
-        Ok(None) => return c.add_int(0),
-        Ok(Some(h)) => h,
-    };
-    let mut deleted = 0;
-    let mut key_removed = false;
-    for i in 2..argv.len() {
-        if h.delete(argv.get(i)) {
-            deleted += 1;
-            if h.is_empty() {
-                key_removed = true;
-                break;
-            }
-        }
-    }
-    if key_removed {
-        srv.dbs[db].remove(key);
-    }
-    if deleted > 0 {
-        srv.signal_modified_key(db, key);
-        srv.notify_keyspace_event(class::HASH, "hdel", key, db);
-        if key_removed {
-            srv.notify_keyspace_event(class::GENERIC, "del", key, db);
-        }
-        srv.dirty += deleted as u64;
-    }
-    c.add_int(deleted);
+    srv.remove_members(
+        c,
+        argv,
+        class::HASH,
+        "hdel",
+        HashVal::delete,
+        HashVal::is_empty,
+    );
 }
 
 pub fn hlen_command(srv: &mut Server, c: &mut Client, argv: &Argv) {

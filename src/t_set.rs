@@ -334,39 +334,14 @@ pub fn sadd_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
 }
 
 pub fn srem_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
-    let db = c.db;
-    let key = argv.get(1);
-    let set = match srv.lookup_write_as::<SetVal>(c.db, key).or_wrongtype(c) {
-        Err(()) => return,
-        Ok(None) => {
-            c.add_int(0);
-            return;
-        }
-        Ok(Some(s)) => s,
-    };
-    let mut deleted = 0;
-    let mut key_removed = false;
-    for i in 2..argv.len() {
-        if set.remove(argv.get(i)) {
-            deleted += 1;
-            if set.is_empty() {
-                key_removed = true;
-                break;
-            }
-        }
-    }
-    if key_removed {
-        srv.dbs[db].remove(key);
-    }
-    if deleted > 0 {
-        srv.signal_modified_key(db, key);
-        srv.notify_keyspace_event(class::SET, "srem", key, db);
-        if key_removed {
-            srv.notify_keyspace_event(class::GENERIC, "del", key, db);
-        }
-        srv.dirty += deleted as u64;
-    }
-    c.add_int(deleted);
+    srv.remove_members(
+        c,
+        argv,
+        class::SET,
+        "srem",
+        SetVal::remove,
+        SetVal::is_empty,
+    );
 }
 
 pub fn smove_command(srv: &mut Server, c: &mut Client, argv: &Argv) {

@@ -244,6 +244,7 @@ fn set_generic(
     if let Some(when) = expire_at {
         // Redis 7.0 stores even a past EXAT/PXAT; the key then expires lazily.
         srv.dbs[db].set_expire(key, when);
+        srv.remember_replica_key_with_expire(db, key);
         srv.rewrite_command(&[b"SET", key, val, b"PXAT", when.to_string().as_bytes()]);
         srv.notify_keyspace_event(crate::notify::class::GENERIC, "expire", key, db);
     }
@@ -917,6 +918,7 @@ impl Server {
             return true;
         }
         self.dbs[db].set_expire(key, when_ms);
+        self.remember_replica_key_with_expire(db, key);
         self.notify_keyspace_event(crate::notify::class::GENERIC, "expire", key, db);
         false
     }

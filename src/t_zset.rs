@@ -842,32 +842,7 @@ pub fn zincrby_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
 }
 
 pub fn zrem_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
-    let db = c.db;
-    let key = argv.get(1);
-    match srv.check_type::<ZSet>(db, key, true) {
-        Typed::Missing => return c.add_int(0),
-        Typed::WrongType => return c.add_error_wrongtype(),
-        Typed::Found(()) => {}
-    }
-    let z = srv.typed_mut::<ZSet>(db, key);
-    let mut n = 0;
-    for i in 2..argv.len() {
-        if z.remove(argv.get(i)) {
-            n += 1;
-            if z.is_empty() {
-                break;
-            }
-        }
-    }
-    if n > 0 {
-        srv.notify_keyspace_event(class::ZSET, "zrem", key, db);
-    }
-    delete_if_empty(srv, db, key);
-    if n > 0 {
-        srv.signal_modified_key(db, key);
-        srv.dirty += n as u64;
-    }
-    c.add_int(n);
+    srv.remove_members(c, argv, class::ZSET, "zrem", ZSet::remove, ZSet::is_empty);
 }
 
 pub fn zcard_command(srv: &mut Server, c: &mut Client, argv: &Argv) {

@@ -1,8 +1,8 @@
 //! Client limits against the real binary: a client that floods the server with
 //! requests for big replies and never reads is cut off at its class's hard output
 //! limit, the server's memory stays bounded, and other clients are unaffected.
-//! (The pub/sub variant — a subscriber that stops reading while a publisher
-//! floods it — needs PUBLISH/SUBSCRIBE, which issue 7 builds.)
+//! The same for a subscriber that stops reading while a publisher floods its
+//! channel: it is cut off at the pubsub class's hard limit.
 
 mod common;
 
@@ -85,6 +85,64 @@ fn normal_client_that_never_reads_is_closed_at_hard_limit() {
 }
 
 #[test]
+fn subscriber_that_never_reads_is_closed_at_pubsub_hard_limit() {
+    // Redis's default pubsub class limit: hard 32mb, soft 8mb for 60 s.
+    let srv = Server::start();
+    let mut con = srv.client();
+    let rss_before = rss_kb(srv.pid());
+    let mut sub = srv.raw();
+    sub.write_all(&resp(&[b"CLIENT", b"SETNAME", b"subscriber"]))
+        .unwrap();
+    sub.write_all(&resp(&[b"SUBSCRIBE", b"news"])).unwrap();
+    let mut first = [0u8; 5];
+    sub.read_exact(&mut first).unwrap();
+    assert_eq!(&first, b"+OK\r\n");
+    let confirm = b"*3\r\n$9\r\nsubscribe\r\n$4\r\nnews\r\n:1\r\n";
+    let mut got = vec![0u8; confirm.len()];
+    sub.read_exact(&mut got).unwrap();
+    assert_eq!(&got[..], &confirm[..]);
+
+    // 1GB of messages if the server kept them all for the silent subscriber.
+    let message = "m".repeat(1 << 20);
+    let mut receivers = Vec::new();
+    for _ in 0..1024 {
+        let n: i64 = redis::cmd("PUBLISH")
+            .arg("news")
+            .arg(&message)
+            .query(&mut con)
+            .unwrap();
+        receivers.push(n);
+        if n == 0 {
+            break;
+        }
+    }
+    assert_eq!(
+        receivers.last(),
+        Some(&0),
+        "the subscriber was never cut off"
+    );
+    // It received some messages before the cut, but far fewer than 1024.
+    assert!(
+        receivers.len() > 8 && receivers.len() < 200,
+        "{}",
+        receivers.len()
+    );
+    let list: String = redis::cmd("CLIENT").arg("LIST").query(&mut con).unwrap();
+    assert!(!list.contains("name=subscriber"), "{list}");
+    let rss_after = rss_kb(srv.pid());
+    assert!(
+        rss_after < rss_before + 96 * 1024,
+        "RSS grew from {rss_before}kB to {rss_after}kB"
+    );
+    let log = srv.log();
+    assert!(
+        log.contains("scheduled to be closed ASAP for overcoming of output buffer limits.")
+            && log.contains("name=subscriber"),
+        "no limit log line in:\n{log}"
+    );
+}
+
+#[test]
 fn no_limit_by_default_for_normal_clients() {
     let srv = Server::start();
     let mut con = srv.client();
@@ -150,4 +208,76 @@ fn big_bulk_header_reserves_its_size() {
     );
     let evicted: String = redis::cmd("INFO").arg("stats").query(&mut con).unwrap();
     assert!(evicted.contains("evicted_clients:1\r\n"), "{evicted}");
+}
+
+/// Two clients that sent the same big argument weigh the same, however fast it
+/// arrived: one sends it in a single write (the server finds megabytes waiting),
+/// the other in small pieces. Client eviction orders clients by this figure
+/// (unit/client-eviction "evict clients in right order").
+#[test]
+fn same_big_request_same_memory_whatever_the_arrival() {
+    let srv = Server::start_with(&["--enable-debug-command", "yes"]);
+    let mut con = srv.client();
+    // Big enough to be a big argument, small enough to wait whole in the socket.
+    let size = 100_000;
+    let mut request = format!("*2\r\n${size}\r\n").into_bytes();
+    request.extend(std::iter::repeat(b'v').take(size));
+    let name = |s: &mut std::net::TcpStream, n: &str| {
+        s.write_all(format!("CLIENT SETNAME {n}\r\n").as_bytes())
+            .unwrap();
+        let mut ok = [0u8; 5];
+        s.read_exact(&mut ok).unwrap();
+    };
+    let mut fast = srv.raw();
+    name(&mut fast, "fast");
+    let mut slow = srv.raw();
+    name(&mut slow, "slow");
+    // While the server sleeps, the whole fast request piles up in the socket.
+    let sleeper = {
+        let mut other = srv.client();
+        std::thread::spawn(move || {
+            let _: () = redis::cmd("DEBUG")
+                .arg("SLEEP")
+                .arg("0.5")
+                .query(&mut other)
+                .unwrap();
+        })
+    };
+    std::thread::sleep(Duration::from_millis(50));
+    let writer = {
+        let mut fast = fast.try_clone().unwrap();
+        let request = request.clone();
+        std::thread::spawn(move || fast.write_all(&request).unwrap())
+    };
+    sleeper.join().unwrap();
+    writer.join().unwrap();
+    for piece in request.chunks(4096) {
+        slow.write_all(piece).unwrap();
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let field = |list: &str, who: &str, f: &str| -> u64 {
+        let line = list
+            .lines()
+            .find(|l| l.contains(&format!("name={who} ")))
+            .unwrap();
+        let v = line
+            .split(' ')
+            .find_map(|kv| kv.strip_prefix(&format!("{f}=")));
+        v.unwrap().parse().unwrap()
+    };
+    let start = Instant::now();
+    let list = loop {
+        let list: String = redis::cmd("CLIENT").arg("LIST").query(&mut con).unwrap();
+        let done = |who| field(&list, who, "qbuf") as usize == size;
+        if (done("fast") && done("slow")) || start.elapsed() > Duration::from_secs(10) {
+            break list;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    assert_eq!(field(&list, "fast", "qbuf") as usize, size, "{list}");
+    assert_eq!(
+        field(&list, "fast", "tot-mem"),
+        field(&list, "slow", "tot-mem"),
+        "{list}"
+    );
 }

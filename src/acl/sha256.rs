@@ -2,6 +2,8 @@
 //! SHA-256, as Redis does (`>pass` hashes, `#<hex>` gives the hash directly).
 //! A streaming hasher in the style of `crate::sha1`; no crate for sixty lines.
 
+use crate::sha1::{words_be, BlockFeed};
+
 const K: [u32; 64] = [
     0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
     0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
@@ -19,9 +21,7 @@ const H0: [u32; 8] = [
 
 pub struct Sha256 {
     h: [u32; 8],
-    buf: [u8; 64],
-    buf_len: usize,
-    total_len: u64,
+    blocks: BlockFeed,
 }
 
 impl Default for Sha256 {
@@ -34,86 +34,58 @@ impl Sha256 {
     pub fn new() -> Sha256 {
         Sha256 {
             h: H0,
-            buf: [0; 64],
-            buf_len: 0,
-            total_len: 0,
+            blocks: BlockFeed::new(),
         }
     }
 
-    pub fn update(&mut self, mut data: &[u8]) {
-        self.total_len = self.total_len.wrapping_add(data.len() as u64);
-        if self.buf_len > 0 {
-            let n = (64 - self.buf_len).min(data.len());
-            self.buf[self.buf_len..self.buf_len + n].copy_from_slice(&data[..n]);
-            self.buf_len += n;
-            data = &data[n..];
-            if self.buf_len < 64 {
-                return;
-            }
-            let block = self.buf;
-            self.compress(&block);
-            self.buf_len = 0;
-        }
-        while data.len() >= 64 {
-            let (block, rest) = data.split_at(64);
-            self.compress(block.try_into().unwrap());
-            data = rest;
-        }
-        self.buf[..data.len()].copy_from_slice(data);
-        self.buf_len = data.len();
+    pub fn update(&mut self, data: &[u8]) {
+        let h = &mut self.h;
+        self.blocks.update(data, &mut |b| compress(h, b));
     }
 
     pub fn finish(mut self) -> [u8; 32] {
-        let bitlen = self.total_len.wrapping_mul(8);
-        self.update(&[0x80]);
-        while self.buf_len != 56 {
-            self.update(&[0]);
-        }
-        self.update(&bitlen.to_be_bytes());
-        let mut out = [0u8; 32];
-        for (i, w) in self.h.iter().enumerate() {
-            out[4 * i..4 * i + 4].copy_from_slice(&w.to_be_bytes());
-        }
-        out
+        let h = &mut self.h;
+        self.blocks.pad(&mut |b| compress(h, b));
+        words_be(&self.h)
     }
+}
 
-    fn compress(&mut self, block: &[u8; 64]) {
-        let mut w = [0u32; 64];
-        for t in 0..16 {
-            w[t] = u32::from_be_bytes(block[4 * t..4 * t + 4].try_into().unwrap());
-        }
-        for t in 16..64 {
-            let s0 = w[t - 15].rotate_right(7) ^ w[t - 15].rotate_right(18) ^ (w[t - 15] >> 3);
-            let s1 = w[t - 2].rotate_right(17) ^ w[t - 2].rotate_right(19) ^ (w[t - 2] >> 10);
-            w[t] = w[t - 16]
-                .wrapping_add(s0)
-                .wrapping_add(w[t - 7])
-                .wrapping_add(s1);
-        }
-        let [mut a, mut b, mut c, mut d, mut e, mut f, mut g, mut h] = self.h;
-        for t in 0..64 {
-            let s1 = e.rotate_right(6) ^ e.rotate_right(11) ^ e.rotate_right(25);
-            let ch = (e & f) ^ (!e & g);
-            let t1 = h
-                .wrapping_add(s1)
-                .wrapping_add(ch)
-                .wrapping_add(K[t])
-                .wrapping_add(w[t]);
-            let s0 = a.rotate_right(2) ^ a.rotate_right(13) ^ a.rotate_right(22);
-            let maj = (a & b) ^ (a & c) ^ (b & c);
-            let t2 = s0.wrapping_add(maj);
-            h = g;
-            g = f;
-            f = e;
-            e = d.wrapping_add(t1);
-            d = c;
-            c = b;
-            b = a;
-            a = t1.wrapping_add(t2);
-        }
-        for (x, v) in self.h.iter_mut().zip([a, b, c, d, e, f, g, h]) {
-            *x = x.wrapping_add(v);
-        }
+fn compress(state: &mut [u32; 8], block: &[u8; 64]) {
+    let mut w = [0u32; 64];
+    for t in 0..16 {
+        w[t] = u32::from_be_bytes(block[4 * t..4 * t + 4].try_into().unwrap());
+    }
+    for t in 16..64 {
+        let s0 = w[t - 15].rotate_right(7) ^ w[t - 15].rotate_right(18) ^ (w[t - 15] >> 3);
+        let s1 = w[t - 2].rotate_right(17) ^ w[t - 2].rotate_right(19) ^ (w[t - 2] >> 10);
+        w[t] = w[t - 16]
+            .wrapping_add(s0)
+            .wrapping_add(w[t - 7])
+            .wrapping_add(s1);
+    }
+    let [mut a, mut b, mut c, mut d, mut e, mut f, mut g, mut h] = *state;
+    for t in 0..64 {
+        let s1 = e.rotate_right(6) ^ e.rotate_right(11) ^ e.rotate_right(25);
+        let ch = (e & f) ^ (!e & g);
+        let t1 = h
+            .wrapping_add(s1)
+            .wrapping_add(ch)
+            .wrapping_add(K[t])
+            .wrapping_add(w[t]);
+        let s0 = a.rotate_right(2) ^ a.rotate_right(13) ^ a.rotate_right(22);
+        let maj = (a & b) ^ (a & c) ^ (b & c);
+        let t2 = s0.wrapping_add(maj);
+        h = g;
+        g = f;
+        f = e;
+        e = d.wrapping_add(t1);
+        d = c;
+        c = b;
+        b = a;
+        a = t1.wrapping_add(t2);
+    }
+    for (x, v) in state.iter_mut().zip([a, b, c, d, e, f, g, h]) {
+        *x = x.wrapping_add(v);
     }
 }
 

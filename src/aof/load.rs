@@ -358,11 +358,24 @@ impl Server {
                 log::info!("Reading RDB base file on AOF loading...");
             }
             let mut rest: &[u8] = &data;
+            // Clients are served every loading-process-events-interval-bytes
+            // of the preamble, as for an RDB file (rdbLoadProgressCallback).
+            let interval = self
+                .config
+                .get_i64("loading-process-events-interval-bytes")
+                .max(1) as u64;
+            let mut next = interval;
             let res = crate::rdb::load::load_from_reader(
                 self,
                 &mut rest,
                 crate::rdb::load::LOAD_AOF_PREAMBLE,
-                &mut |_, _| {},
+                &mut |srv, pos| {
+                    if pos >= next {
+                        next = pos + interval;
+                        srv.rdb.loading_loaded_bytes = pos;
+                        srv.loading_process_events();
+                    }
+                },
             );
             if let Err(e) = res {
                 log::warn!("{}", e.msg);
@@ -381,6 +394,7 @@ impl Server {
                 return LoadStatus::Failed;
             }
             pos = data.len() - rest.len();
+            self.rdb.loading_loaded_bytes = pos as u64;
             if old_style {
                 log::info!("Reading the remaining AOF tail...");
             }
@@ -393,9 +407,21 @@ impl Server {
         let mut valid_before_multi = 0usize;
         let mut multi: Option<Vec<OwnedArgv>> = None;
         let key_load_delay = self.config.get_i64("key-load-delay");
+        let mut rng = (crate::util::ustime() as u64) | 1;
+        // Clients are served (with -LOADING) every 1024 commands, as Redis does.
+        let mut loops: u64 = 0;
+        let mut reported = pos;
+        let mut cmd_start = pos;
         let stop = {
             let srv = &mut *self;
             parse_commands(&data, pos, |argv, end| {
+                if loops % 1024 == 0 {
+                    srv.rdb.loading_loaded_bytes += (cmd_start - reported) as u64;
+                    reported = cmd_start;
+                    srv.loading_process_events();
+                }
+                loops += 1;
+                cmd_start = end;
                 let v = argv.view();
                 let name = v.get(0);
                 if name.eq_ignore_ascii_case(b"multi") {
@@ -416,12 +442,13 @@ impl Server {
                 if truncate_ok {
                     valid_up_to = end;
                 }
-                if key_load_delay > 0 {
-                    std::thread::sleep(std::time::Duration::from_micros(key_load_delay as u64));
+                if key_load_delay != 0 {
+                    crate::rdb::save::debug_delay(key_load_delay, &mut rng);
                 }
                 Ok(())
             })
         };
+        self.rdb.loading_loaded_bytes += (cmd_start - reported) as u64;
         let mut stop = stop;
         if matches!(stop, Stop::Eof) && multi.is_some() {
             log::warn!(

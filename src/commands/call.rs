@@ -204,6 +204,7 @@ impl Server {
             return;
         }
         self.call(c, id, argv);
+        c.woff = self.repl.master_repl_offset;
         if self.has_ready_keys() {
             self.handle_clients_blocked_on_keys();
         }

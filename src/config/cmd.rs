@@ -329,7 +329,7 @@ fn run_apply(srv: &mut Server, a: Apply) -> Result<(), String> {
             crate::acl::update_default_password(srv);
             Ok(())
         }
-        Apply::OomScoreAdj => crate::process::update_oom_score_adj(&srv.config)
+        Apply::OomScoreAdj => crate::process::update_oom_score_adj(&srv.config, srv.is_replica())
             .map_err(|_| "Failed to set current oom_score_adj. Check server logs.".to_string()),
         Apply::CrashLog => {
             crate::crash::apply_config(&srv.config);
@@ -470,6 +470,9 @@ impl Server {
         s.reply_buffer_expands = 0;
         self.evict.reset_stats();
         crate::lazyfree::reset_stats();
+        self.repl.stat_sync_full = 0;
+        self.repl.stat_sync_partial_ok = 0;
+        self.repl.stat_sync_partial_err = 0;
         s.keyspace_misses = 0;
         s.keyspace_hits = 0;
         s.rejected_conn = 0;

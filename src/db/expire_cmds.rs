@@ -130,6 +130,7 @@ fn expire_generic(
         return;
     }
     srv.dbs[db].set_expire(key, when);
+    srv.remember_replica_key_with_expire(db, key);
     // Propagated as PEXPIREAT with the absolute time (other arguments kept).
     if name != "pexpireat" {
         srv.rewrite_arg(argv, 0, b"PEXPIREAT");

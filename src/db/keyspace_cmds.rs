@@ -355,6 +355,7 @@ fn rename_generic(srv: &mut Server, c: &mut Client, argv: &Argv, nx: bool) {
     srv.db_add(db, dst, obj);
     if let Some(when) = expire {
         srv.dbs[db].set_expire(dst, when);
+        srv.remember_replica_key_with_expire(db, dst);
     }
     srv.signal_key_as_ready(db, dst);
     srv.signal_modified_key(db, src);
@@ -414,6 +415,7 @@ pub fn move_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     srv.db_add(dst, key, obj);
     if let Some(when) = expire {
         srv.dbs[dst].set_expire(key, when);
+        srv.remember_replica_key_with_expire(dst, key);
     }
     srv.signal_key_as_ready(dst, key);
     srv.signal_modified_key(src, key);
@@ -478,6 +480,7 @@ pub fn copy_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     srv.db_add(dst, newkey, Obj::new(val, lru));
     if let Some(when) = expire {
         srv.dbs[dst].set_expire(newkey, when);
+        srv.remember_replica_key_with_expire(dst, newkey);
     }
     srv.signal_key_as_ready(dst, newkey);
     srv.signal_modified_key(dst, newkey);

@@ -702,6 +702,50 @@ impl Server {
             .and_then(|o| T::from_value_ref(&o.val))
             .expect("type checked before")
     }
+
+    /// HDEL, SREM, ZREM: removes each member named in argv[2..] from the
+    /// collection at argv[1], stopping once it is empty (the key then goes),
+    /// and replies with how many went, notifying as Redis does.
+    pub fn remove_members<T: TypedValue>(
+        &mut self,
+        c: &mut crate::networking::Client,
+        argv: &crate::resp::Argv,
+        class: i32,
+        event: &str,
+        remove: impl Fn(&mut T, &[u8]) -> bool,
+        is_empty: impl Fn(&T) -> bool,
+    ) {
+        let db = c.db;
+        let key = argv.get(1);
+        let coll = match self.lookup_write_as::<T>(db, key).or_wrongtype(c) {
+            Err(()) => return,
+            Ok(None) => return c.add_int(0),
+            Ok(Some(coll)) => coll,
+        };
+        let mut deleted = 0;
+        let mut key_removed = false;
+        for i in 2..argv.len() {
+            if remove(coll, argv.get(i)) {
+                deleted += 1;
+                if is_empty(coll) {
+                    key_removed = true;
+                    break;
+                }
+            }
+        }
+        if key_removed {
+            self.dbs[db].remove(key);
+        }
+        if deleted > 0 {
+            self.signal_modified_key(db, key);
+            self.notify_keyspace_event(class, event, key, db);
+            if key_removed {
+                self.notify_keyspace_event(crate::notify::class::GENERIC, "del", key, db);
+            }
+            self.dirty += deleted as u64;
+        }
+        c.add_int(deleted);
+    }
 }
 
 impl Db {

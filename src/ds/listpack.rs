@@ -473,39 +473,71 @@ impl Listpack {
         self.buf[HDR_SIZE] == EOF
     }
 
+    // Navigation is Redis's lpFirst/lpNext/lpPrev/lpLast: the entry landed on
+    // is validated (lpAssertValidEntry), so a listpack that passed only the
+    // shallow RDB check (sanitize-dump-payload no) and turns out malformed
+    // stops the server with Redis's assertion instead of being misread.
+
     #[inline]
     pub fn first(&self) -> Option<usize> {
-        if self.buf[HDR_SIZE] == EOF {
-            None
-        } else {
-            Some(HDR_SIZE)
-        }
+        self.first_checked().unwrap_or_else(|_| invalid_entry())
     }
 
     #[inline]
     pub fn last(&self) -> Option<usize> {
-        self.prev(self.buf.len() - 1)
+        self.last_checked().unwrap_or_else(|_| invalid_entry())
     }
 
     /// The element after `p`, or None at the end.
     #[inline]
     pub fn next(&self, p: usize) -> Option<usize> {
-        let q = p + entry_size(&self.buf, p);
-        if self.buf[q] == EOF {
-            None
-        } else {
-            Some(q)
-        }
+        self.next_checked(p).unwrap_or_else(|_| invalid_entry())
     }
 
     /// The element before `p` (`p` may be the EOF offset), or None at the start.
     #[inline]
     pub fn prev(&self, p: usize) -> Option<usize> {
-        if p == HDR_SIZE {
-            return None;
+        self.prev_checked(p).unwrap_or_else(|_| invalid_entry())
+    }
+
+    /// `first` without the assertion: Err when the entry is malformed.
+    #[inline]
+    pub fn first_checked(&self) -> Result<Option<usize>, ()> {
+        validate_next(&self.buf, HDR_SIZE).map(|q| q.map(|_| HDR_SIZE))
+    }
+
+    /// `next` without the assertion; `p` must be an entry that was itself checked.
+    #[inline]
+    pub fn next_checked(&self, p: usize) -> Result<Option<usize>, ()> {
+        let q = p.checked_add(entry_size(&self.buf, p)).ok_or(())?;
+        match validate_next(&self.buf, q)? {
+            None => Ok(None),
+            Some(_) => Ok(Some(q)),
         }
-        let l = decode_backlen(&self.buf, p - 1).expect("corrupt listpack backlen");
-        Some(p - l - backlen_size(l))
+    }
+
+    /// `prev` without the assertion; `p` is a checked entry or the EOF offset.
+    #[inline]
+    pub fn prev_checked(&self, p: usize) -> Result<Option<usize>, ()> {
+        if p == HDR_SIZE {
+            return Ok(None);
+        }
+        if p <= HDR_SIZE || p >= self.buf.len() {
+            return Err(());
+        }
+        let l = decode_backlen(&self.buf, p - 1).ok_or(())?;
+        let back = l.checked_add(backlen_size(l)).ok_or(())?;
+        let q = p.checked_sub(back).ok_or(())?;
+        match validate_next(&self.buf, q)? {
+            Some(_) => Ok(Some(q)),
+            None => Err(()),
+        }
+    }
+
+    /// `last` without the assertion.
+    #[inline]
+    pub fn last_checked(&self) -> Result<Option<usize>, ()> {
+        self.prev_checked(self.buf.len() - 1)
     }
 
     /// Offset of the EOF byte (insert-before here appends).
@@ -816,6 +848,13 @@ impl<'a> Iterator for RevIter<'a> {
     }
 }
 
+/// lpAssertValidEntry's failure: Redis's assertion exit with its report.
+#[cold]
+#[inline(never)]
+fn invalid_entry() -> ! {
+    crate::crash::assert_failed("lpValidateNext(lp, &p, lpbytes)", file!(), line!())
+}
+
 /// Validates one entry at `p` without trusting it; returns the next offset
 /// (Redis's lpValidateNext). Ok(None) means `p` was the EOF.
 fn validate_next(buf: &[u8], p: usize) -> Result<Option<usize>, ()> {
@@ -896,6 +935,26 @@ mod tests {
             lp.append(i);
         }
         lp
+    }
+
+    #[test]
+    fn checked_navigation_refuses_malformed_entries() {
+        let lp = lp_of(&[b"a", b"bc", b"7"]);
+        let p = lp.first_checked().unwrap().unwrap();
+        let q = lp.next_checked(p).unwrap().unwrap();
+        assert_eq!(lp.prev_checked(q), Ok(Some(p)));
+        assert!(lp.last_checked().unwrap().is_some());
+        // A string entry claiming more bytes than the listpack holds.
+        let mut bad = lp.as_bytes().to_vec();
+        bad[q] = 0x80 | 60;
+        let bad = Listpack::from_bytes(bad, false).unwrap();
+        assert_eq!(bad.next_checked(p), Err(()));
+        // A back length that does not match its entry.
+        let mut bad = lp.as_bytes().to_vec();
+        let eof = bad.len() - 1;
+        bad[eof - 1] = 9;
+        let bad = Listpack::from_bytes(bad, false).unwrap();
+        assert_eq!(bad.last_checked(), Err(()));
     }
 
     #[test]

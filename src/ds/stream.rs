@@ -188,9 +188,23 @@ fn lp_int(lp: &Listpack, p: usize) -> i64 {
     }
 }
 
+// Navigation goes through Listpack's first/next/prev/last, which assert each
+// entry they land on (lpAssertValidEntry) as Redis does.
+
+/// lpNext where an element must follow (Redis then reads it: assert(p)).
 #[inline]
 fn nx(lp: &Listpack, p: usize) -> usize {
-    lp.next(p).unwrap_or_else(|| corrupt("lpNext"))
+    lp.next(p).unwrap_or_else(|| corrupt("p"))
+}
+
+/// An entry's or the master's field count: negative only in corrupt data.
+#[inline]
+fn count_of(lp: &Listpack, p: usize) -> usize {
+    let n = lp_int(lp, p);
+    if n < 0 {
+        corrupt("*numfields>=0");
+    }
+    n as usize
 }
 
 /// One entry of a node, by position.
@@ -210,10 +224,10 @@ struct NodeView {
 }
 
 fn node_header(lp: &Listpack) -> NodeView {
-    let mut p = lp.first().unwrap_or_else(|| corrupt("lpFirst")); // count
+    let mut p = lp.first().unwrap_or_else(|| corrupt("p")); // count
     p = nx(lp, p); // deleted
     p = nx(lp, p); // master num fields
-    let mf = lp_int(lp, p).max(0) as usize;
+    let mf = count_of(lp, p);
     let mut master_fields = Vec::with_capacity(mf);
     for _ in 0..mf {
         p = nx(lp, p);
@@ -237,7 +251,7 @@ fn parse_entry(lp: &Listpack, master: StreamId, mf: usize, fp: usize) -> (EntryP
     let (nfields, elems) = if flags & FLAG_SAMEFIELDS != 0 {
         (mf, mf)
     } else {
-        let n = lp_int(lp, q).max(0) as usize;
+        let n = count_of(lp, q);
         q = nx(lp, q);
         (n, 2 * n)
     };
@@ -258,13 +272,13 @@ fn parse_entry(lp: &Listpack, master: StreamId, mf: usize, fp: usize) -> (EntryP
 /// lpGetEdgeStreamID(last): the node's last entry, tombstone or not.
 fn last_entry_id(master: StreamId, lp: &Listpack) -> Option<StreamId> {
     let lc = lp.last()?;
-    let n = lp_int(lp, lc);
-    if n <= 0 {
+    let n = count_of(lp, lc);
+    if n == 0 {
         return None;
     }
     let mut fp = lc;
     for _ in 0..n {
-        fp = lp.prev(fp)?;
+        fp = lp.prev(fp).unwrap_or_else(|| corrupt("p"));
     }
     let q = nx(lp, fp);
     let ms = lp_int(lp, q) as u64;
@@ -398,7 +412,7 @@ impl Stream {
             }
             let mut new_node = lp.total_bytes() + totelelen >= max_bytes;
             if !new_node && limits.max_entries != 0 {
-                let p = lp.first().unwrap();
+                let p = lp.first().unwrap_or_else(|| corrupt("p"));
                 let count = lp_int(lp, p) + lp_int(lp, nx(lp, p));
                 new_node = count >= limits.max_entries;
             }
@@ -432,7 +446,7 @@ impl Stream {
             }
             Some(k) => {
                 let lp = self.nodes.get_mut(&k).unwrap();
-                let p = lp.first().unwrap();
+                let p = lp.first().unwrap_or_else(|| corrupt("p"));
                 let count = lp_int(lp, p);
                 lp.replace_int(p, count + 1);
                 let p = nx(lp, nx(lp, p));
@@ -513,9 +527,8 @@ impl Stream {
         skip_tombstones: bool,
         mut f: impl FnMut(&Listpack, &NodeView, &EntryPos) -> bool,
     ) {
-        if start > end {
-            return;
-        }
+        // No shortcut for start > end: Redis's iterator still walks (and
+        // checks) the entries up to the first one out of range.
         if !rev {
             let from = self
                 .nodes
@@ -545,22 +558,33 @@ impl Stream {
                 }
             }
         } else {
-            for (&k, lp) in self.nodes.range(..=end).rev() {
+            // raxSeek("<=", end), falling back to the first node when every
+            // node starts after `end`: Redis still walks that node's entries.
+            let Some(top) = self
+                .nodes
+                .range(..=end)
+                .next_back()
+                .or_else(|| self.nodes.iter().next())
+                .map(|(k, _)| *k)
+            else {
+                return;
+            };
+            for (&k, lp) in self.nodes.range(..=top).rev() {
                 let view = node_header(lp);
                 let mf = view.master_fields.len();
                 // Walk back from the tail through each entry's lp-count; the
                 // master entry's terminator (0) ends the node.
                 let mut q = lp.last();
                 while let Some(lc) = q {
-                    let n = lp_int(lp, lc);
-                    if n <= 0 {
+                    let n = count_of(lp, lc);
+                    if n == 0 {
                         break;
                     }
                     let mut fp = lc;
                     for _ in 0..n {
-                        fp = lp.prev(fp).unwrap_or_else(|| corrupt("lpPrev"));
+                        fp = lp.prev(fp).unwrap_or_else(|| corrupt("p"));
                     }
-                    q = lp.prev(fp);
+                    q = Some(lp.prev(fp).unwrap_or_else(|| corrupt("p")));
                     let (e, _) = parse_entry(lp, k, mf, fp);
                     if e.id > end || (skip_tombstones && e.flags & FLAG_DELETED != 0) {
                         continue;
@@ -622,7 +646,7 @@ impl Stream {
             return false;
         };
         lp.replace_int(e.flags_pos, e.flags | FLAG_DELETED);
-        let p = lp.first().unwrap();
+        let p = lp.first().unwrap_or_else(|| corrupt("p"));
         let count = lp_int(lp, p);
         if count == 1 {
             self.nodes.remove(&k);
@@ -677,8 +701,8 @@ impl Stream {
                     break;
                 }
             }
-            let first = lp.first().unwrap();
-            let entries = lp_int(lp, first);
+            let head = lp.first().unwrap_or_else(|| corrupt("p"));
+            let entries = lp_int(lp, head);
             if limit != 0 && deleted + entries > limit {
                 break;
             }
@@ -717,7 +741,7 @@ impl Stream {
                 }
             }
             deleted += deleted_from_lp;
-            let p = lp.first().unwrap();
+            let p = lp.first().unwrap_or_else(|| corrupt("p"));
             lp.replace_int(p, entries - deleted_from_lp);
             let p = nx(lp, p);
             let marked = lp_int(lp, p);
@@ -734,7 +758,15 @@ impl Stream {
 
     /// streamLastValidID: the last live entry's ID (0-0 when empty).
     pub fn last_valid_id(&self) -> StreamId {
-        self.edge_id(false, true).unwrap_or(StreamId::MIN)
+        match self.edge_id(false, true) {
+            Some(id) => id,
+            None if self.length > 0 => crate::crash::server_panic(
+                &format!("Corrupt stream, length is {}, but no max id", self.length),
+                file!(),
+                line!(),
+            ),
+            None => StreamId::MIN,
+        }
     }
 
     /// streamRangeHasTombstones (start/end None: open).

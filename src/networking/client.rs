@@ -176,6 +176,8 @@ pub struct Client {
     /// Master client: bytes of `querybuf` already applied and proxied (the rest
     /// may be an open MULTI block).
     pub repl_applied: usize,
+    /// master_repl_offset right after this client's last command (WAIT).
+    pub woff: i64,
 }
 
 impl Client {
@@ -232,6 +234,7 @@ impl Client {
             watched: Vec::new(),
             repl: None,
             repl_applied: 0,
+            woff: 0,
         }
     }
 

@@ -44,14 +44,6 @@ pub fn client_type(c: &Client) -> ClientType {
 /// static buffer (rbs/obl), anything past it as the reply list (oll/omem).
 const REPLY_CHUNK: usize = 16 * 1024;
 
-fn pause_rank(k: PauseKind) -> u8 {
-    match k {
-        PauseKind::None => 0,
-        PauseKind::Write => 1,
-        PauseKind::All => 2,
-    }
-}
-
 impl Server {
     /// One CLIENT LIST line (without the trailing newline), Redis 7.0's field order.
     pub fn client_info_string(&self, c: &Client) -> String {
@@ -224,21 +216,13 @@ impl Server {
         }
     }
 
-    /// pauseClients: the most restrictive type and the latest end win.
+    /// pauseClients for CLIENT PAUSE: the most restrictive type and the latest end win.
     pub fn pause_clients(&mut self, end_ms: i64, kind: PauseKind) {
-        if self.pause == PauseKind::None {
-            self.pause = kind;
-            self.pause_end_ms = end_ms;
-        } else {
-            if pause_rank(kind) > pause_rank(self.pause) {
-                self.pause = kind;
-            }
-            self.pause_end_ms = self.pause_end_ms.max(end_ms);
-        }
-        if self.pause_end_ms < crate::util::mstime() {
-            self.pause = PauseKind::None;
-            self.pause_end_ms = 0;
-        }
+        self.pause_for(
+            crate::replication::pause::PausePurpose::ClientCommand,
+            end_ms,
+            kind,
+        );
     }
 
     /// Must this command wait for the pause to end? ALL holds everything, WRITE holds
@@ -574,9 +558,9 @@ pub fn client_getname(_srv: &mut Server, c: &mut Client, _argv: &Argv) {
 }
 
 pub fn client_unpause(srv: &mut Server, c: &mut Client, _argv: &Argv) {
-    // Held clients run from before_sleep, not from inside this command.
-    srv.pause = PauseKind::None;
-    srv.pause_end_ms = 0;
+    // Held clients run from before_sleep, not from inside this command; a
+    // shutdown or failover keeps its own pause.
+    srv.unpause_for(crate::replication::pause::PausePurpose::ClientCommand);
     c.add_ok();
 }
 
@@ -683,7 +667,7 @@ mod server_tests {
         srv.pause_clients(crate::util::mstime() + 1000, PauseKind::All);
         assert_eq!(srv.pause, PauseKind::All);
         assert!(srv.must_postpone(&c, 0));
-        srv.pause = PauseKind::None;
+        srv.unpause_for(crate::replication::pause::PausePurpose::ClientCommand);
         assert_eq!(
             run(&mut srv, &mut c, &["CLIENT", "PAUSE", "10", "FOO"]),
             "-ERR CLIENT PAUSE mode must be WRITE or ALL\r\n"

@@ -27,6 +27,14 @@ pub struct RdbState {
     pub loading_total_bytes: u64,
     pub loading_loaded_bytes: u64,
     pub loading_rdb_used_mem: u64,
+    /// RDBGeneratedByReplication: `dbfilename` was written to feed replicas
+    /// while rdb-del-sync-files was on; removed once they no longer need it.
+    pub generated_by_replication: bool,
+    /// rdbSaveInfo of the last load: the repl-id, repl-offset and
+    /// repl-stream-db aux fields (None / -1 when absent).
+    pub loaded_repl_id: Option<String>,
+    pub loaded_repl_offset: i64,
+    pub loaded_repl_stream_db: i64,
 }
 
 impl Default for RdbState {
@@ -41,10 +49,14 @@ impl Default for RdbState {
             dirty_before_bgsave: 0,
             last_load_keys_loaded: 0,
             last_load_keys_expired: 0,
+            loaded_repl_id: None,
+            loaded_repl_offset: -1,
+            loaded_repl_stream_db: -1,
             loading_start_time: 0,
             loading_total_bytes: 0,
             loading_loaded_bytes: 0,
             loading_rdb_used_mem: 0,
+            generated_by_replication: false,
         }
     }
 }
@@ -128,12 +140,64 @@ impl Server {
                 }
             }
         }
+        if !self.has_active_child() {
+            self.remove_rdb_used_to_sync_replicas();
+        }
         if !self.has_active_child()
             && self.rdb.bgsave_scheduled
             && (unix_now() - self.rdb.lastbgsave_try > BGSAVE_RETRY_DELAY || self.rdb.lastbgsave_ok)
             && self.rdb_save_background().is_ok()
         {
             self.rdb.bgsave_scheduled = false;
+        }
+    }
+
+    /// allPersistenceDisabled: no save points and no AOF.
+    pub fn all_persistence_disabled(&self) -> bool {
+        self.config.save_params.is_empty() && self.aof.state == crate::aof::AofState::Off
+    }
+
+    /// removeRDBUsedToSyncReplicas (from cron): with rdb-del-sync-files on, an
+    /// instance without persistence does not keep the RDB file it wrote only
+    /// to feed replicas, once no replica waits for or reads it.
+    pub fn remove_rdb_used_to_sync_replicas(&mut self) {
+        if !self.config.get_bool("rdb-del-sync-files") {
+            // Cleared, so re-enabling later does not delete a file written
+            // while the feature was off.
+            self.rdb.generated_by_replication = false;
+            return;
+        }
+        if !self.all_persistence_disabled() || !self.rdb.generated_by_replication {
+            return;
+        }
+        use crate::replication::ReplicaState;
+        let busy = self.repl.slaves.iter().any(|&t| {
+            // A slot taken out of the slab is a client running a command: not
+            // a replica being fed.
+            let slot = self
+                .clients
+                .get(t.wrapping_sub(crate::server::FIRST_CLIENT_TOKEN));
+            matches!(
+                slot.and_then(|c| c.as_deref())
+                    .and_then(|c| c.repl.as_ref())
+                    .map(|r| r.state),
+                Some(
+                    ReplicaState::WaitBgsaveStart
+                        | ReplicaState::WaitBgsaveEnd
+                        | ReplicaState::SendBulk
+                )
+            )
+        });
+        if busy {
+            return;
+        }
+        let path = self.rdb_filename();
+        if std::fs::symlink_metadata(&path).is_ok() {
+            self.rdb.generated_by_replication = false;
+            log::info!(
+                "Removing the RDB file used to feed replicas in a persistence-less instance"
+            );
+            let _ = std::fs::remove_file(&path);
         }
     }
 
@@ -162,12 +226,20 @@ impl Server {
     pub fn load_data_from_disk(&mut self) {
         let path = self.rdb_filename();
         let start = crate::util::ustime();
-        match crate::rdb::load::load_file(self, &path, crate::rdb::load::LOAD_NONE) {
+        let mut flags = crate::rdb::load::LOAD_NONE;
+        if !self.is_replica() {
+            // Keys found expired while loading go to the backlog as DELs.
+            self.create_replication_backlog();
+            flags |= crate::rdb::load::LOAD_FEED_REPL;
+        }
+        let mut valid = false;
+        match crate::rdb::load::load_file(self, &path, flags) {
             Ok(true) => {
                 log::info!(
                     "DB loaded from disk: {:.3} seconds",
                     (crate::util::ustime() - start) as f64 / 1e6
                 );
+                valid = self.restore_repl_info_after_load();
             }
             Ok(false) => {}
             Err(e) if e.msg.starts_with("Internal error") => {
@@ -182,6 +254,10 @@ impl Server {
                 log::warn!("Fatal error loading the DB: {}. Exiting.", e.msg);
                 std::process::exit(1);
             }
+        }
+        // Without a history to resume the backlog is of no use.
+        if !valid {
+            self.repl.backlog = None;
         }
     }
 }
@@ -205,6 +281,11 @@ fn background_save_done(srv: &mut Server, pid: i32, exitcode: i32, bysignal: i32
     }
     srv.rdb.save_time_last = unix_now() - srv.rdb.save_time_start;
     srv.rdb.save_time_start = -1;
+    // startBgsaveForReplication's mark, taken here while the replication
+    // side still says whom this save was for.
+    if srv.repl.rdb_child_for_sync && srv.config.get_bool("rdb-del-sync-files") {
+        srv.rdb.generated_by_replication = true;
+    }
     srv.update_slaves_waiting_bgsave(bysignal == 0 && exitcode == 0);
 }
 

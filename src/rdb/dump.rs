@@ -158,6 +158,7 @@ pub fn restore_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
     srv.dbs[db].add(key, o);
     if ttl != 0 {
         srv.dbs[db].set_expire(key, ttl);
+        srv.remember_replica_key_with_expire(db, key);
         // Propagated with the TTL made absolute.
         if !absttl {
             srv.rewrite_arg(argv, 2, ttl.to_string().as_bytes());

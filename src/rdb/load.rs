@@ -17,6 +17,8 @@ pub const LOAD_NONE: u32 = 0;
 pub const LOAD_AOF_PREAMBLE: u32 = 1;
 /// DEBUG RELOAD MERGE: a key already present is replaced.
 pub const LOAD_ALLOW_DUP: u32 = 2;
+/// A master loading at startup: keys already expired go to the backlog as DELs.
+pub const LOAD_FEED_REPL: u32 = 4;
 
 /// Why `load_object` produced nothing: an empty collection (skipped with a log
 /// when loading a file, "Bad data format" for RESTORE).
@@ -470,6 +472,14 @@ fn load_inner<R: Read>(
                 let k = rd.string()?;
                 let v = rd.string()?;
                 aux_field(&k, &v);
+                match k.as_slice() {
+                    b"repl-id" if v.len() == 40 => {
+                        srv.rdb.loaded_repl_id = Some(String::from_utf8_lossy(&v).into_owned())
+                    }
+                    b"repl-offset" => srv.rdb.loaded_repl_offset = atoi(&v),
+                    b"repl-stream-db" => srv.rdb.loaded_repl_stream_db = atoi(&v),
+                    _ => {}
+                }
                 continue;
             }
             OP_MODULE_AUX => {
@@ -508,8 +518,18 @@ fn load_inner<R: Read>(
             }
             Err(e) => return Err(e),
         };
-        if flags & LOAD_AOF_PREAMBLE == 0 && expire != -1 && expire < now {
+        // A replica keeps what its master will expire (iAmMaster()).
+        if flags & LOAD_AOF_PREAMBLE == 0 && expire != -1 && expire < now && !srv.is_replica() {
             st.expired += 1;
+            if flags & LOAD_FEED_REPL != 0 {
+                let del: &[u8] = if srv.config.get_bool("lazyfree-lazy-expire") {
+                    b"UNLINK"
+                } else {
+                    b"DEL"
+                };
+                let argv = crate::resp::OwnedArgv::from_slices([del, &key[..]]);
+                srv.replication_feed_slaves(db, &argv.view());
+            }
         } else {
             st.loaded += 1;
             let mut o = Obj::new(val, srv.lru_clock);
@@ -716,6 +736,9 @@ impl Server {
         self.rdb.loading_loaded_bytes = 0;
         self.rdb.last_load_keys_loaded = 0;
         self.rdb.last_load_keys_expired = 0;
+        self.rdb.loaded_repl_id = None;
+        self.rdb.loaded_repl_offset = -1;
+        self.rdb.loaded_repl_stream_db = -1;
     }
 
     pub fn stop_loading(&mut self) {

@@ -60,6 +60,7 @@ pub fn replconf_command(srv: &mut Server, c: &mut Client, argv: &Argv) {
                     link.ack_off = off;
                 }
                 link.ack_time = crate::util::mstime() / 1000;
+                srv.replica_start_stream_on_ack(c);
                 return;
             }
             b"getack" => {

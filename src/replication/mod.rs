@@ -12,7 +12,13 @@
 
 pub mod backlog;
 pub mod cmds;
+pub mod net;
+pub mod pause;
+pub mod diskless;
+mod diskless_load;
 pub mod replica;
+pub mod replica_expire;
+pub mod wait;
 
 use crate::networking::{Client, ClientFlags};
 use crate::resp::Argv;
@@ -49,6 +55,10 @@ pub struct ReplicaLink {
     pub pending: Vec<u8>,
     /// Attached with SYNC (old protocol): no +FULLRESYNC, no ACKs expected.
     pub pre_psync: bool,
+    /// Diskless transfer: unix seconds of the last write the socket did not take whole.
+    pub last_partial_write: i64,
+    /// Diskless transfer done: the held stream goes out at the first REPLCONF ACK.
+    pub start_stream_on_ack: bool,
 }
 
 impl ReplicaLink {
@@ -63,6 +73,8 @@ impl ReplicaLink {
             psync_initial_offset: 0,
             pending: Vec::new(),
             pre_psync: false,
+            last_partial_write: 0,
+            start_stream_on_ack: false,
         }
     }
 }
@@ -99,10 +111,26 @@ pub struct ReplState {
     pub master: Option<replica::MasterLink>,
     /// (replid, processed offset) to offer with PSYNC (the cached master).
     pub master_cached: Option<(String, i64)>,
+    /// The DB the cached master had selected (repl-stream-db of a restart).
+    pub cached_master_db: i64,
     /// The master link dropped: reconnect without waiting for the cron second.
     pub reconnect_asap: bool,
     /// A command from the master client is running (keys never look expired to it).
     pub applying_master: bool,
+    /// A WAIT blocked: send REPLCONF GETACK before sleeping.
+    pub get_ack_from_slaves: bool,
+    /// Keys with a TTL written on this writable replica by its own clients.
+    pub replica_expires: replica_expire::ReplicaKeysWithExpire,
+    /// Client pauses by purpose (src/replication/pause.rs).
+    pub pauses: pause::Pauses,
+    /// A shutdown waits for replicas until this unix ms (0: none initiated).
+    pub shutdown_mstime: i64,
+    /// The SHUTDOWN_* flags of the shutdown in progress.
+    pub shutdown_flags: u32,
+    /// The diskless transfer in progress (parent's ends of the child's pipes).
+    pub rdb_pipe: Option<diskless::RdbPipe>,
+    /// The running RDB child writes to replica sockets (rdb_child_type SOCKET).
+    pub rdb_child_socket: bool,
 }
 
 impl Default for ReplState {
@@ -124,8 +152,16 @@ impl Default for ReplState {
             cron_loops: 0,
             master: None,
             master_cached: None,
+            cached_master_db: -1,
             reconnect_asap: false,
             applying_master: false,
+            get_ack_from_slaves: false,
+            replica_expires: Default::default(),
+            pauses: [(crate::server::PauseKind::None, 0); 3],
+            shutdown_mstime: 0,
+            shutdown_flags: 0,
+            rdb_pipe: None,
+            rdb_child_socket: false,
         }
     }
 }
@@ -175,9 +211,55 @@ impl Server {
     /// rdbPopulateSaveInfo: (repl-stream-db, repl-id, repl-offset) for the RDB
     /// aux fields, when this master has a replication history to resume.
     pub fn repl_save_info(&self) -> Option<(i64, String, i64)> {
+        if let Some(link) = self.repl.master.as_ref() {
+            // A replica saves its master's history and the DB its stream is in.
+            if let Some(c) = link.client.and_then(|t| self.client_ref(t)) {
+                return Some((
+                    c.db as i64,
+                    self.replid.clone(),
+                    self.repl.master_repl_offset,
+                ));
+            }
+            if let Some((id, off)) = self.repl.master_cached.clone() {
+                return Some((self.repl.cached_master_db.max(0), id, off));
+            }
+            return None;
+        }
         self.repl.backlog.as_ref()?;
         let db = self.repl.slaveseldb.max(0);
         Some((db, self.replid.clone(), self.repl.master_repl_offset))
+    }
+
+    /// loadDataFromDisk's PSYNC2 part: a replica resumes its master's history
+    /// (a cached master made of itself), a master keeps it as its secondary
+    /// id so its old replicas can continue. False without a valid history.
+    pub fn restore_repl_info_after_load(&mut self) -> bool {
+        let (Some(id), off, db) = (
+            self.rdb.loaded_repl_id.clone(),
+            self.rdb.loaded_repl_offset,
+            self.rdb.loaded_repl_stream_db,
+        ) else {
+            return false;
+        };
+        if off == -1 || db == -1 {
+            return false;
+        }
+        if self.is_replica() {
+            self.replid = id.clone();
+            self.repl.master_repl_offset = off;
+            self.repl.master_cached = Some((id, off));
+            self.repl.cached_master_db = db;
+        } else {
+            self.repl.replid2 = id;
+            self.repl.second_replid_offset = off + 1;
+            // Rebase: the backlog holds what loading fed (expired keys' DELs).
+            self.repl.master_repl_offset += off;
+            if let Some(b) = self.repl.backlog.as_mut() {
+                b.offset = self.repl.master_repl_offset - b.histlen() as i64 + 1;
+            }
+            self.repl.no_slaves_since = unix_now();
+        }
+        true
     }
 
     /// changeReplicationId.
@@ -378,8 +460,10 @@ impl Server {
                 self.repl.replid2
             );
         }
-        if self.child.kind() == Some(crate::child::ChildKind::Rdb) {
-            // Attach to a BGSAVE whose stream another replica is accumulating.
+        let my_capa = c.repl.as_ref().unwrap().capa;
+        if self.child.kind() == Some(crate::child::ChildKind::Rdb) && !self.repl.rdb_child_socket {
+            // Attach to a disk BGSAVE whose stream another replica is
+            // accumulating, if we can take what that replica takes.
             let donor = self.repl.slaves.iter().copied().find(|&t| {
                 t != c.token
                     && self
@@ -387,6 +471,10 @@ impl Server {
                         .and_then(|s| s.repl.as_ref())
                         .map(|r| r.state)
                         == Some(ReplicaState::WaitBgsaveEnd)
+            });
+            let donor = donor.filter(|&d| {
+                let dc = self.client_ref(d).unwrap().repl.as_ref().unwrap().capa;
+                my_capa & dc == dc
             });
             if let (Some(d), true) = (donor, self.repl.rdb_child_for_sync) {
                 let (buf, off) = {
@@ -399,6 +487,14 @@ impl Server {
             } else {
                 log::info!("Can't attach the replica to the current BGSAVE. Waiting for next BGSAVE for SYNC");
             }
+        } else if self.child.kind() == Some(crate::child::ChildKind::Rdb) {
+            log::info!("Current BGSAVE has socket target. Waiting for next BGSAVE for SYNC");
+        } else if self.config.get_bool("repl-diskless-sync")
+            && my_capa & CAPA_EOF != 0
+            && self.config.get_i64("repl-diskless-sync-delay") != 0
+        {
+            // replicationCron forks once the delay let more replicas arrive.
+            log::info!("Delay next BGSAVE for diskless SYNC");
         } else if !self.has_active_child() {
             self.start_bgsave_for_replication(Some(c));
         } else {
@@ -420,15 +516,44 @@ impl Server {
         }
     }
 
-    /// startBgsaveForReplication (disk target): the waiting replicas, including
-    /// `running` (the client whose command is executing, outside the slab), get
-    /// +FULLRESYNC at the fork.
-    pub fn start_bgsave_for_replication(&mut self, running: Option<&mut Client>) {
-        log::info!("Starting BGSAVE for SYNC with target: disk");
-        let ok = self.rdb_save_background().is_ok();
-        if ok {
-            self.repl.rdb_child_for_sync = true;
+    /// startBgsaveForReplication: the waiting replicas, including `running`
+    /// (the client whose command is executing, outside the slab), get
+    /// +FULLRESYNC at the fork; diskless when all of them can take it.
+    pub fn start_bgsave_for_replication(&mut self, mut running: Option<&mut Client>) {
+        let mut mincapa: Option<u8> = None;
+        let mut note = |c: &Client| {
+            if let Some(r) = c
+                .repl
+                .as_ref()
+                .filter(|r| r.state == ReplicaState::WaitBgsaveStart)
+            {
+                mincapa = Some(mincapa.map_or(r.capa, |m| m & r.capa));
+            }
+        };
+        if let Some(c) = running.as_deref() {
+            note(c);
+        }
+        for &t in &self.repl.slaves {
+            if let Some(c) = self.client_ref(t) {
+                note(c);
+            }
+        }
+        let socket = self.repl_socket_target(mincapa.unwrap_or(0));
+        log::info!(
+            "Starting BGSAVE for SYNC with target: {}",
+            if socket { "replicas sockets" } else { "disk" }
+        );
+        let ok = if socket {
+            self.rdb_save_to_slaves_sockets(running.as_deref_mut())
+                .is_ok()
         } else {
+            let ok = self.rdb_save_background().is_ok();
+            if ok {
+                self.repl.rdb_child_for_sync = true;
+            }
+            ok
+        };
+        if !ok {
             log::warn!("BGSAVE for replication failed");
         }
         let offset = self.repl.master_repl_offset;
@@ -465,6 +590,7 @@ impl Server {
         if !self.repl.rdb_child_for_sync && self.repl.slaves.is_empty() {
             return;
         }
+        let socket = std::mem::take(&mut self.repl.rdb_child_socket);
         self.repl.rdb_child_for_sync = false;
         let mut payload: Option<Vec<u8>> = None;
         let slaves = self.repl.slaves.clone();
@@ -478,8 +604,21 @@ impl Server {
             }
             if !ok {
                 log::warn!("SYNC failed. BGSAVE child returned an error");
+                self.free_client_async(&mut c);
                 self.restore_client(c);
-                self.free_client_by_token(t);
+                continue;
+            }
+            if socket {
+                log::info!("Streamed RDB transfer with replica {} succeeded (socket). Waiting for REPLCONF ACK from slave to enable streaming", replica_name(&c));
+                let link = c.repl.as_mut().unwrap();
+                link.state = ReplicaState::Online;
+                link.ack_time = unix_now();
+                link.start_stream_on_ack = true;
+                log::info!(
+                    "Synchronization with replica {} succeeded",
+                    replica_name(&c)
+                );
+                self.restore_client(c);
                 continue;
             }
             if payload.is_none() {
@@ -505,8 +644,26 @@ impl Server {
             self.mark_pending_write(&mut c);
             self.restore_client(c);
         }
+        self.refresh_good_slaves_count();
         // A replica that arrived during a BGSAVE it could not use waits for the next.
         self.start_pending_sync();
+    }
+
+    /// replicaStartCommandStream: the first REPLCONF ACK after a diskless
+    /// transfer; the stream held since the fork follows.
+    pub fn replica_start_stream_on_ack(&mut self, c: &mut Client) {
+        let Some(link) = c.repl.as_mut() else {
+            return;
+        };
+        if !link.start_stream_on_ack {
+            return;
+        }
+        link.start_stream_on_ack = false;
+        let pending = std::mem::take(&mut link.pending);
+        if !pending.is_empty() {
+            c.add_push_raw(&pending);
+            self.mark_pending_write(c);
+        }
     }
 
     /// Frees a client that sits in the slab.
@@ -536,18 +693,38 @@ impl Server {
         }
     }
 
-    /// Starts a BGSAVE for replicas waiting for one, when no child runs.
+    /// replicationStartPendingFork: forks for the replicas waiting for a
+    /// BGSAVE when no child runs, diskless ones once the delay passed for the
+    /// longest waiting one or enough of them arrived.
     fn start_pending_sync(&mut self) {
         if self.has_active_child() {
             return;
         }
-        let waiting = self.repl.slaves.iter().any(|&t| {
-            self.client_ref(t)
-                .and_then(|c| c.repl.as_ref())
-                .map(|r| r.state)
-                == Some(ReplicaState::WaitBgsaveStart)
-        });
-        if waiting {
+        let now = crate::util::mstime();
+        let mut waiting = 0i64;
+        let mut max_idle = 0i64;
+        let mut mincapa: Option<u8> = None;
+        for &t in &self.repl.slaves {
+            let Some(c) = self.client_ref(t) else {
+                continue;
+            };
+            let Some(r) = c
+                .repl
+                .as_ref()
+                .filter(|r| r.state == ReplicaState::WaitBgsaveStart)
+            else {
+                continue;
+            };
+            waiting += 1;
+            max_idle = max_idle.max((now - c.last_interaction_ms) / 1000);
+            mincapa = Some(mincapa.map_or(r.capa, |m| m & r.capa));
+        }
+        let max = self.config.get_i64("repl-diskless-sync-max-replicas");
+        if waiting > 0
+            && (!self.config.get_bool("repl-diskless-sync")
+                || (max > 0 && waiting >= max)
+                || max_idle >= self.config.get_i64("repl-diskless-sync-delay"))
+        {
             self.start_bgsave_for_replication(None);
         }
     }
@@ -558,6 +735,9 @@ impl Server {
             return;
         }
         self.repl.slaves.retain(|&t| t != c.token);
+        if let Some(p) = self.repl.rdb_pipe.as_mut() {
+            p.conns.retain(|&t| t != c.token);
+        }
         if c.repl.as_ref().map(|r| r.state) == Some(ReplicaState::Online) {
             log::warn!("Connection with replica {} lost.", replica_name(c));
         }
@@ -622,9 +802,24 @@ impl Server {
             };
             let link = c.repl.as_ref().unwrap();
             match link.state {
-                ReplicaState::WaitBgsaveStart | ReplicaState::WaitBgsaveEnd => {
+                ReplicaState::WaitBgsaveStart => {
                     if let Some(s) = c.stream.as_mut() {
                         let _ = s.write(b"\n");
+                    }
+                }
+                // A socket transfer is fed by the child: no newlines inside the RDB.
+                ReplicaState::WaitBgsaveEnd if !self.repl.rdb_child_socket => {
+                    if let Some(s) = c.stream.as_mut() {
+                        let _ = s.write(b"\n");
+                    }
+                }
+                ReplicaState::WaitBgsaveEnd => {
+                    if link.last_partial_write != 0 && now - link.last_partial_write > timeout {
+                        log::warn!(
+                            "Disconnecting timedout replica (full sync): {}",
+                            replica_name(&c)
+                        );
+                        self.free_client_async(&mut c);
                     }
                 }
                 ReplicaState::Online if !link.pre_psync && now - link.ack_time > timeout => {

@@ -70,6 +70,7 @@ impl Server {
     /// history of our own to offer (unless an RDB brought one).
     pub fn set_master(&mut self, host: String, port: u16, from_config: bool) {
         let was_master = !self.is_replica();
+        self.disconnect_all_blocked_clients();
         self.drop_master_link();
         crate::logging::set_role(b'S');
         if was_master && !from_config {
@@ -94,6 +95,7 @@ impl Server {
             down_since: -1,
             handshake_start_ms: 0,
         });
+        let _ = crate::process::update_oom_score_adj(&self.config, true);
         self.connect_to_master();
     }
 
@@ -106,6 +108,8 @@ impl Server {
         self.repl.master = None;
         self.repl.master_cached = None;
         crate::logging::set_role(b'M');
+        let _ = crate::process::update_oom_score_adj(&self.config, false);
+        self.forget_replica_keys_with_expire();
         // Shift the history: our replicas can continue it with the old id.
         self.repl.replid2 = self.replid.clone();
         self.repl.second_replid_offset = self.repl.master_repl_offset + 1;
@@ -120,6 +124,29 @@ impl Server {
         self.repl.slaveseldb = -1;
         if self.repl.backlog.is_none() {
             self.create_replication_backlog();
+        }
+    }
+
+    /// disconnectAllBlockedClients: a master turning replica can no longer
+    /// serve the clients blocked on its keys.
+    fn disconnect_all_blocked_clients(&mut self) {
+        let tokens: Vec<usize> = self
+            .clients
+            .iter()
+            .filter_map(|(_, c)| c.as_deref())
+            .filter(|c| c.flags.has(ClientFlags::BLOCKED))
+            .map(|c| c.token)
+            .collect();
+        for t in tokens {
+            let Some(mut c) = self.take_client(t) else {
+                continue;
+            };
+            if self.unblock_client_silently(&mut c).is_some() {
+                c.add_error("-UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)");
+                c.flags.set(ClientFlags::CLOSE_AFTER_REPLY);
+                self.mark_pending_write(&mut c);
+            }
+            self.restore_client(c);
         }
     }
 
@@ -164,6 +191,7 @@ impl Server {
         log::warn!("Connection with master lost.");
         log::info!("Caching the disconnected master state.");
         self.repl.master_cached = Some((self.replid.clone(), self.repl.master_repl_offset));
+        self.repl.cached_master_db = c.db as i64;
         if let Some(link) = self.repl.master.as_mut() {
             link.client = None;
             link.state = LinkState::Connect;
@@ -191,7 +219,12 @@ impl Server {
             log::warn!("Unable to connect to MASTER: can't resolve {}", link.host);
             return;
         };
-        match mio::net::TcpStream::connect(sa) {
+        let source = self
+            .config
+            .get_str("bind-source-addr")
+            .map(|s| String::from_utf8_lossy(&s).into_owned());
+        let link = self.repl.master.as_mut().unwrap();
+        match super::net::connect(sa, source.as_deref()) {
             Ok(mut s) => {
                 if let Some(reg) = self.registry.as_ref() {
                     let _ = reg.register(
@@ -216,7 +249,7 @@ impl Server {
         }
     }
 
-    fn handshake_fail(&mut self) {
+    pub(super) fn handshake_fail(&mut self) {
         if let Some(link) = self.repl.master.as_mut() {
             if let Some(mut s) = link.sock.take() {
                 if let Some(reg) = self.registry.as_ref() {
@@ -482,7 +515,8 @@ impl Server {
                         if self.repl.backlog.is_none() {
                             self.create_replication_backlog();
                         }
-                        self.promote_link_to_master_client();
+                        let db = self.repl.cached_master_db;
+                        self.promote_link_to_master_client(db);
                         return;
                     }
                     if line.starts_with(b"-NOMASTERLINK") || line.starts_with(b"-LOADING") {
@@ -541,16 +575,31 @@ impl Server {
                     self.handshake_fail();
                     return false;
                 }
+                let diskless = match self.config.get_enum("repl-diskless-load").as_str() {
+                    "swapdb" => true,
+                    "on-empty-db" => self.dbs.iter().all(|d| d.len() == 0),
+                    _ => false,
+                };
+                let link = self.repl.master.as_mut().unwrap();
+                let target = if diskless { "to parser" } else { "to disk" };
                 if line.starts_with(b"$EOF:") && line.len() >= 5 + 40 {
                     link.eof_mark = Some(line[5..45].to_vec());
                     link.size = -1;
-                    log::info!("MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to disk");
+                    log::info!(
+                        "MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF {}",
+                        target
+                    );
                 } else {
                     link.size = crate::util::parse_i64(&line[1..]).unwrap_or(0);
                     log::info!(
-                        "MASTER <-> REPLICA sync: receiving {} bytes from master to disk",
-                        link.size
+                        "MASTER <-> REPLICA sync: receiving {} bytes from master {}",
+                        link.size,
+                        target
                     );
+                }
+                if diskless {
+                    self.diskless_load();
+                    return false;
                 }
                 let path = format!("temp-{}.{}.rdb", unix_now(), std::process::id());
                 match std::fs::File::create(&path) {
@@ -612,9 +661,7 @@ impl Server {
             self.handshake_fail();
             return;
         }
-        // Our replicas must full-sync again: our history is replaced.
-        self.disconnect_slaves();
-        self.repl.backlog = None;
+        self.attach_to_new_master();
         log::info!("MASTER <-> REPLICA sync: Flushing old data");
         let lazy = self.config.get_bool("replica-lazy-flush");
         self.empty_data(None, lazy);
@@ -628,17 +675,32 @@ impl Server {
             self.handshake_fail();
             return;
         }
+        self.full_sync_loaded();
+    }
+
+    /// replicationAttachToNewMaster: our replicas must full-sync again and our
+    /// backlog is useless, our history being replaced.
+    pub(super) fn attach_to_new_master(&mut self) {
+        self.disconnect_slaves();
+        self.repl.backlog = None;
+        self.repl.master_cached = None;
+    }
+
+    /// The new dataset is in: our history is the master's from its
+    /// +FULLRESYNC offset on, and the link becomes the master client.
+    pub(super) fn full_sync_loaded(&mut self) {
         let link = self.repl.master.as_mut().unwrap();
         self.replid = link.full_replid.clone();
         self.repl.master_repl_offset = link.full_offset;
         self.clear_replication_id2();
         self.create_replication_backlog();
         log::info!("MASTER <-> REPLICA sync: Finished with success");
-        self.promote_link_to_master_client();
+        let db = self.rdb.loaded_repl_stream_db;
+        self.promote_link_to_master_client(db);
     }
 
     /// replicationCreateMasterClient: the handshake socket becomes a client.
-    fn promote_link_to_master_client(&mut self) {
+    fn promote_link_to_master_client(&mut self, db: i64) {
         let link = self.repl.master.as_mut().unwrap();
         let Some(mut sock) = link.sock.take() else {
             return;
@@ -665,6 +727,9 @@ impl Server {
         c.user_id = crate::acl::NO_USER;
         c.flags.set(ClientFlags::MASTER);
         c.flags.set(ClientFlags::REPLY_OFF);
+        if db >= 0 && (db as usize) < self.dbs.len() {
+            c.db = db as usize;
+        }
         c.querybuf = rest;
         let key = self.clients.insert(Some(Box::new(c)));
         debug_assert_eq!(key + FIRST_CLIENT_TOKEN, token);
@@ -713,7 +778,7 @@ impl Server {
             | LinkState::ReceivePong
             | LinkState::ReceiveReplies(_)
             | LinkState::ReceivePsync => {
-                if now - link.handshake_start_ms > timeout_ms {
+                if now - link.last_io_ms > timeout_ms {
                     log::warn!("Timeout connecting to the MASTER...");
                     self.handshake_fail();
                 }
@@ -744,6 +809,21 @@ impl Server {
         }
     }
 
+    /// Bytes read from the master: what was applied plus what waits in the
+    /// master client's query buffer (a command held by CLIENT PAUSE, a part
+    /// of a command, an open MULTI block).
+    fn slave_read_repl_offset(&self) -> i64 {
+        let pending = self
+            .repl
+            .master
+            .as_ref()
+            .and_then(|l| l.client)
+            .and_then(|t| self.client_ref(t))
+            .map(|c| c.querybuf.len() as i64)
+            .unwrap_or(0);
+        self.repl.master_repl_offset + pending
+    }
+
     /// INFO replication lines of a replica, after role.
     pub fn info_replica_fields(&self, out: &mut String) {
         let Some(link) = self.repl.master.as_ref() else {
@@ -766,7 +846,7 @@ impl Server {
             if up { "up" } else { "down" },
             last_io,
             (link.state == LinkState::Transfer) as i32,
-            self.repl.master_repl_offset,
+            self.slave_read_repl_offset(),
             self.repl.master_repl_offset,
         ));
         if link.state == LinkState::Transfer {

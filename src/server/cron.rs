@@ -67,13 +67,16 @@ impl Server {
             self.stats.inst[INST_NET_IN].track(now, nin);
             self.stats.inst[INST_NET_OUT].track(now, nout);
         }
-        if self.pause != super::PauseKind::None && now >= self.pause_end_ms {
+        if self.pause != super::PauseKind::None && now >= self.next_pause_end() {
             self.unpause_clients();
         }
         self.clients_cron(now);
         self.databases_cron();
         self.rdb_cron();
         self.replication_cron();
+        if self.cluster.is_some() && self.every(100) {
+            self.cluster_cron();
+        }
         self.aof_cron();
         // Also done before every command; here so that a lowered limit
         // applies on an idle server too.
@@ -126,6 +129,9 @@ impl Server {
 
     fn databases_cron(&mut self) {
         self.active_expire_cycle(crate::db::expire::CycleKind::Slow);
+        if self.active_expire_enabled && self.is_replica() {
+            self.expire_replica_keys();
+        }
         for db in self.dbs.iter_mut() {
             if db.is_rehashing() || !db.is_empty() {
                 db.rehash_cron(1000);
@@ -133,10 +139,10 @@ impl Server {
         }
     }
 
-    /// Lifts an expired CLIENT PAUSE and runs the commands it held.
+    /// Lifts the pauses that ended and runs the commands they held (held
+    /// again if another pause still applies to them).
     pub fn unpause_clients(&mut self) {
-        self.pause = super::PauseKind::None;
-        self.pause_end_ms = 0;
+        self.expire_pauses(crate::util::mstime());
         self.resume_paused_clients();
     }
 }

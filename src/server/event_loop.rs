@@ -21,6 +21,7 @@ impl Server {
             }
         }
         self.registry = Some(registry);
+        self.cluster_register_listeners();
         // The dataset loads with the loop available, so clients are served
         // (with -LOADING) while it does (processEventsWhileBlocked).
         self.blocked_poll = Some(poll);
@@ -88,8 +89,21 @@ impl Server {
             && self.aof_fsync_policy() == crate::aof::Fsync::Always;
         for ev in events.iter() {
             let t = ev.token().0;
+            if t >= crate::cluster::bus::BUS_TOKEN_BASE {
+                self.cluster_event(
+                    t,
+                    ev.is_readable(),
+                    ev.is_writable(),
+                    ev.is_read_closed() || ev.is_error(),
+                );
+                continue;
+            }
             if t == crate::replication::replica::HANDSHAKE_TOKEN {
                 self.handshake_event(ev.is_writable());
+                continue;
+            }
+            if t == crate::replication::diskless::RDB_PIPE_TOKEN {
+                self.rdb_pipe_read();
                 continue;
             }
             if t < FIRST_CLIENT_TOKEN {
@@ -229,8 +243,8 @@ impl Server {
 
     /// Reads what the socket has. A short read means the socket is drained (Linux
     /// raises a new edge for any later data), unless the peer also closed: then
-    /// no further event will come, so read on until EOF. A read that completes
-    /// a big bulk argument stops there: the request runs, then reading goes on.
+    /// no further event will come, so read on until EOF. A read that fills the
+    /// buffer stops there: the requests in it run, then reading goes on.
     fn read_from_client(&mut self, token: usize, peer_closed: bool) {
         let Some(mut c) = self.take_client(token) else {
             return;
@@ -282,7 +296,7 @@ impl Server {
     }
 
     /// One round of reads into the query buffer. Returns (peer closed or
-    /// failed, stopped at the end of a big bulk with more maybe pending).
+    /// failed, stopped on a full buffer with more maybe pending).
     fn read_socket(&mut self, c: &mut Client, peer_closed: bool) -> (bool, bool) {
         loop {
             let len = c.querybuf.len();
@@ -322,7 +336,13 @@ impl Server {
                     c.net_input_bytes += n as u64;
                     self.stats.net_input_bytes += n as u64;
                     self.stats.total_reads_processed += 1;
-                    if big > len && len + n == big {
+                    // A full read goes to the parser before the buffer grows:
+                    // if it holds a big bulk's header, the next read is sized
+                    // exactly for that argument (as Redis's 16 KB read, then
+                    // processInputBuffer). Growing by doubling first would leave
+                    // identical requests with different buffer sizes depending
+                    // on how fast they arrived (client eviction compares them).
+                    if n == room {
                         return (false, true);
                     }
                     if n < room && !peer_closed {
@@ -420,6 +440,9 @@ impl Server {
     /// Runs once per loop turn before polling: the fast expire cycle, pending
     /// replies, and deferred frees (Redis's beforeSleep order).
     pub fn before_sleep(&mut self) {
+        if self.cluster.is_some() {
+            self.cluster_before_sleep();
+        }
         if self.expire_fast_pending {
             self.active_expire_cycle(crate::db::expire::CycleKind::Fast);
         }
@@ -427,13 +450,19 @@ impl Server {
         if !self.paused_clients.is_empty() && self.pause == super::PauseKind::None {
             self.resume_paused_clients();
         }
+        self.wait_before_sleep_unblock();
         self.handle_blocked_clients_timeout();
         if self.has_ready_keys() {
             self.handle_clients_blocked_on_keys();
         }
         self.process_unblocked_clients();
+        self.wait_before_sleep_getack();
         if self.tracking.in_use {
             self.tracking_broadcast();
+        }
+        // A diskless transfer waiting for its replicas to drain the last chunk.
+        if self.repl.rdb_pipe.is_some() {
+            self.rdb_pipe_read();
         }
         // The AOF is written before any reply goes out (flushAppendOnlyFile).
         if self.aof.state == crate::aof::AofState::On || self.aof.file.is_some() {

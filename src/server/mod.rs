@@ -181,6 +181,8 @@ pub struct Server {
     pub blocked_poll: Option<mio::Poll>,
     /// Replication: offsets, backlog, replicas (src/replication).
     pub repl: crate::replication::ReplState,
+    /// Redis Cluster state, present when `cluster-enabled yes` (src/cluster).
+    pub cluster: Option<Box<crate::cluster::ClusterState>>,
 }
 
 pub const FIRST_CLIENT_TOKEN: usize = 64;
@@ -262,6 +264,7 @@ impl Server {
             events_while_blocked: None,
             blocked_poll: None,
             repl: Default::default(),
+            cluster: None,
         }
     }
 

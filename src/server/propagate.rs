@@ -12,10 +12,16 @@
 use super::Server;
 use crate::resp::{Argv, OwnedArgv};
 
+/// Where an effect goes (PROPAGATE_AOF / PROPAGATE_REPL).
+pub const TO_AOF: u8 = 1;
+pub const TO_REPL: u8 = 2;
+pub const TO_ALL: u8 = TO_AOF | TO_REPL;
+
 /// One queued effect: a command in the context of a database.
 pub struct Op {
     pub db: usize,
     pub argv: OwnedArgv,
+    pub target: u8,
 }
 
 /// Per-command propagation flags, saved and restored around nested calls.
@@ -27,6 +33,8 @@ pub struct CallFrame {
     pub prevent: bool,
     /// forceCommandPropagation: propagate even though nothing changed (FLUSHALL on empty DBs).
     pub force: bool,
+    /// forceCommandPropagation(PROPAGATE_REPL) alone: replicas only (PUBLISH).
+    pub force_repl: bool,
 }
 
 #[derive(Default)]
@@ -51,7 +59,11 @@ impl Server {
             return;
         }
         let argv = OwnedArgv::from_slices(args.iter());
-        self.prop.pending.push(Op { db, argv });
+        self.prop.pending.push(Op {
+            db,
+            argv,
+            target: TO_ALL,
+        });
         if self.prop.depth == 0 {
             // Outside any command (active expiry, eviction before a command runs):
             // every effect goes on its own, never wrapped in MULTI/EXEC.
@@ -101,6 +113,12 @@ impl Server {
         self.prop.frame.force = true;
     }
 
+    /// forceCommandPropagation(c, PROPAGATE_REPL): the command goes to replicas
+    /// (not the AOF) even though it changed nothing.
+    pub fn force_propagation_repl(&mut self) {
+        self.prop.frame.force_repl = true;
+    }
+
     /// propagateDeletion: an expired or evicted key goes out as DEL or UNLINK.
     pub fn propagate_deletion(&mut self, db: usize, key: &[u8], lazy: bool) {
         if !self.should_propagate() {
@@ -130,11 +148,18 @@ impl Server {
     ) {
         self.prop.depth -= 1;
         let frame = std::mem::replace(&mut self.prop.frame, saved);
-        if (dirty || frame.force) && !frame.prevent && self.should_propagate() {
+        let target = if dirty || frame.force {
+            TO_ALL
+        } else if frame.force_repl {
+            TO_REPL
+        } else {
+            0
+        };
+        if target != 0 && !frame.prevent && self.should_propagate() {
             let argv = frame
                 .rewritten
                 .unwrap_or_else(|| OwnedArgv::from_argv(argv));
-            self.prop.pending.push(Op { db, argv });
+            self.prop.pending.push(Op { db, argv, target });
         }
         if self.prop.depth == 0 && !self.prop.pending.is_empty() {
             // Commands that may lazily expire arbitrary keys (Redis's hidden
@@ -154,14 +179,18 @@ impl Server {
         }
         let transaction = may_wrap && ops.len() > 1;
         if transaction {
-            self.propagate_now(ops[0].db, &OwnedArgv::from_slices([b"MULTI"]).view());
+            self.propagate_now(
+                ops[0].db,
+                &OwnedArgv::from_slices([b"MULTI"]).view(),
+                TO_ALL,
+            );
         }
         for op in &ops {
-            self.propagate_now(op.db, &op.argv.view());
+            self.propagate_now(op.db, &op.argv.view(), op.target);
         }
         if transaction {
             let db = ops[ops.len() - 1].db;
-            self.propagate_now(db, &OwnedArgv::from_slices([b"EXEC"]).view());
+            self.propagate_now(db, &OwnedArgv::from_slices([b"EXEC"]).view(), TO_ALL);
         }
         // Keep the allocation for the next unit.
         let mut ops = ops;
@@ -172,11 +201,13 @@ impl Server {
     }
 
     /// propagateNow: one command to every consumer.
-    fn propagate_now(&mut self, db: usize, argv: &Argv) {
-        if self.aof.state != crate::aof::AofState::Off {
+    fn propagate_now(&mut self, db: usize, argv: &Argv, target: u8) {
+        if target & TO_AOF != 0 && self.aof.state != crate::aof::AofState::Off {
             self.feed_append_only_file(db, argv);
         }
-        self.replication_feed_slaves(db, argv);
+        if target & TO_REPL != 0 {
+            self.replication_feed_slaves(db, argv);
+        }
     }
 }
 

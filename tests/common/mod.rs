@@ -88,8 +88,18 @@ impl Server {
         Server::start_bin_in(&server_bin(), dir, extra)
     }
 
+    /// Starts a server in `dir` and returns as soon as it answers PING, even with
+    /// -LOADING (for tests that watch a dataset load).
+    pub fn start_loading_in(dir: &Path, extra: &[&str]) -> Server {
+        Server::spawn(&server_bin(), dir, extra, true)
+    }
+
     /// Starts the given server binary in `dir` (interop tests run Debian's redis-server).
     pub fn start_bin_in(bin: &Path, dir: &Path, extra: &[&str]) -> Server {
+        Server::spawn(bin, dir, extra, false)
+    }
+
+    fn spawn(bin: &Path, dir: &Path, extra: &[&str], loading_ok: bool) -> Server {
         let dir = dir.to_path_buf();
         let mut last_log = String::new();
         // A port can be taken between the check and the server's bind: try a few.
@@ -111,7 +121,7 @@ impl Server {
                 port,
                 dir: dir.clone(),
             };
-            if srv.wait_ready(Duration::from_secs(10)) {
+            if srv.wait_ready(Duration::from_secs(10), loading_ok) {
                 return srv;
             }
             last_log = srv.log();
@@ -122,7 +132,7 @@ impl Server {
         panic!("redis-server did not start; its last log:\n{last_log}");
     }
 
-    fn wait_ready(&mut self, timeout: Duration) -> bool {
+    fn wait_ready(&mut self, timeout: Duration, loading_ok: bool) -> bool {
         let start = Instant::now();
         while start.elapsed() < timeout {
             if let Ok(Some(_)) = self.child.try_wait() {
@@ -133,7 +143,7 @@ impl Server {
                 let mut buf = [0u8; 7];
                 if s.write_all(b"PING\r\n").is_ok()
                     && s.read_exact(&mut buf).is_ok()
-                    && &buf == b"+PONG\r\n"
+                    && (&buf == b"+PONG\r\n" || (loading_ok && &buf == b"-LOADIN"))
                 {
                     return true;
                 }

@@ -443,4 +443,17 @@ pub const COMMANDS: &[CommandSpec] = &[
         handler: Some(sort_ro_command),
         ..BASE
     },
+    CommandSpec {
+        name: "wait",
+        group: "generic",
+        since: "3.0.0",
+        summary: "Wait for the synchronous replication of all the write commands sent in the context of the current connection",
+        complexity: "O(1)",
+        arity: 3,
+        flags: "noscript",
+        acl: "connection",
+        tips: &["request_policy:all_shards", "response_policy:agg_min"],
+        handler: Some(crate::replication::wait::wait_command),
+        ..BASE
+    },
 ];

@@ -3,6 +3,7 @@
 //! ACL categories, key specs, handler, subcommands.
 
 mod bitmap;
+mod cluster;
 mod connection;
 mod generic;
 mod geo;
@@ -44,4 +45,5 @@ pub const ALL: &[&[CommandSpec]] = &[
     geo::COMMANDS,
     stream::COMMANDS,
     scripting::COMMANDS,
+    cluster::COMMANDS,
 ];
