@@ -257,6 +257,26 @@ fn eval_generic(srv: &mut Server, c: &mut Client, argv: &Argv, evalsha: bool, ro
     if !srv.monitors.is_empty() {
         srv.feed_monitors(c, argv);
     }
+    // A client in SCRIPT DEBUG mode runs EVAL in a debugging session (ldb.rs).
+    if let Some(sync) = super::ldb::debug_mode(c) {
+        if evalsha {
+            if argv.get(1).len() != 40 {
+                c.add_error("-NOSCRIPT No matching script. Please use EVAL.");
+            } else {
+                c.add_error("Please use EVAL instead of EVALSHA for debugging");
+            }
+            return;
+        }
+        if super::ldb::start_session(srv, c, argv.get(1), sync) {
+            eval_run(srv, c, argv, evalsha, ro);
+            super::ldb::end_session(srv, c);
+        }
+        return;
+    }
+    eval_run(srv, c, argv, evalsha, ro);
+}
+
+fn eval_run(srv: &mut Server, c: &mut Client, argv: &Argv, evalsha: bool, ro: bool) {
     let Some(numkeys) = parse_numkeys(c, argv) else {
         return;
     };
@@ -331,10 +351,8 @@ pub fn script_kill(srv: &mut Server, c: &mut Client, _argv: &Argv) {
     srv.script_kill(c, true);
 }
 
-pub fn script_debug(_srv: &mut Server, c: &mut Client, _argv: &Argv) {
-    c.add_error(
-        "SCRIPT DEBUG is not supported by this server (the Lua debugger is not implemented)",
-    );
+pub fn script_debug(_srv: &mut Server, c: &mut Client, argv: &Argv) {
+    super::ldb::script_debug(c, argv);
 }
 
 pub fn script_help(_srv: &mut Server, c: &mut Client, _argv: &Argv) {

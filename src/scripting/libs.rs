@@ -382,6 +382,7 @@ pub fn register(lua: &Lua) -> mlua::Result<()> {
     g.set("cjson", cjson)?;
     g.set("bit", bit_table(lua)?)?;
     g.set("cmsgpack", super::cmsgpack::create(lua)?)?;
+    g.set("struct", super::lstruct::create(lua)?)?;
     Ok(())
 }
 

@@ -17,7 +17,9 @@ mod cmsgpack;
 pub mod eval;
 pub mod function;
 mod lauxlib;
+mod ldb;
 mod libs;
+mod lstruct;
 
 use std::collections::HashMap;
 
@@ -157,8 +159,11 @@ const PRELUDE: &str = include_str!("prelude.lua");
 
 /// Builds a Lua state with Redis's libraries, the `redis` table and the sandbox.
 fn new_lua() -> Lua {
-    let libs = StdLib::TABLE | StdLib::STRING | StdLib::MATH;
-    let lua = Lua::new_with(libs, LuaOptions::new()).expect("lua state");
+    let libs = StdLib::TABLE | StdLib::STRING | StdLib::MATH | StdLib::DEBUG;
+    // SAFETY: mlua calls the debug library unsafe; ldb::register moves it out
+    // of the globals into the registry before any script runs, so only the
+    // debugger (ldb.rs) uses it, as Redis's scripts cannot see it either.
+    let lua = unsafe { Lua::unsafe_new_with(libs, LuaOptions::new()) };
     setup(&lua).expect("lua setup");
     install_count_hook(&lua);
     lua
@@ -202,6 +207,7 @@ fn setup(lua: &Lua) -> mlua::Result<()> {
         })?,
     )?;
     lua_static_api(lua, &redis)?;
+    ldb::register(lua, &redis)?;
     g.set("redis", redis.clone())?;
     // Functions' register_function sits on the load-time redis table (function.rs).
     let rf: Value = redis.get("register_function")?;
@@ -820,7 +826,12 @@ fn execute(
     let (ok, result) = lua.scope(|scope| {
         let cb = scope.create_function_mut(|lua, args: MultiValue| rust_op(lua, run, args))?;
         ctx.raw_set("rust", cb)?;
+        let debugging = ldb::attach(lua);
         let r: mlua::Result<MultiValue> = xpcall.call((func, handler, eval_mode, keys_t, args_t));
+        if debugging {
+            // The debugger's hook stood in for the busy-script one.
+            install_count_hook(lua);
+        }
         ctx.raw_set("rust", Value::Nil)?;
         let mut it = r?.into_iter();
         let ok = matches!(it.next(), Some(Value::Boolean(true)));
@@ -998,6 +1009,7 @@ fn rust_op<'l>(
 }
 
 fn err<'l>(lua: &'l Lua, msg: &str) -> mlua::Result<(Value<'l>, bool)> {
+    ldb::log_error(msg.as_bytes());
     Ok((Value::Table(error_table(lua, msg)?), true))
 }
 
@@ -1017,11 +1029,13 @@ fn script_call<'l>(
     run: &mut Run,
     argv: Vec<Vec<u8>>,
 ) -> mlua::Result<(Value<'l>, bool)> {
+    ldb::log_command(&argv);
     let owned = OwnedArgv::from_slices(&argv);
     let view = owned.view();
     let srv = &mut *run.srv;
     let fake = &mut *run.fake;
     let reject = |srv: &mut Server, fake: &mut Client, id: Option<usize>, msg: &str| {
+        ldb::log_error(msg.as_bytes());
         if let Some(id) = id {
             srv.commands.cmds[id].stats.rejected_calls += 1;
         }
@@ -1163,6 +1177,7 @@ fn script_call<'l>(
     let reply = fake.take_reply();
     let mut p = 0;
     let v = resp_to_lua(lua, &reply, &mut p)?;
+    ldb::log_reply(&reply);
     let raised = reply.first() == Some(&b'-');
     Ok((v, raised))
 }
