@@ -289,32 +289,22 @@ impl Server {
             st.current_epoch,
             st.shard_epoch(st.myself)
         );
-        let mut tot = 0;
-        for (i, &v) in st.stats_sent.iter().enumerate() {
-            if v == 0 {
-                continue;
+        for (counts, dir) in [(&st.stats_sent, "sent"), (&st.stats_received, "received")] {
+            let mut tot = 0;
+            for (i, &v) in counts.iter().enumerate() {
+                if v == 0 {
+                    continue;
+                }
+                tot += v;
+                out.push_str(&format!(
+                    "cluster_stats_messages_{}_{}:{}\r\n",
+                    super::state::MSG_TYPE_NAMES[i],
+                    dir,
+                    v
+                ));
             }
-            tot += v;
-            out.push_str(&format!(
-                "cluster_stats_messages_{}_sent:{}\r\n",
-                super::state::MSG_TYPE_NAMES[i],
-                v
-            ));
+            out.push_str(&format!("cluster_stats_messages_{}:{}\r\n", dir, tot));
         }
-        out.push_str(&format!("cluster_stats_messages_sent:{}\r\n", tot));
-        let mut tot = 0;
-        for (i, &v) in st.stats_received.iter().enumerate() {
-            if v == 0 {
-                continue;
-            }
-            tot += v;
-            out.push_str(&format!(
-                "cluster_stats_messages_{}_received:{}\r\n",
-                super::state::MSG_TYPE_NAMES[i],
-                v
-            ));
-        }
-        out.push_str(&format!("cluster_stats_messages_received:{}\r\n", tot));
         out.push_str(&format!(
             "total_cluster_links_buffer_limit_exceeded:{}\r\n",
             st.stats_links_buffer_limit_exceeded

@@ -6,7 +6,6 @@
 
 use super::state::{flags, ClusterNode, ClusterState, NodeId, FLAG_NAMES, NAMELEN};
 use super::CLUSTER_SLOTS;
-use std::io::Write;
 use std::os::unix::io::AsRawFd;
 
 /// A node name as generated or accepted: 40 chars of [a-z0-9] (verifyClusterNodeId).
@@ -86,35 +85,6 @@ pub fn config_text(st: &ClusterState) -> String {
     out
 }
 
-/// Writes `text` to `path` atomically: temp file, fsync, rename, directory fsync.
-pub fn write_atomically(path: &str, text: &[u8], fsync: bool) -> std::io::Result<()> {
-    let tmp = format!("{}.tmp-{}", path, std::process::id());
-    let res = (|| {
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(&tmp)?;
-        f.write_all(text)?;
-        if fsync {
-            f.sync_all()?;
-        }
-        std::fs::rename(&tmp, path)?;
-        if fsync {
-            let dir = match std::path::Path::new(path).parent() {
-                Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-                _ => std::path::PathBuf::from("."),
-            };
-            std::fs::File::open(dir)?.sync_all()?;
-        }
-        Ok(())
-    })();
-    if res.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    res
-}
-
 /// Opens (creating it) and locks the config file. Err is the message Redis logs.
 pub fn lock_file(path: &str) -> Result<std::fs::File, String> {
     let f = std::fs::OpenOptions::new()
@@ -152,7 +122,6 @@ pub fn parse_config(text: &[u8], now: i64) -> Result<Loaded, String> {
     {
         return Ok(Loaded::Empty);
     }
-    let mut st: Option<Box<ClusterState>> = None;
     let mut current_epoch = 0u64;
     let mut last_vote_epoch = 0u64;
     // Pending (node, master name) relations and per-node epochs, resolved at the end.

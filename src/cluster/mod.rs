@@ -17,6 +17,6 @@ pub mod slots_cmd;
 pub mod state;
 
 pub use slot::key_hash_slot;
-pub use state::{ClusterNode, ClusterState, NodeId, Role};
+pub use state::{ClusterState, NodeId};
 
 pub const CLUSTER_SLOTS: usize = 16384;

@@ -107,7 +107,7 @@ impl Server {
         st.todo &= !(todo::SAVE_CONFIG | todo::FSYNC_CONFIG);
         let text = config::config_text(st);
         let path = st.config_file.clone();
-        if let Err(e) = config::write_atomically(&path, text.as_bytes(), fsync) {
+        if let Err(e) = crate::config::rewrite::write_atomically(&path, text.as_bytes(), fsync) {
             log::warn!("Could not save the cluster configuration: {}", e);
             return false;
         }

@@ -305,12 +305,13 @@ pub fn rewrite_config(
     st.force_all = force_all;
     rewrite_all(cfg, users, &mut st);
     st.remove_orphaned();
-    overwrite_file(path, &st.content())
+    write_atomically(path, &st.content(), true)
 }
 
-/// rewriteConfigOverwriteFile: temp file next to the target, fsync, chmod
-/// 0644 & ~umask, rename over it, fsync the directory.
-fn overwrite_file(path: &str, content: &[u8]) -> std::io::Result<()> {
+/// rewriteConfigOverwriteFile (and nodes.conf saves): a temp file next to the
+/// target, fsync, chmod 0644 & ~umask, rename over it, fsync the directory.
+/// Without `fsync` (a nodes.conf save Redis does not fsync) only the syncs go.
+pub fn write_atomically(path: &str, content: &[u8], fsync: bool) -> std::io::Result<()> {
     let tmp = format!("{}.{}.tmp", path, std::process::id());
     let res = (|| {
         let mut f = std::fs::OpenOptions::new()
@@ -319,7 +320,9 @@ fn overwrite_file(path: &str, content: &[u8]) -> std::io::Result<()> {
             .truncate(true)
             .open(&tmp)?;
         f.write_all(content)?;
-        f.sync_all()?;
+        if fsync {
+            f.sync_all()?;
+        }
         // SAFETY: umask is set and immediately restored; it only reads/writes the process mask.
         let mask = unsafe {
             let m = libc::umask(0o777);
@@ -329,11 +332,13 @@ fn overwrite_file(path: &str, content: &[u8]) -> std::io::Result<()> {
         use std::os::unix::fs::PermissionsExt;
         f.set_permissions(std::fs::Permissions::from_mode(0o644 & !(mask as u32)))?;
         std::fs::rename(&tmp, path)?;
-        let dir = std::path::Path::new(path)
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(std::path::Path::new("."));
-        std::fs::File::open(dir)?.sync_all()?;
+        if fsync {
+            let dir = std::path::Path::new(path)
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(std::path::Path::new("."));
+            std::fs::File::open(dir)?.sync_all()?;
+        }
         Ok(())
     })();
     if res.is_err() {
