@@ -1123,6 +1123,7 @@ pub const IMPLEMENTED: &[&str] = &[
     "set-max-intset-entries",
     "save",
     "dbfilename",
+    "rdb-del-sync-files",
     "rdbcompression",
     "rdbchecksum",
     "appendonly",

@@ -708,9 +708,22 @@ impl Server {
             );
             self.empty_data(None, false);
             self.handshake_fail();
+            self.remove_rdb_obtained_from_master(&target);
             return;
         }
+        self.remove_rdb_obtained_from_master(&target);
         self.full_sync_loaded();
+    }
+
+    /// With rdb-del-sync-files, a replica without persistence does not keep
+    /// the RDB its master sent, loaded or not.
+    fn remove_rdb_obtained_from_master(&mut self, path: &str) {
+        if self.config.get_bool("rdb-del-sync-files") && self.all_persistence_disabled() {
+            log::info!(
+                "Removing the RDB file obtained from the master. This replica has persistence disabled"
+            );
+            let _ = std::fs::remove_file(path);
+        }
     }
 
     /// replicationAttachToNewMaster: our replicas must full-sync again and our
