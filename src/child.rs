@@ -118,6 +118,14 @@ pub fn start_child(
         INFO_FD.store(fds[1], Ordering::Relaxed);
         LAST_INFO_MS.store(0, Ordering::Relaxed);
         crate::logging::set_role(b'C');
+        // The OOM killer should pick a fork child before the server itself.
+        if let Some(values) = srv.config.oom_values() {
+            let _ = crate::process::set_oom_score_adj(
+                srv.config.get_i64("oom-score-adj"),
+                values,
+                crate::process::OOM_CLASS_BGCHILD,
+            );
+        }
         // Listening sockets belong to the parent: a child keeping them would keep
         // the port bound after the parent exits.
         srv.listeners.clear();

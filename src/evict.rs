@@ -247,7 +247,8 @@ impl Server {
     }
 
     /// Applies a new maxmemory (updateMaxmemory): warns when already above it and
-    /// evicts at once.
+    /// starts the eviction time proc, so keys go from the event loop, not in the
+    /// middle of the command (or transaction) that set it.
     pub fn update_maxmemory(&mut self) {
         let max = self.config.maxmemory;
         crate::alloc::set_maxmemory(max);
@@ -257,7 +258,7 @@ impl Server {
             if max < used {
                 log::warn!("WARNING: the new maxmemory value set via CONFIG SET ({}) is smaller than the current memory usage ({}). This will result in key eviction and/or the inability to accept new write commands depending on the maxmemory-policy.", max, used);
             }
-            self.perform_evictions();
+            self.evict.proc_running = true;
         }
     }
 

@@ -107,7 +107,8 @@ impl Server {
             .flags
             .has(ClientFlags::DIRTY_CAS | ClientFlags::DIRTY_EXEC)
         {
-            let cmd_flags = self.commands.cmds[id].flags;
+            // getCommandFlags: a queued script counts with its declared flags.
+            let cmd_flags = self.script_command_flags(id, argv, self.commands.cmds[id].flags);
             let ms = c.mstate.get_or_insert_with(Default::default);
             let owned = OwnedArgv::from_argv(argv);
             ms.argv_bytes += owned.buf.len() + owned.ranges.len() * 8;

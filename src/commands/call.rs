@@ -359,6 +359,10 @@ impl Server {
     /// Moves the client's recorded error codes into INFO errorstats.
     pub fn drain_error_codes(&mut self, c: &mut Client) {
         for code in c.error_codes.drain(..) {
+            if code.is_empty() {
+                // Counted where it arose (Client::add_error_no_stats).
+                continue;
+            }
             self.stats.total_error_replies += 1;
             let n = self.stats.errorstats.len();
             if let Some(e) = self.stats.errorstats.iter_mut().find(|(k, _)| *k == code) {

@@ -54,7 +54,11 @@ impl Server {
                     c.argv_mem = argv.buf.len();
                     let from_master = c.flags.has(ClientFlags::MASTER);
                     self.repl.applying_master = from_master;
-                    let replica_mark = c.flags.has(ClientFlags::SLAVE).then(|| c.reply.len());
+                    // REPLCONF ACK/GETACK never reply, but an ACK may start or
+                    // resume the replica's stream into this very buffer.
+                    let replica_mark = (c.flags.has(ClientFlags::SLAVE)
+                        && !argv.get(0).eq_ignore_ascii_case(b"replconf"))
+                    .then(|| c.reply.len());
                     self.process_command(c, &argv);
                     crate::cluster::routing::after_command(c);
                     self.repl.applying_master = false;

@@ -84,12 +84,27 @@ impl Client {
     /// anything else is prefixed "-ERR ", as addReplyErrorLength does. The code is
     /// recorded for errorstats even when replies are off.
     pub fn add_error(&mut self, msg: &str) {
+        self.add_error_counted(msg, true);
+    }
+
+    /// An error already counted in errorstats where it arose (a script's
+    /// rejected redis.call: ERR_REPLY_FLAG_NO_STATS_UPDATE). The command still
+    /// counts as failed: an empty code marks it, and errorstats skips it.
+    pub fn add_error_no_stats(&mut self, msg: &str) {
+        self.add_error_counted(msg, false);
+    }
+
+    fn add_error_counted(&mut self, msg: &str, count: bool) {
         let full: String = if msg.starts_with('-') {
             msg[1..].to_string()
         } else {
             format!("ERR {}", msg)
         };
-        let code = full.split(' ').next().unwrap_or("ERR");
+        let code = if count {
+            full.split(' ').next().unwrap_or("ERR")
+        } else {
+            ""
+        };
         self.error_codes.push(code.to_string());
         if self.replies_off() {
             return;

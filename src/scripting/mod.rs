@@ -217,9 +217,12 @@ fn setup(lua: &Lua) -> mlua::Result<()> {
         "to_err_table",
         lua.create_function(|lua, v: Value| {
             if let Value::Error(e) = &v {
-                if let Some(text) = find_script_error(e) {
+                if let Some(se) = find_script_error(e) {
                     let t = lua.create_table()?;
-                    t.raw_set("err", lua.create_string(text)?)?;
+                    t.raw_set("err", lua.create_string(&se.0)?)?;
+                    if se.1 {
+                        t.raw_set("ignore_error_stats_update", true)?;
+                    }
                     return Ok(Value::Table(t));
                 }
             }
@@ -233,8 +236,9 @@ fn setup(lua: &Lua) -> mlua::Result<()> {
 /// An error raised by the redis API ("CODE message"). Rust callbacks cannot
 /// raise a Lua table, so the text travels in the error and the error handler
 /// (or the pcall wrapper) turns it back into Redis's {err=...} table.
+/// The flag says errorstats already counted it (a rejected redis.call).
 #[derive(Debug)]
-pub struct ScriptError(pub Vec<u8>);
+pub struct ScriptError(pub Vec<u8>, pub bool);
 
 impl std::fmt::Display for ScriptError {
     fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
@@ -244,10 +248,20 @@ impl std::fmt::Display for ScriptError {
 impl std::error::Error for ScriptError {}
 
 fn script_error(text: Vec<u8>) -> mlua::Error {
-    mlua::Error::external(ScriptError(text))
+    mlua::Error::external(ScriptError(text, false))
+}
+
+/// An error table whose error errorstats already counted (a rejected
+/// redis.call: Redis's ignore_error_stats_update).
+fn already_counted(t: &Table) -> bool {
+    matches!(
+        t.raw_get::<_, Value>("ignore_error_stats_update"),
+        Ok(Value::Boolean(true))
+    )
 }
 
 fn script_error_from(v: &Value) -> mlua::Error {
+    let counted = matches!(v, Value::Table(t) if already_counted(t));
     let text = match v {
         Value::Table(t) => t
             .raw_get::<_, Option<mlua::String>>("err")
@@ -257,13 +271,13 @@ fn script_error_from(v: &Value) -> mlua::Error {
             .unwrap_or_default(),
         other => lua_bytes(other).unwrap_or_default(),
     };
-    script_error(text)
+    mlua::Error::external(ScriptError(text, counted))
 }
 
 /// The ScriptError text inside an mlua error, however deeply wrapped.
-fn find_script_error(e: &mlua::Error) -> Option<Vec<u8>> {
+fn find_script_error(e: &mlua::Error) -> Option<&ScriptError> {
     match e {
-        mlua::Error::ExternalError(x) => x.downcast_ref::<ScriptError>().map(|s| s.0.clone()),
+        mlua::Error::ExternalError(x) => x.downcast_ref::<ScriptError>(),
         mlua::Error::CallbackError { cause, .. } => find_script_error(cause),
         mlua::Error::WithContext { cause, .. } => find_script_error(cause),
         _ => None,
@@ -854,8 +868,12 @@ fn error_handler<'l>(lua: &'l Lua, err: Value<'l>) -> mlua::Result<Value<'l>> {
     let t = match err {
         Value::Table(t) => t,
         Value::Error(ref e) if find_script_error(e).is_some() => {
+            let se = find_script_error(e).unwrap();
             let t = lua.create_table()?;
-            t.raw_set("err", lua.create_string(find_script_error(e).unwrap())?)?;
+            t.raw_set("err", lua.create_string(&se.0)?)?;
+            if se.1 {
+                t.raw_set("ignore_error_stats_update", true)?;
+            }
             t
         }
         other => {
@@ -917,7 +935,12 @@ fn reply_script_error(c: &mut Client, funcname: &str, err: &Value) {
     if let (Some(source), Some(line)) = (source, line) {
         out.push_str(&format!(" script: {}, on {}:{}.", funcname, source, line));
     }
-    c.add_error(&out.replace(['\r', '\n'], " "));
+    let text = out.replace(['\r', '\n'], " ");
+    if already_counted(t) {
+        c.add_error_no_stats(&text);
+    } else {
+        c.add_error(&text);
+    }
 }
 
 /// The scoped callback: `redis.call`/`pcall` and the API functions that need
@@ -1220,6 +1243,8 @@ fn resp_to_lua<'l>(lua: &'l Lua, b: &[u8], p: &mut usize) -> mlua::Result<Value<
         b'-' => {
             let t = lua.create_table()?;
             t.raw_set("err", lua.create_string(line)?)?;
+            // The command's own reply counted it in errorstats already.
+            t.raw_set("ignore_error_stats_update", true)?;
             Value::Table(t)
         }
         b'*' => {
@@ -1332,7 +1357,11 @@ pub fn lua_to_reply(c: &mut Client, v: &Value, script_resp: u8, depth: usize) {
                 let mut msg = b"-".to_vec();
                 msg.extend_from_slice(e.as_bytes());
                 let s = String::from_utf8_lossy(&msg).replace(['\r', '\n'], " ");
-                c.add_error(&s);
+                if already_counted(t) {
+                    c.add_error_no_stats(&s);
+                } else {
+                    c.add_error(&s);
+                }
                 return;
             }
             if let Ok(Value::String(s)) = t.raw_get::<_, Value>("ok") {
