@@ -155,7 +155,10 @@ fn restarts_resume_by_partial_resync() {
     // The master restarts from its RDB: the replica continues its history.
     // NOW: a shutdown that waits for replicas first sends them a GETACK,
     // which would move the offset this test compares against.
-    let _ = redis::cmd("SHUTDOWN").arg("SAVE").arg("NOW").query::<()>(&mut ca);
+    let _ = redis::cmd("SHUTDOWN")
+        .arg("SAVE")
+        .arg("NOW")
+        .query::<()>(&mut ca);
     let a_dir = a.kill9();
     let a2 = Server::start_in(&a_dir, &av);
     let mut ca2 = a2.client();
